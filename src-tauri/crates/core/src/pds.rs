@@ -1,0 +1,241 @@
+//! The PDS FHIR R4 Patient as V&M Check shows it, and PDS error bodies.
+//!
+//! Only what the user needs to confirm the person on screen is kept: NHS number, name, birth
+//! date, gender, home address (unless the record is restricted), deceased date, and whether
+//! PDS answered with a different number than the one asked for (a superseded record).
+
+use serde_json::Value;
+
+use crate::nhs::NhsNumber;
+
+/// Confidentiality codes PDS uses for restricted ("sensitive") records.
+const RESTRICTED_CODES: [&str; 2] = ["R", "V"];
+
+/// A patient's name as shown.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PersonName {
+    /// Titles (`Mrs`).
+    pub prefix: Vec<String>,
+    /// Given names.
+    pub given: Vec<String>,
+    /// Family name.
+    pub family: Option<String>,
+}
+
+impl PersonName {
+    /// `SMITH, Jane (Mrs)` — the NHS display convention, family name first in capitals.
+    pub fn display(&self) -> String {
+        let family = self.family.as_deref().unwrap_or("").to_uppercase();
+        let given = self.given.join(" ");
+        let mut out = match (family.is_empty(), given.is_empty()) {
+            (false, false) => format!("{family}, {given}"),
+            (false, true) => family,
+            (true, _) => given,
+        };
+        if !self.prefix.is_empty() {
+            out.push_str(&format!(" ({})", self.prefix.join(" ")));
+        }
+        out
+    }
+}
+
+/// A postal address as shown.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PostalAddress {
+    /// Address lines.
+    pub lines: Vec<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+}
+
+/// A PDS patient, reduced to what the product shows.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PdsPatient {
+    /// The record's NHS number (`id`).
+    pub nhs_number: NhsNumber,
+    /// The usual name.
+    pub name: PersonName,
+    /// `YYYY-MM-DD` (or partial).
+    pub birth_date: Option<String>,
+    /// `male` | `female` | `other` | `unknown`.
+    pub gender: Option<String>,
+    /// Home address; `None` when absent or withheld.
+    pub address: Option<PostalAddress>,
+    /// `deceasedDateTime`, when the patient has died.
+    pub deceased: Option<String>,
+    /// `meta.security` is R (restricted) or V: address and contacts are withheld.
+    pub restricted: bool,
+    /// `meta.versionId`.
+    pub version_id: Option<String>,
+}
+
+impl std::fmt::Debug for PdsPatient {
+    /// Redacted: nothing identifying reaches debug output (and so logs).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdsPatient")
+            .field("restricted", &self.restricted)
+            .field("deceased", &self.deceased.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a PDS body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdsBodyError {
+    /// Not JSON.
+    #[error("PDS sent a response that is not JSON")]
+    NotJson,
+    /// JSON, but not the resource expected.
+    #[error("PDS sent an unexpected response ({0})")]
+    Unexpected(String),
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn pick<'a>(items: &'a Value, preferred_use: &str) -> Option<&'a Value> {
+    let items = items.as_array()?;
+    items
+        .iter()
+        .find(|i| i["use"] == preferred_use)
+        .or_else(|| items.first())
+}
+
+/// Reads a Patient resource (already parsed JSON).
+pub fn patient_from_value(v: &Value) -> Result<PdsPatient, PdsBodyError> {
+    if v["resourceType"] != "Patient" {
+        return Err(PdsBodyError::Unexpected(format!(
+            "resourceType {}",
+            v["resourceType"]
+        )));
+    }
+    let id = v["id"]
+        .as_str()
+        .ok_or_else(|| PdsBodyError::Unexpected("a Patient without an id".into()))?;
+    let nhs_number = NhsNumber::parse(id).map_err(|_| {
+        PdsBodyError::Unexpected("a Patient whose id is not a valid NHS number".into())
+    })?;
+    let name = pick(&v["name"], "usual")
+        .map(|n| PersonName {
+            prefix: strings(&n["prefix"]),
+            given: strings(&n["given"]),
+            family: n["family"].as_str().map(str::to_owned),
+        })
+        .unwrap_or_default();
+    let restricted = v["meta"]["security"].as_array().is_some_and(|s| {
+        s.iter().any(|c| {
+            c["code"]
+                .as_str()
+                .is_some_and(|c| RESTRICTED_CODES.contains(&c))
+        })
+    });
+    let address = if restricted {
+        None
+    } else {
+        pick(&v["address"], "home").map(|a| PostalAddress {
+            lines: strings(&a["line"]),
+            postcode: a["postalCode"].as_str().map(str::to_owned),
+        })
+    };
+    Ok(PdsPatient {
+        nhs_number,
+        name,
+        birth_date: v["birthDate"].as_str().map(str::to_owned),
+        gender: v["gender"].as_str().map(str::to_owned),
+        address,
+        deceased: v["deceasedDateTime"].as_str().map(str::to_owned),
+        restricted,
+        version_id: v["meta"]["versionId"].as_str().map(str::to_owned),
+    })
+}
+
+/// Reads a `GET Patient/{id}` body.
+pub fn read_patient(body: &[u8]) -> Result<PdsPatient, PdsBodyError> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| PdsBodyError::NotJson)?;
+    patient_from_value(&v)
+}
+
+/// One search match with its score (0–1).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SearchMatch {
+    /// The patient.
+    pub patient: PdsPatient,
+    /// `search.score`.
+    pub score: Option<f64>,
+}
+
+/// Reads a `GET Patient?…` searchset Bundle.
+pub fn read_search(body: &[u8]) -> Result<Vec<SearchMatch>, PdsBodyError> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| PdsBodyError::NotJson)?;
+    if v["resourceType"] != "Bundle" || v["type"] != "searchset" {
+        return Err(PdsBodyError::Unexpected("not a searchset Bundle".into()));
+    }
+    let Some(entries) = v["entry"].as_array() else {
+        return Ok(Vec::new());
+    };
+    entries
+        .iter()
+        .map(|e| {
+            Ok(SearchMatch {
+                patient: patient_from_value(&e["resource"])?,
+                score: e["search"]["score"].as_f64(),
+            })
+        })
+        .collect()
+}
+
+/// The result of tracing one NHS number.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TraceOutcome {
+    /// The patient PDS returned (under its current number).
+    pub patient: PdsPatient,
+    /// The number asked for, when PDS answered with a different (newer) one.
+    pub superseded_from: Option<NhsNumber>,
+}
+
+impl TraceOutcome {
+    /// Compares the returned record with the number asked for.
+    pub fn new(requested: &NhsNumber, patient: PdsPatient) -> Self {
+        let superseded_from = (patient.nhs_number != *requested).then(|| requested.clone());
+        Self {
+            patient,
+            superseded_from,
+        }
+    }
+}
+
+/// A PDS error body: `issue[0]` of an OperationOutcome.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct PdsIssue {
+    /// FHIR issue type.
+    pub issue_type: String,
+    /// `details.coding[0].code` (RESOURCE_NOT_FOUND, INVALIDATED_RESOURCE, …).
+    pub code: String,
+    /// `details.coding[0].display`.
+    pub display: Option<String>,
+    /// `diagnostics`.
+    pub diagnostics: Option<String>,
+}
+
+/// Reads a PDS OperationOutcome; `None` when the body is not one.
+pub fn read_issue(body: &[u8]) -> Option<PdsIssue> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    if v["resourceType"] != "OperationOutcome" {
+        return None;
+    }
+    let issue = &v["issue"][0];
+    let coding = &issue["details"]["coding"][0];
+    Some(PdsIssue {
+        issue_type: issue["code"].as_str().unwrap_or_default().to_owned(),
+        code: coding["code"].as_str().unwrap_or_default().to_owned(),
+        display: coding["display"].as_str().map(str::to_owned),
+        diagnostics: issue["diagnostics"].as_str().map(str::to_owned),
+    })
+}

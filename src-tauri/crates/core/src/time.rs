@@ -1,0 +1,216 @@
+//! FHIR date-times as received (possibly partial), and calendar arithmetic the UI needs
+//! ("older than 12 months"). The current date is always a parameter: the core has no clock.
+
+use std::fmt;
+
+/// A calendar date.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct CalendarDate {
+    /// Year, e.g. 2015.
+    pub year: i32,
+    /// Month 1–12.
+    pub month: u8,
+    /// Day 1–31.
+    pub day: u8,
+}
+
+impl CalendarDate {
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let year: i32 = s[..4].parse().ok()?;
+        let month: u8 = s[5..7].parse().ok()?;
+        let day: u8 = s[8..10].parse().ok()?;
+        (1..=12).contains(&month).then_some(())?;
+        (1..=days_in_month(year, month))
+            .contains(&day)
+            .then_some(())?;
+        Some(Self { year, month, day })
+    }
+
+    /// The same day `months` months earlier (clamped to the month's last day).
+    pub fn minus_months(self, months: u32) -> Self {
+        let total = self.year * 12 + i32::from(self.month) - 1 - months as i32;
+        let year = total.div_euclid(12);
+        let month = (total.rem_euclid(12) + 1) as u8;
+        Self {
+            year,
+            month,
+            day: self.day.min(days_in_month(year, month)),
+        }
+    }
+}
+
+impl fmt::Display for CalendarDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// A FHIR `dateTime` as received: the raw text, and the calendar part when it has one.
+/// FHIR allows `YYYY`, `YYYY-MM`, `YYYY-MM-DD` and full timestamps.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FhirDateTime {
+    /// Exactly as sent.
+    pub raw: String,
+    /// Year.
+    pub year: i32,
+    /// Month, when given.
+    pub month: Option<u8>,
+    /// Day, when given.
+    pub day: Option<u8>,
+}
+
+impl FhirDateTime {
+    /// Parses the date part of a FHIR dateTime; `None` if it is not one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        let date_part = raw.split('T').next().unwrap_or(raw);
+        let mut parts = date_part.splitn(3, '-');
+        let year_s = parts.next()?;
+        if year_s.len() != 4 {
+            return None;
+        }
+        let year: i32 = year_s.parse().ok()?;
+        let month: Option<u8> = match parts.next() {
+            Some(m) if m.len() == 2 => Some(m.parse().ok().filter(|m| (1..=12).contains(m))?),
+            Some(_) => return None,
+            None => None,
+        };
+        let day: Option<u8> = match (parts.next(), month) {
+            (Some(d), Some(m)) if d.len() == 2 => Some(
+                d.parse()
+                    .ok()
+                    .filter(|d| (1..=days_in_month(year, m)).contains(d))?,
+            ),
+            (Some(_), _) => return None,
+            (None, _) => None,
+        };
+        if raw.contains('T') && day.is_none() {
+            return None;
+        }
+        Some(Self {
+            raw: raw.to_owned(),
+            year,
+            month,
+            day,
+        })
+    }
+
+    /// The latest calendar date this value can stand for (a partial date is read generously,
+    /// so "older than" is only claimed when it is certain).
+    pub fn latest_date(&self) -> CalendarDate {
+        let month = self.month.unwrap_or(12);
+        let day = self.day.unwrap_or_else(|| days_in_month(self.year, month));
+        CalendarDate {
+            year: self.year,
+            month,
+            day,
+        }
+    }
+
+    /// The date as people read it in the UK: `1 January 2015` (or `January 2015`, `2015`).
+    pub fn human(&self) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        match (self.month, self.day) {
+            (Some(m), Some(d)) => format!("{} {} {}", d, MONTHS[usize::from(m - 1)], self.year),
+            (Some(m), None) => format!("{} {}", MONTHS[usize::from(m - 1)], self.year),
+            _ => self.year.to_string(),
+        }
+    }
+
+    /// Whether the last update is more than `months` months before `today`.
+    pub fn is_older_than(&self, today: CalendarDate, months: u32) -> bool {
+        self.latest_date() < today.minus_months(months)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_full_and_partial_date_times() {
+        let t = FhirDateTime::parse("2015-01-01T15:00:00+00:00").expect("full");
+        assert_eq!((t.year, t.month, t.day), (2015, Some(1), Some(1)));
+        assert_eq!(t.human(), "1 January 2015");
+        let t = FhirDateTime::parse("2015-03").expect("month");
+        assert_eq!(t.human(), "March 2015");
+        assert_eq!(
+            t.latest_date(),
+            CalendarDate {
+                year: 2015,
+                month: 3,
+                day: 31
+            }
+        );
+        assert_eq!(
+            FhirDateTime::parse("2016")
+                .expect("year")
+                .latest_date()
+                .to_string(),
+            "2016-12-31"
+        );
+        for bad in [
+            "",
+            "15-01-01",
+            "2015-13-01",
+            "2015-02-30",
+            "2015-1-1",
+            "yesterday",
+            "2015T10:00",
+        ] {
+            assert_eq!(FhirDateTime::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn older_than_twelve_months() {
+        let today = CalendarDate::parse("2026-11-21").expect("date");
+        let old = FhirDateTime::parse("2025-11-20").expect("date");
+        let recent = FhirDateTime::parse("2025-11-21").expect("date");
+        assert!(old.is_older_than(today, 12));
+        assert!(!recent.is_older_than(today, 12));
+        // A year-only value is only "old" once its whole year is.
+        assert!(!FhirDateTime::parse("2025")
+            .expect("y")
+            .is_older_than(today, 12));
+        assert!(FhirDateTime::parse("2024")
+            .expect("y")
+            .is_older_than(today, 12));
+    }
+
+    #[test]
+    fn month_arithmetic_clamps() {
+        let d = CalendarDate::parse("2024-03-31").expect("date");
+        assert_eq!(d.minus_months(1).to_string(), "2024-02-29");
+        assert_eq!(d.minus_months(15).to_string(), "2022-12-31");
+    }
+}

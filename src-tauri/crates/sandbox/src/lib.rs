@@ -1,0 +1,3 @@
+//! Sandbox (in progress).
+pub mod directory;
+pub mod ldap;

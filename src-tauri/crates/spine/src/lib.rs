@@ -1,0 +1,2 @@
+//! Spine adapters (in progress).
+pub mod sds;

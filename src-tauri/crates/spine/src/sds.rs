@@ -1,0 +1,1 @@
+//! SDS adapter (in progress).
