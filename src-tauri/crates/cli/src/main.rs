@@ -1,1 +1,222 @@
-fn main() {}
+//! # vmcheck
+//!
+//! The V&M Check command line: look up a patient's overseas-visitor chargeable status, test the
+//! connection to Spine, and run the sandbox. Scripts depend on its contract: the `--json`
+//! object's fields and the exit codes (0 status or no record, 2 input refused locally, 3 service
+//! error, 4 configuration).
+//!
+//! It deliberately holds no lookup logic: it parses arguments, calls the engine, prints.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use vmcheck_core::fhir::WireFormat;
+use vmcheck_engine::{Config, Engine, LookupReport, SandboxTarget, SystemClock};
+use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
+
+mod output;
+
+/// Exit code: status or no record shown.
+const EXIT_OK: u8 = 0;
+/// Exit code: input refused locally (nothing sent).
+const EXIT_REFUSED: u8 = 2;
+/// Exit code: a service answered with an error, or could not be reached.
+const EXIT_SERVICE: u8 = 3;
+/// Exit code: configuration missing or invalid.
+const EXIT_CONFIG: u8 = 4;
+
+#[derive(Parser)]
+#[command(name = "vmcheck", version, about = "Check a patient's NHS overseas-visitor chargeable status on Spine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Target {
+    /// Configuration file (default: $VMCHECK_CONFIG, then ~/.config/vmcheck/config.toml).
+    #[arg(long, conflicts_with = "sandbox")]
+    config: Option<PathBuf>,
+    /// Start the sandbox in-process and use it, as the training identity. Not real patient data.
+    #[arg(long)]
+    sandbox: bool,
+    /// With --sandbox: a fault to inject into every V&M request (e.g. html502, latency:300ms).
+    #[arg(long, requires = "sandbox")]
+    fault: Option<Fault>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Json,
+    Xml,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Look up one patient by NHS number.
+    Lookup {
+        /// The NHS number (spaces or dashes allowed).
+        nhs_number: String,
+        #[command(flatten)]
+        target: Target,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Ask Spine for JSON (default) or XML.
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+    },
+    /// Test the connection: find the endpoint and fetch its Conformance statement.
+    Metadata {
+        #[command(flatten)]
+        target: Target,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the sandbox (PDS, SDS LDAP, V&M) on loopback until interrupted.
+    Sandbox {
+        /// First of three consecutive ports (PDS, LDAP, V&M); default: any free ports.
+        #[arg(long)]
+        port_base: Option<u16>,
+        /// Print the test patients as JSON and exit.
+        #[arg(long)]
+        list: bool,
+        /// A fault to inject into every V&M request.
+        #[arg(long)]
+        fault: Option<Fault>,
+    },
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vmcheck: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    ExitCode::from(runtime.block_on(run(cli)))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VMCHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+fn default_config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("VMCHECK_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("vmcheck").join("config.toml"))
+}
+
+/// A configured engine, and the sandbox it uses when `--sandbox` was given (kept alive).
+struct Prepared {
+    engine: Engine,
+    _sandbox: Option<Sandbox>,
+}
+
+async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared, String> {
+    let (mut config, sandbox) = if target.sandbox {
+        let opts = SandboxOptions { fault: target.fault.clone(), ..SandboxOptions::default() };
+        let sandbox = Sandbox::start(opts).await.map_err(|e| format!("the sandbox could not start: {e}"))?;
+        let urls = sandbox.urls();
+        let config = Config::for_sandbox(&SandboxTarget {
+            pds_base: urls.pds_base.clone(),
+            ldap_url: urls.ldap_url.clone(),
+            client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
+            ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
+            organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
+            user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
+            role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
+        });
+        (config, Some(sandbox))
+    } else {
+        let path = target.config.clone().or_else(default_config_path).ok_or("no configuration file: use --config FILE or --sandbox")?;
+        if !path.exists() {
+            return Err(format!(
+                "no configuration file at {}: use --config FILE, or --sandbox to try V&M Check on the training sandbox",
+                path.display()
+            ));
+        }
+        (Config::load(&path).map_err(|e| e.to_string())?, None)
+    };
+    if let Some(f) = format {
+        config.vandm.format = match f {
+            FormatArg::Json => WireFormat::Json,
+            FormatArg::Xml => WireFormat::Xml,
+        };
+    }
+    let engine = Engine::new(config, Arc::new(SystemClock::default())).map_err(|e| e.message())?;
+    Ok(Prepared { engine, _sandbox: sandbox })
+}
+
+async fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Lookup { nhs_number, target, json, format } => {
+            let prepared = match prepare(&target, format).await {
+                Ok(p) => p,
+                Err(message) => return config_error(&message, json),
+            };
+            let engine = &prepared.engine;
+            let actor = engine.config().actor();
+            let result = engine.lookup(actor.as_ref(), &nhs_number, |_| {}).await;
+            let report = LookupReport::new(&result, engine.clock().today());
+            output::print_lookup(&report, json, engine.config().environment);
+            match &result.outcome {
+                vmcheck_engine::Outcome::Error(e) if e.is_local() => EXIT_REFUSED,
+                vmcheck_engine::Outcome::Error(_) => EXIT_SERVICE,
+                _ => EXIT_OK,
+            }
+        }
+        Command::Metadata { target, json } => {
+            let prepared = match prepare(&target, None).await {
+                Ok(p) => p,
+                Err(message) => return config_error(&message, json),
+            };
+            match prepared.engine.metadata().await {
+                Ok((endpoint, conformance)) => {
+                    output::print_metadata(&endpoint, &conformance, json);
+                    EXIT_OK
+                }
+                Err(e) => {
+                    output::print_error(&e.code(), &e.message(), e.action(), json);
+                    EXIT_SERVICE
+                }
+            }
+        }
+        Command::Sandbox { port_base, list, fault } => {
+            if list {
+                println!("{}", serde_json::to_string_pretty(vmcheck_sandbox::patients()).unwrap_or_default());
+                return EXIT_OK;
+            }
+            let opts = SandboxOptions { port_base, fault, ..SandboxOptions::default() };
+            let sandbox = match Sandbox::start(opts).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("vmcheck: the sandbox could not start: {e}");
+                    return EXIT_CONFIG;
+                }
+            };
+            println!("{}", serde_json::to_string(sandbox.urls()).unwrap_or_default());
+            eprintln!("V&M Check sandbox running (TRAINING — not real patient data). Press Ctrl+C to stop.");
+            let _ = tokio::signal::ctrl_c().await;
+            sandbox.shutdown().await;
+            EXIT_OK
+        }
+    }
+}
+
+fn config_error(message: &str, json: bool) -> u8 {
+    output::print_error("CONFIG", message, "Fix the configuration and run the command again.", json);
+    EXIT_CONFIG
+}

@@ -570,11 +570,8 @@ mod tests {
 
         let key = "YES-0000806".to_owned();
         let inter = I.to_owned();
-        let cases: Vec<(
-            Vec<Vec<(String, Vec<String>)>>,
-            Vec<Vec<(String, Vec<String>)>>,
-            SdsLookupError,
-        )> = vec![
+        type Entries = Vec<Vec<(String, Vec<String>)>>;
+        let cases: Vec<(Entries, Entries, SdsLookupError)> = vec![
             (
                 vec![],
                 vec![ok_mhs.clone()],

@@ -33,6 +33,20 @@ impl CalendarDate {
         Some(Self { year, month, day })
     }
 
+    /// The UTC calendar date of a Unix time (days-from-civil inverse, proleptic Gregorian).
+    pub fn from_unix_seconds(secs: u64) -> Self {
+        let days = (secs / 86_400) as i64 + 719_468;
+        let era = days.div_euclid(146_097);
+        let doe = days.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Self { year, month, day }
+    }
+
     /// The same day `months` months earlier (clamped to the month's last day).
     pub fn minus_months(self, months: u32) -> Self {
         let total = self.year * 12 + i32::from(self.month) - 1 - months as i32;
@@ -205,6 +219,19 @@ mod tests {
         assert!(FhirDateTime::parse("2024")
             .expect("y")
             .is_older_than(today, 12));
+    }
+
+    #[test]
+    fn unix_seconds_to_dates() {
+        assert_eq!(CalendarDate::from_unix_seconds(0).to_string(), "1970-01-01");
+        assert_eq!(
+            CalendarDate::from_unix_seconds(951_782_400).to_string(),
+            "2000-02-29"
+        );
+        assert_eq!(
+            CalendarDate::from_unix_seconds(1_795_219_200).to_string(),
+            "2026-11-21"
+        );
     }
 
     #[test]

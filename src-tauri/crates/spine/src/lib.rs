@@ -1,2 +1,14 @@
-//! Spine adapters (in progress).
+//! # vmcheck-spine
+//!
+//! Adapters for the outside systems a lookup talks to: PDS FHIR R4 ([`pds`]), the Spine
+//! Directory Service over LDAP ([`sds`]) and the Spine V&M endpoint ([`vandm`]). Each sends what
+//! the pure core describes and turns what comes back into core types or a typed error.
+//!
+//! It deliberately holds no business rules (what to show, when to cache, what order to call
+//! things in): the engine does that. No patient data is logged here; URLs carrying NHS numbers
+//! are stripped from error texts.
+
+pub mod http;
+pub mod pds;
 pub mod sds;
+pub mod vandm;

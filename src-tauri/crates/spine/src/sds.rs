@@ -1,1 +1,520 @@
-//! SDS adapter (in progress).
+//! The Spine Directory Service (SDS) adapter: finds the Spine's endpoint for an interaction over
+//! LDAP (SPEC-NOTES §6) with the `ldap3` client on tokio.
+//!
+//! [`SdsClient::find_endpoint`] opens one connection per lookup, binds anonymously, runs the two
+//! searches under the base DN (accredited system, then message handling system, with the filters
+//! of [`vmcheck_core::sds`]), unbinds and closes. A connection per lookup keeps the client
+//! stateless and free of reconnect logic; lookups are rare (results may be cached by the caller)
+//! and cost three round trips. The timeout applies separately to the connection and to each
+//! operation (bind, each search).
+//!
+//! Attribute names in the replies are looked up ignoring case: real directories answer in their
+//! schema's spelling (`nhsMHSPartyKey`, `nhsMHSEndPoint`), and `ldap3`'s own entry map is
+//! case-sensitive, so entries are converted to `(name, values)` lists and handed to the core's
+//! pure resolution functions.
+//!
+//! It deliberately does not cache results, retry (see [`SdsError::is_retryable`]), follow
+//! referrals, page, or speak TLS: the workspace builds `ldap3` without TLS features, so
+//! `ldaps://` URLs are refused as [`SdsError::InvalidUrl`]. Only DNs and filters are logged (at
+//! debug level); no patient data ever passes through here.
+
+use std::time::Duration;
+
+use ldap3::asn1::{StructureTag, PL};
+use ldap3::{Ldap, LdapConnAsync, LdapError, ResultEntry, Scope};
+use vmcheck_core::sds::{
+    accredited_system_filter, mhs_filter, resolve_accredited_system, resolve_mhs, SdsLookupError,
+    SpineEndpoint, ACCREDITED_SYSTEM_ATTRIBUTES, MHS_ATTRIBUTES, SERVICES_BASE_DN,
+};
+
+/// One entry's attributes as `(name, values)` pairs, names in the directory's spelling.
+type EntryAttributes = Vec<(String, Vec<String>)>;
+
+/// The timeout [`SdsClient::new`] uses for the connection and for each operation.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The steps of a lookup, named in errors.
+const CONNECT: &str = "connection";
+const BIND: &str = "anonymous bind";
+const AS_SEARCH: &str = "accredited system search";
+const MHS_SEARCH: &str = "message handling system search";
+
+/// Why an SDS lookup failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SdsError {
+    /// The configured directory address is not an `ldap://` URL this build can use.
+    #[error("The Spine directory address {url:?} cannot be used: {reason}.")]
+    InvalidUrl {
+        /// The configured address.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The directory could not be reached: connection refused, host name not found, network
+    /// unreachable.
+    #[error(
+        "The Spine directory at {url} could not be reached ({reason}). Check the network \
+         connection and the directory address."
+    )]
+    Unreachable {
+        /// The directory address.
+        url: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The directory did not answer a step within the timeout.
+    #[error(
+        "The Spine directory at {url} did not answer the {operation} within {}.",
+        describe_duration(*timeout)
+    )]
+    TimedOut {
+        /// The directory address.
+        url: String,
+        /// The step that timed out (connection, bind, or one of the searches).
+        operation: &'static str,
+        /// The timeout that elapsed.
+        timeout: Duration,
+    },
+    /// The connection broke during a step.
+    #[error("The connection to the Spine directory at {url} was lost during the {operation} ({reason}).")]
+    ConnectionLost {
+        /// The directory address.
+        url: String,
+        /// The step during which the connection broke.
+        operation: &'static str,
+        /// What happened.
+        reason: String,
+    },
+    /// The directory answered a step with an LDAP error result.
+    #[error(
+        "The Spine directory at {url} refused the {operation} with LDAP result {code} ({}){}.",
+        ldap_result_name(*code),
+        if message.is_empty() { String::new() } else { format!(": {message}") }
+    )]
+    Ldap {
+        /// The directory address.
+        url: String,
+        /// The step that failed.
+        operation: &'static str,
+        /// The LDAP result code (RFC 4511 §4.1.9), e.g. 32 for noSuchObject.
+        code: u32,
+        /// The directory's diagnostic message (may be empty).
+        message: String,
+    },
+    /// The directory sent a reply this client could not interpret.
+    #[error("The Spine directory at {url} sent a reply to the {operation} that could not be understood.")]
+    BadReply {
+        /// The directory address.
+        url: String,
+        /// The step whose reply was malformed.
+        operation: &'static str,
+    },
+    /// The directory answered, but its content does not give exactly one usable endpoint.
+    #[error(transparent)]
+    Lookup(#[from] SdsLookupError),
+}
+
+impl SdsError {
+    /// Whether trying the same lookup again later may succeed: network trouble, timeouts and
+    /// the LDAP results busy (51), unavailable (52), timeLimitExceeded (3) and
+    /// adminLimitExceeded (11). Configuration and directory-content errors are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SdsError::Unreachable { .. }
+            | SdsError::TimedOut { .. }
+            | SdsError::ConnectionLost { .. } => true,
+            SdsError::Ldap { code, .. } => matches!(code, 3 | 11 | 51 | 52),
+            SdsError::InvalidUrl { .. } | SdsError::BadReply { .. } | SdsError::Lookup(_) => false,
+        }
+    }
+}
+
+fn describe_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        let s = d.as_secs();
+        format!("{s} second{}", if s == 1 { "" } else { "s" })
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
+/// The RFC 4511 name of an LDAP result code.
+fn ldap_result_name(code: u32) -> &'static str {
+    match code {
+        1 => "operationsError",
+        2 => "protocolError",
+        3 => "timeLimitExceeded",
+        4 => "sizeLimitExceeded",
+        7 => "authMethodNotSupported",
+        8 => "strongerAuthRequired",
+        10 => "referral",
+        11 => "adminLimitExceeded",
+        12 => "unavailableCriticalExtension",
+        13 => "confidentialityRequired",
+        32 => "noSuchObject",
+        34 => "invalidDNSyntax",
+        48 => "inappropriateAuthentication",
+        49 => "invalidCredentials",
+        50 => "insufficientAccessRights",
+        51 => "busy",
+        52 => "unavailable",
+        53 => "unwillingToPerform",
+        80 => "other",
+        _ => "unrecognised result",
+    }
+}
+
+/// A client for SDS over LDAP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdsClient {
+    url: String,
+    base_dn: String,
+    timeout: Duration,
+}
+
+impl SdsClient {
+    /// A client for the directory at `url` (`ldap://host[:port]`), searching under
+    /// [`SERVICES_BASE_DN`] with [`DEFAULT_TIMEOUT`].
+    pub fn new(url: impl Into<String>) -> Self {
+        SdsClient {
+            url: url.into(),
+            base_dn: SERVICES_BASE_DN.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Searches under `base_dn` instead of [`SERVICES_BASE_DN`].
+    pub fn with_base_dn(mut self, base_dn: impl Into<String>) -> Self {
+        self.base_dn = base_dn.into();
+        self
+    }
+
+    /// Uses `timeout` for the connection and for each operation.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The directory address.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The base DN searched.
+    pub fn base_dn(&self) -> &str {
+        &self.base_dn
+    }
+
+    /// The timeout for the connection and for each operation.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Finds the endpoint of `interaction` on the system registered under `spine_ods_code`
+    /// (for the Spine, ODS code `YES`): the accredited system's ASID and party key, then the
+    /// message handling system's endpoint for that party key.
+    pub async fn find_endpoint(
+        &self,
+        spine_ods_code: &str,
+        interaction: &str,
+    ) -> Result<SpineEndpoint, SdsError> {
+        let mut ldap = self.connect().await?;
+        let outcome = self.lookup(&mut ldap, spine_ods_code, interaction).await;
+        // Best effort: the connection is dropped either way.
+        if !matches!(
+            outcome,
+            Err(SdsError::TimedOut { .. } | SdsError::ConnectionLost { .. })
+        ) {
+            let _ = tokio::time::timeout(self.timeout, ldap.unbind()).await;
+        }
+        outcome
+    }
+
+    async fn lookup(
+        &self,
+        ldap: &mut Ldap,
+        ods_code: &str,
+        interaction: &str,
+    ) -> Result<SpineEndpoint, SdsError> {
+        self.bind(ldap).await?;
+        let as_filter = accredited_system_filter(ods_code, interaction);
+        let as_entries = self
+            .search(ldap, AS_SEARCH, &as_filter, &ACCREDITED_SYSTEM_ATTRIBUTES)
+            .await?;
+        let system = resolve_accredited_system(ods_code, interaction, &as_entries)?;
+        let filter = mhs_filter(&system.party_key, interaction);
+        let mhs_entries = self
+            .search(ldap, MHS_SEARCH, &filter, &MHS_ATTRIBUTES)
+            .await?;
+        Ok(resolve_mhs(&system, interaction, &mhs_entries)?)
+    }
+
+    async fn connect(&self) -> Result<Ldap, SdsError> {
+        let lower = self.url.to_ascii_lowercase();
+        if !(lower.starts_with("ldap://") || lower.starts_with("ldaps://")) {
+            return Err(SdsError::InvalidUrl {
+                url: self.url.clone(),
+                reason: "it must start with ldap://".to_owned(),
+            });
+        }
+        tracing::debug!(url = %self.url, "connecting to SDS");
+        let (conn, ldap) = tokio::time::timeout(self.timeout, LdapConnAsync::new(&self.url))
+            .await
+            .map_err(|_| self.timed_out(CONNECT))?
+            .map_err(|e| match e {
+                LdapError::Io { source } => SdsError::Unreachable {
+                    url: self.url.clone(),
+                    reason: source.to_string(),
+                },
+                LdapError::Timeout { .. } => self.timed_out(CONNECT),
+                LdapError::UnknownScheme(scheme) => SdsError::InvalidUrl {
+                    url: self.url.clone(),
+                    reason: format!("this build cannot use {scheme}:// addresses"),
+                },
+                other => SdsError::InvalidUrl {
+                    url: self.url.clone(),
+                    reason: other.to_string(),
+                },
+            })?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.drive().await {
+                tracing::debug!(error = %e, "SDS connection ended with an error");
+            }
+        });
+        Ok(ldap)
+    }
+
+    async fn bind(&self, ldap: &mut Ldap) -> Result<(), SdsError> {
+        let res = tokio::time::timeout(self.timeout, ldap.simple_bind("", ""))
+            .await
+            .map_err(|_| self.timed_out(BIND))?
+            .and_then(|r| r.success())
+            .map_err(|e| self.op_error(BIND, e))?;
+        tracing::debug!(rc = res.rc, "SDS anonymous bind done");
+        Ok(())
+    }
+
+    async fn search(
+        &self,
+        ldap: &mut Ldap,
+        operation: &'static str,
+        filter: &str,
+        attrs: &[&str],
+    ) -> Result<Vec<EntryAttributes>, SdsError> {
+        tracing::debug!(base = %self.base_dn, %filter, "SDS search");
+        let (entries, _res) = tokio::time::timeout(
+            self.timeout,
+            ldap.search(&self.base_dn, Scope::Subtree, filter, attrs.to_vec()),
+        )
+        .await
+        .map_err(|_| self.timed_out(operation))?
+        .and_then(|r| r.success())
+        .map_err(|e| self.op_error(operation, e))?;
+        entries
+            .into_iter()
+            .map(|e| {
+                let (dn, attrs) = parse_entry(e).ok_or_else(|| SdsError::BadReply {
+                    url: self.url.clone(),
+                    operation,
+                })?;
+                tracing::debug!(%dn, "SDS entry");
+                Ok(attrs)
+            })
+            .collect()
+    }
+
+    fn timed_out(&self, operation: &'static str) -> SdsError {
+        SdsError::TimedOut {
+            url: self.url.clone(),
+            operation,
+            timeout: self.timeout,
+        }
+    }
+
+    fn op_error(&self, operation: &'static str, e: LdapError) -> SdsError {
+        let url = self.url.clone();
+        match e {
+            LdapError::LdapResult { result } => SdsError::Ldap {
+                url,
+                operation,
+                code: result.rc,
+                message: result.text,
+            },
+            LdapError::Timeout { .. } => self.timed_out(operation),
+            LdapError::Io { source } => SdsError::ConnectionLost {
+                url,
+                operation,
+                reason: source.to_string(),
+            },
+            LdapError::OpSend { .. }
+            | LdapError::ResultRecv { .. }
+            | LdapError::IdScrubSend { .. }
+            | LdapError::MiscSend { .. }
+            | LdapError::EndOfStream => SdsError::ConnectionLost {
+                url,
+                operation,
+                reason: "the directory closed the connection".to_owned(),
+            },
+            _ => SdsError::BadReply { url, operation },
+        }
+    }
+}
+
+/// Decodes a SearchResultEntry (RFC 4511 §4.5.2) into its DN and `(name, values)` pairs without
+/// panicking on malformed data (unlike `ldap3::SearchEntry::construct`). Values that are not
+/// UTF-8 are converted lossily. `None` if the structure is not an entry.
+fn parse_entry(entry: ResultEntry) -> Option<(String, EntryAttributes)> {
+    fn primitive(tag: StructureTag) -> Option<Vec<u8>> {
+        match tag.payload {
+            PL::P(bytes) => Some(bytes),
+            PL::C(_) => None,
+        }
+    }
+    fn constructed(tag: StructureTag) -> Option<Vec<StructureTag>> {
+        match tag.payload {
+            PL::C(tags) => Some(tags),
+            PL::P(_) => None,
+        }
+    }
+    let tag = entry.0;
+    if tag.id != 4 {
+        return None;
+    }
+    let mut parts = constructed(tag)?.into_iter();
+    let dn = String::from_utf8_lossy(&primitive(parts.next()?)?).into_owned();
+    let mut attrs = Vec::new();
+    for attr in constructed(parts.next()?)? {
+        let mut a = constructed(attr)?.into_iter();
+        let name = String::from_utf8_lossy(&primitive(a.next()?)?).into_owned();
+        let values = constructed(a.next()?)?
+            .into_iter()
+            .map(|v| primitive(v).map(|b| String::from_utf8_lossy(&b).into_owned()))
+            .collect::<Option<Vec<String>>>()?;
+        attrs.push((name, values));
+    }
+    Some((dn, attrs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryability() {
+        let url = || "ldap://sds".to_owned();
+        let ldap = |code| SdsError::Ldap {
+            url: url(),
+            operation: AS_SEARCH,
+            code,
+            message: String::new(),
+        };
+        let cases = [
+            (
+                SdsError::Unreachable {
+                    url: url(),
+                    reason: "refused".into(),
+                },
+                true,
+            ),
+            (
+                SdsError::TimedOut {
+                    url: url(),
+                    operation: BIND,
+                    timeout: Duration::from_secs(1),
+                },
+                true,
+            ),
+            (
+                SdsError::ConnectionLost {
+                    url: url(),
+                    operation: BIND,
+                    reason: "reset".into(),
+                },
+                true,
+            ),
+            (ldap(51), true),
+            (ldap(52), true),
+            (ldap(3), true),
+            (ldap(32), false),
+            (ldap(53), false),
+            (
+                SdsError::InvalidUrl {
+                    url: url(),
+                    reason: "x".into(),
+                },
+                false,
+            ),
+            (
+                SdsError::BadReply {
+                    url: url(),
+                    operation: MHS_SEARCH,
+                },
+                false,
+            ),
+            (
+                SdsError::Lookup(SdsLookupError::NoAccreditedSystem {
+                    ods_code: "YES".into(),
+                    interaction: "i".into(),
+                }),
+                false,
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.is_retryable(), want, "{err}");
+        }
+    }
+
+    #[test]
+    fn messages_are_plain_english() {
+        let cases = [
+            (
+                SdsError::TimedOut {
+                    url: "ldap://sds:389".into(),
+                    operation: AS_SEARCH,
+                    timeout: Duration::from_millis(250),
+                },
+                "The Spine directory at ldap://sds:389 did not answer the accredited system search \
+                 within 250 ms.",
+            ),
+            (
+                SdsError::TimedOut {
+                    url: "ldap://sds".into(),
+                    operation: CONNECT,
+                    timeout: Duration::from_secs(10),
+                },
+                "The Spine directory at ldap://sds did not answer the connection within 10 seconds.",
+            ),
+            (
+                SdsError::Ldap {
+                    url: "ldap://sds".into(),
+                    operation: MHS_SEARCH,
+                    code: 32,
+                    message: "no such object".into(),
+                },
+                "The Spine directory at ldap://sds refused the message handling system search with \
+                 LDAP result 32 (noSuchObject): no such object.",
+            ),
+            (
+                SdsError::Ldap {
+                    url: "ldap://sds".into(),
+                    operation: BIND,
+                    code: 53,
+                    message: String::new(),
+                },
+                "The Spine directory at ldap://sds refused the anonymous bind with LDAP result 53 \
+                 (unwillingToPerform).",
+            ),
+            (
+                SdsError::Unreachable {
+                    url: "ldap://sds".into(),
+                    reason: "Connection refused (os error 111)".into(),
+                },
+                "The Spine directory at ldap://sds could not be reached (Connection refused (os error \
+                 111)). Check the network connection and the directory address.",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Printing results: one JSON object (`--json`) or a patient line and a coloured banner line.
+//! Colour only when stdout is a terminal and `NO_COLOR` is unset; the words always say it all.
+
+use std::io::IsTerminal;
+
+use vmcheck_core::sds::SpineEndpoint;
+use vmcheck_core::BannerColour;
+use vmcheck_engine::{Environment, LookupReport};
+use vmcheck_spine::vandm::Conformance;
+
+fn colour_enabled() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn paint(text: &str, colour: Option<BannerColour>) -> String {
+    if !colour_enabled() {
+        return text.to_owned();
+    }
+    let code = match colour {
+        Some(BannerColour::Red) => "1;37;41",
+        Some(BannerColour::Green) => "1;30;42",
+        Some(BannerColour::Amber) => "1;30;43",
+        Some(BannerColour::Grey) => "1;30;47",
+        None => "1;31",
+    };
+    format!("\x1b[{code}m {text} \x1b[0m")
+}
+
+fn formatted(nhs: &str) -> String {
+    if nhs.len() == 10 && nhs.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{} {} {}", &nhs[..3], &nhs[3..6], &nhs[6..])
+    } else {
+        nhs.to_owned()
+    }
+}
+
+/// Prints one lookup.
+pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment) {
+    if json {
+        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        return;
+    }
+    if environment == Environment::Sandbox {
+        println!("TRAINING — not real patient data");
+    }
+    if let Some(p) = &report.patient {
+        let mut line = format!("{}  NHS {}", p.name, formatted(&p.nhs_number));
+        if let Some(b) = &p.birth_date {
+            line.push_str(&format!("  born {b}"));
+        }
+        if let Some(g) = &p.gender {
+            line.push_str(&format!("  {g}"));
+        }
+        println!("{line}");
+        if let Some(old) = &p.superseded_from {
+            println!("  NHS number {} has been replaced by {}", formatted(old), formatted(&p.nhs_number));
+        }
+        if p.restricted {
+            println!("  Address withheld (restricted record)");
+        } else if let Some(a) = &p.address {
+            println!("  {}", a.join(", "));
+        }
+        if let Some(d) = &p.deceased {
+            println!("  Deceased ({d})");
+        }
+    }
+    match (&report.headline, &report.error) {
+        (Some(headline), _) => {
+            let shown = report.patient.as_ref().map(|p| p.nhs_number.clone()).unwrap_or_else(|| report.nhs_number.clone());
+            println!("{}", paint(&format!("{}: {headline}", formatted(&shown)), report.banner));
+            if let (Some(code), Some(display)) = (report.category, report.category_display) {
+                println!("  Category {code}: {display}. {}", report.category_definition.unwrap_or(""));
+            }
+            if let Some(e) = &report.effective_display {
+                let hint = if report.effective_older_than_12_months { " (more than 12 months ago: the status may have changed)" } else { "" };
+                println!("  Last updated {e}{hint}");
+            }
+            if report.exemption_reminder {
+                println!("  Some services are exempt from charges, and clinicians decide how urgent treatment is.");
+            }
+        }
+        (None, Some(err)) => {
+            println!("{}", paint(&format!("Error: {}", err.message), None));
+            println!("  {}", err.action);
+        }
+        (None, None) => {}
+    }
+    println!("  Trace ID {}", report.trace_id);
+}
+
+/// Prints the connection test.
+pub fn print_metadata(endpoint: &SpineEndpoint, conformance: &Conformance, json: bool) {
+    if json {
+        let v = serde_json::json!({ "endpoint": endpoint, "conformance": conformance });
+        println!("{v}");
+    } else {
+        println!("Connected to {} (Spine ASID {})", endpoint.base_url, endpoint.asid);
+        println!("  FHIR version {}", conformance.fhir_version.as_deref().unwrap_or("not stated"));
+    }
+}
+
+/// Prints an error that is not a lookup result (configuration, connection test).
+pub fn print_error(code: &str, message: &str, action: &str, json: bool) {
+    if json {
+        let v = serde_json::json!({ "outcome": "error", "error": { "http": null, "code": code, "message": message, "action": action } });
+        println!("{v}");
+    } else {
+        eprintln!("vmcheck: {message}");
+        eprintln!("  {action}");
+    }
+}

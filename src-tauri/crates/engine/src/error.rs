@@ -1,0 +1,106 @@
+//! Lookup errors: one enum for everything that can stop a lookup, with the classification the
+//! front ends need (a stable code, the HTTP status if any, a sentence saying what happened and
+//! one saying what to do). An error is never a banner.
+
+use vmcheck_core::nhs::NhsNumberError;
+use vmcheck_spine::http::TransportError;
+use vmcheck_spine::pds::PdsError;
+use vmcheck_spine::sds::SdsError;
+use vmcheck_spine::vandm::VandmError;
+
+/// Why a lookup produced no status.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LookupError {
+    /// The NHS number was refused locally; nothing was sent.
+    #[error("{0}")]
+    InvalidNhsNumber(#[from] NhsNumberError),
+    /// No identity to act as (no signed-in user and none configured).
+    #[error("no user is signed in")]
+    NoIdentity,
+    /// The PDS trace failed.
+    #[error("{0}")]
+    Pds(#[from] PdsError),
+    /// The V&M endpoint could not be found in SDS.
+    #[error("{0}")]
+    Sds(#[from] SdsError),
+    /// The V&M query failed.
+    #[error("{0}")]
+    Vandm(#[from] VandmError),
+    /// Spine answered about a different patient than the one asked for; nothing is shown.
+    #[error("the status returned was not for the patient asked about")]
+    SubjectMismatch,
+    /// A client could not be set up.
+    #[error("{0}")]
+    Setup(TransportError),
+}
+
+impl LookupError {
+    /// A stable code for scripts and the UI's table.
+    pub fn code(&self) -> String {
+        match self {
+            Self::InvalidNhsNumber(_) => "INVALID_NHS_NUMBER_LOCAL".into(),
+            Self::NoIdentity => "NO_IDENTITY".into(),
+            Self::Pds(e) => e.code().into(),
+            Self::Sds(_) => "SDS_LOOKUP_FAILED".into(),
+            Self::Vandm(VandmError::Spine(e)) => e.code.code().into(),
+            Self::Vandm(VandmError::Transport(TransportError::Timeout { .. })) => {
+                "SPINE_TIMEOUT".into()
+            }
+            Self::Vandm(VandmError::Transport(_)) => "SPINE_UNREACHABLE".into(),
+            Self::Vandm(VandmError::HttpStatus { .. }) => "SPINE_HTTP_ERROR".into(),
+            Self::Vandm(VandmError::ContentType { .. } | VandmError::Body(_)) => {
+                "SPINE_UNREADABLE_RESPONSE".into()
+            }
+            Self::SubjectMismatch => "SUBJECT_MISMATCH".into(),
+            Self::Setup(_) => "CLIENT_SETUP_FAILED".into(),
+        }
+    }
+
+    /// The HTTP status behind the error, when a service answered.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Pds(e) => e.http_status(),
+            Self::Vandm(VandmError::Spine(e)) => Some(e.http_status),
+            Self::Vandm(VandmError::HttpStatus { status, .. }) => Some(*status),
+            Self::Vandm(VandmError::ContentType { .. } | VandmError::Body(_)) => Some(200),
+            _ => None,
+        }
+    }
+
+    /// Refused before anything was sent (CLI exit code 2).
+    pub fn is_local(&self) -> bool {
+        matches!(self, Self::InvalidNhsNumber(_))
+    }
+
+    /// What happened, for the person at the screen.
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidNhsNumber(e) => e.to_string(),
+            Self::NoIdentity => "No one is signed in, so no lookup can be made.".into(),
+            Self::Pds(PdsError::NotFound) => "There is no patient with this NHS number on the Personal Demographics Service.".into(),
+            Self::Pds(PdsError::Invalidated) => "This NHS number's record has been invalidated on the Personal Demographics Service.".into(),
+            Self::Pds(e) => format!("The patient could not be traced: {e}."),
+            Self::Sds(e) => format!("The Spine service could not be located: {e}"),
+            Self::Vandm(VandmError::Spine(e)) => e.code.user_message().into(),
+            Self::Vandm(e) => format!("The visitor status could not be checked: {e}."),
+            Self::SubjectMismatch => "Spine returned a status for a different patient than the one asked about, so nothing is shown.".into(),
+            Self::Setup(e) => format!("V&M Check could not prepare its connection: {e}."),
+        }
+    }
+
+    /// What to do next.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::InvalidNhsNumber(_) => "Check the number and type it again.",
+            Self::NoIdentity => "Sign in with your smartcard.",
+            Self::Pds(PdsError::NotFound | PdsError::InvalidNumber) => "Check the NHS number, or search by the patient's details instead.",
+            Self::Pds(PdsError::Invalidated) => "Search by the patient's details to find their current NHS number.",
+            Self::Pds(PdsError::RateLimited { .. }) => "Wait a few seconds and try again.",
+            Self::Vandm(VandmError::Spine(e)) => e.code.user_action(),
+            Self::SubjectMismatch => "Do not rely on any earlier result for this patient. Contact the service desk with the trace ID.",
+            Self::Pds(e) if e.is_retryable() => "Try again. If it keeps happening, contact the service desk with the trace ID.",
+            Self::Vandm(e) if e.is_retryable() => "Try again. If it keeps happening, contact the service desk with the trace ID.",
+            _ => "Contact the service desk with the trace ID.",
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! One lookup, end to end: PDS trace → SDS endpoint (cached) → audited V&M query → classified
+//! status. Progress is reported step by step; the result is one value holding the patient, the
+//! classified status or "no record", or a typed error — plus the Ssp-TraceID.
+//!
+//! Safety rules enforced here: an NHS number failing Mod 11 is refused before any request; a
+//! superseded number is followed to its replacement and the user is told; a status whose
+//! subject is not the patient asked about is an error, never a banner.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use vmcheck_core::jwt::{AuditContext, AuditJwt};
+use vmcheck_core::nhs::NhsNumber;
+use vmcheck_core::pds::TraceOutcome;
+use vmcheck_core::request::{self, Routing};
+use vmcheck_core::sds::SpineEndpoint;
+use vmcheck_core::status::ChargeableStatus;
+use vmcheck_core::{classify, Banner};
+use vmcheck_spine::http::HttpTimeouts;
+use vmcheck_spine::pds::{PdsAuth, PdsClient, PdsSearch};
+use vmcheck_spine::sds::SdsClient;
+use vmcheck_spine::vandm::{Conformance, VandmAnswer, VandmClient};
+
+use crate::clock::Clock;
+use crate::config::{secs, Config};
+use crate::error::LookupError;
+
+/// The steps a lookup reports as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// Tracing the patient on PDS.
+    Tracing,
+    /// Finding the V&M endpoint in SDS (or the cache).
+    FindingEndpoint,
+    /// Querying the V&M service.
+    Querying,
+}
+
+/// The person on whose behalf a lookup is made.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// SDS user id (smartcard UUID).
+    pub user_uuid: String,
+    /// SDS role profile id.
+    pub role_profile_id: String,
+}
+
+impl std::fmt::Debug for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Actor(***)")
+    }
+}
+
+/// What a lookup found.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A chargeable status, classified.
+    Status {
+        /// What the Observation says.
+        status: ChargeableStatus,
+        /// How to show it.
+        banner: Banner,
+    },
+    /// No V&M record for the patient.
+    NoRecord {
+        /// The grey "no record" banner.
+        banner: Banner,
+    },
+    /// No status: an error with a message.
+    Error(LookupError),
+}
+
+/// The result of one lookup.
+#[derive(Clone)]
+pub struct LookupResult {
+    /// What the user typed, when it was not a valid number; otherwise the number's digits.
+    pub requested: String,
+    /// The number queried on V&M (the replacement when the requested one was superseded).
+    pub queried: Option<NhsNumber>,
+    /// The Ssp-TraceID of the V&M request (also sent to PDS as X-Correlation-ID).
+    pub trace_id: String,
+    /// The traced patient, when the trace succeeded.
+    pub patient: Option<TraceOutcome>,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The V&M body as received (technical details view; never logged).
+    pub raw_response: Option<String>,
+}
+
+impl std::fmt::Debug for LookupResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LookupResult")
+            .field("trace_id", &self.trace_id)
+            .field("outcome", &self.outcome)
+            .finish_non_exhaustive()
+    }
+}
+
+struct CachedEndpoint {
+    endpoint: SpineEndpoint,
+    found_at: Duration,
+}
+
+/// Where the V&M endpoint comes from.
+enum EndpointSource {
+    Fixed(SpineEndpoint),
+    Directory {
+        client: SdsClient,
+        spine_ods_code: String,
+        interaction: String,
+        ttl: Duration,
+    },
+}
+
+/// The lookup engine shared by the desktop shell and the CLI. Cheap to share (`Arc`).
+pub struct Engine {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    pds: PdsClient,
+    vandm: VandmClient,
+    endpoints: EndpointSource,
+    cache: Mutex<Option<CachedEndpoint>>,
+    sds_queries: std::sync::atomic::AtomicU64,
+}
+
+impl Engine {
+    /// Builds the engine's clients from a validated configuration.
+    pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, LookupError> {
+        let pds = PdsClient::new(
+            &config.pds.base_url,
+            HttpTimeouts {
+                connect: Duration::from_secs(5),
+                request: secs(config.pds.timeout_secs),
+            },
+            PdsAuth::None,
+        )
+        .map_err(LookupError::Setup)?;
+        let vandm = VandmClient::new(HttpTimeouts {
+            connect: Duration::from_secs(5),
+            request: secs(config.vandm.timeout_secs),
+        })
+        .map_err(LookupError::Setup)?;
+        let endpoints = match (
+            &config.vandm.endpoint,
+            &config.vandm.spine_asid,
+            &config.sds,
+        ) {
+            (Some(url), Some(asid), _) => EndpointSource::Fixed(SpineEndpoint {
+                asid: asid.clone(),
+                party_key: String::new(),
+                base_url: url.clone(),
+                fqdn: None,
+                authenticated: None,
+            }),
+            (_, _, Some(sds)) => EndpointSource::Directory {
+                client: SdsClient::new(sds.ldap_url.clone())
+                    .with_base_dn(sds.base_dn.clone())
+                    .with_timeout(secs(sds.timeout_secs)),
+                spine_ods_code: sds.spine_ods_code.clone(),
+                interaction: sds.interaction.clone(),
+                ttl: secs(sds.cache_ttl_secs),
+            },
+            // `Config::validate` guarantees one of the two.
+            _ => {
+                return Err(LookupError::Setup(
+                    vmcheck_spine::http::TransportError::Setup(
+                        "no V&M endpoint and no SDS configured".into(),
+                    ),
+                ))
+            }
+        };
+        Ok(Self {
+            config,
+            clock,
+            pds,
+            vandm,
+            endpoints,
+            cache: Mutex::new(None),
+            sds_queries: Default::default(),
+        })
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The clock in use.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// How many times the directory has actually been queried (cache misses).
+    pub fn sds_queries(&self) -> u64 {
+        self.sds_queries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Forgets a cached endpoint.
+    pub fn forget_endpoint(&self) {
+        *self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    fn audit_context(&self, actor: &Actor) -> AuditContext {
+        let o = &self.config.organisation;
+        AuditContext {
+            issuer: o.issuer.clone(),
+            user_id: actor.user_uuid.clone(),
+            role_profile_id: actor.role_profile_id.clone(),
+            ods_code: o.ods_code.clone(),
+            organisation_name: o.name.clone(),
+            device_id: self.config.device_id(),
+            software_name: "V&M Check".into(),
+            software_version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+
+    /// The V&M endpoint: fixed, cached, or found in SDS now.
+    pub async fn endpoint(&self) -> Result<SpineEndpoint, LookupError> {
+        let (client, ods, interaction, ttl) = match &self.endpoints {
+            EndpointSource::Fixed(e) => return Ok(e.clone()),
+            EndpointSource::Directory {
+                client,
+                spine_ods_code,
+                interaction,
+                ttl,
+            } => (client, spine_ods_code, interaction, *ttl),
+        };
+        let now = self.clock.monotonic();
+        if let Some(cached) = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            if now.saturating_sub(cached.found_at) < ttl {
+                return Ok(cached.endpoint.clone());
+            }
+        }
+        self.sds_queries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let endpoint = client.find_endpoint(ods, interaction).await?;
+        tracing::debug!(asid = %endpoint.asid, "V&M endpoint found in SDS");
+        *self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(CachedEndpoint {
+            endpoint: endpoint.clone(),
+            found_at: now,
+        });
+        Ok(endpoint)
+    }
+
+    /// Runs one lookup for `input` (as typed) on behalf of `actor`, reporting progress.
+    pub async fn lookup(
+        &self,
+        actor: Option<&Actor>,
+        input: &str,
+        progress: impl Fn(Progress),
+    ) -> LookupResult {
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        let mut result = LookupResult {
+            requested: input.trim().to_owned(),
+            queried: None,
+            trace_id,
+            patient: None,
+            outcome: Outcome::Error(LookupError::NoIdentity),
+            raw_response: None,
+        };
+        let nhs = match NhsNumber::parse(input) {
+            Ok(n) => n,
+            Err(e) => {
+                result.outcome = Outcome::Error(e.into());
+                return result;
+            }
+        };
+        result.requested = nhs.as_str().to_owned();
+        let Some(actor) = actor else {
+            return result;
+        };
+        result.outcome = match self.run(actor, &nhs, &mut result, &progress).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::info!(code = %e.code(), "lookup ended with an error");
+                Outcome::Error(e)
+            }
+        };
+        result
+    }
+
+    async fn run(
+        &self,
+        actor: &Actor,
+        nhs: &NhsNumber,
+        result: &mut LookupResult,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, LookupError> {
+        progress(Progress::Tracing);
+        let trace = self.pds.retrieve(nhs, &result.trace_id).await?;
+        let current = trace.patient.nhs_number.clone();
+        if trace.superseded_from.is_some() {
+            tracing::info!(
+                "the requested NHS number is superseded; continuing with its replacement"
+            );
+        }
+        result.patient = Some(trace);
+        result.queried = Some(current.clone());
+
+        progress(Progress::FindingEndpoint);
+        let endpoint = self.endpoint().await?;
+
+        progress(Progress::Querying);
+        let jwt = AuditJwt::new(
+            &self.audit_context(actor),
+            &current,
+            self.clock.unix_seconds(),
+        )
+        .encode_unsigned();
+        let routing = Routing {
+            from_asid: self.config.organisation.client_asid.clone(),
+            to_asid: endpoint.asid.clone(),
+        };
+        let get = request::search(
+            &endpoint.base_url,
+            &current,
+            &routing,
+            &result.trace_id,
+            &jwt,
+            self.config.vandm.format,
+        );
+        let response = match self.vandm.search(&get).await {
+            Ok(r) => r,
+            Err(e) => {
+                if e.suggests_stale_endpoint() {
+                    self.forget_endpoint();
+                }
+                return Err(e.into());
+            }
+        };
+        result.raw_response = Some(response.raw);
+        match response.answer {
+            VandmAnswer::Status(status) => {
+                let expected = format!("Patient/{}", current.as_str());
+                if status.subject_reference.as_deref() != Some(expected.as_str()) {
+                    result.raw_response = None;
+                    return Err(LookupError::SubjectMismatch);
+                }
+                let banner = classify(&status);
+                tracing::info!(banner = banner.colour.as_str(), "lookup classified");
+                Ok(Outcome::Status { status, banner })
+            }
+            VandmAnswer::NoRecord(_) => Ok(Outcome::NoRecord {
+                banner: Banner::no_record(),
+            }),
+        }
+    }
+
+    /// Searches PDS by demographics (the "search by details" form).
+    pub async fn search_patients(
+        &self,
+        terms: &PdsSearch,
+    ) -> Result<Vec<vmcheck_core::pds::SearchMatch>, LookupError> {
+        let correlation = uuid::Uuid::new_v4().to_string();
+        Ok(self.pds.search(terms, &correlation).await?)
+    }
+
+    /// The connection test: `GET [base]/metadata` on the V&M endpoint.
+    pub async fn metadata(&self) -> Result<(SpineEndpoint, Conformance), LookupError> {
+        let endpoint = self.endpoint().await?;
+        let routing = Routing {
+            from_asid: self.config.organisation.client_asid.clone(),
+            to_asid: endpoint.asid.clone(),
+        };
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        let get = request::metadata(
+            &endpoint.base_url,
+            &routing,
+            &trace_id,
+            self.config.vandm.format,
+        );
+        let conformance = self.vandm.metadata(&get).await?;
+        Ok((endpoint, conformance))
+    }
+}

@@ -1,0 +1,149 @@
+//! The serialisable shape of one lookup result, shared by the CLI's `--json` output and the
+//! desktop shell. Field names are a contract (scripts and tests depend on them):
+//! `{"nhs_number", "outcome", "banner", "headline", "basic", "category", "effective",
+//!   "patient": {...}, "error": {"http","code","message","action"}, "trace_id"}`.
+
+use serde::Serialize;
+use vmcheck_core::time::CalendarDate;
+use vmcheck_core::BannerColour;
+
+use crate::lookup::{LookupResult, Outcome};
+
+/// The patient block.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PatientReport {
+    /// The patient's current NHS number.
+    pub nhs_number: String,
+    /// `FAMILY, Given (Title)`.
+    pub name: String,
+    /// Date of birth.
+    pub birth_date: Option<String>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Address lines and postcode, or `None` (absent or withheld).
+    pub address: Option<Vec<String>>,
+    /// Restricted record: address withheld.
+    pub restricted: bool,
+    /// Date of death, when deceased.
+    pub deceased: Option<String>,
+    /// The number asked for, when PDS answered with a newer one.
+    pub superseded_from: Option<String>,
+}
+
+/// The error block.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ErrorReport {
+    /// HTTP status, when a service answered.
+    pub http: Option<u16>,
+    /// Stable code.
+    pub code: String,
+    /// What happened.
+    pub message: String,
+    /// What to do.
+    pub action: String,
+}
+
+/// One lookup, ready to print or send to the UI.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LookupReport {
+    /// The number asked for (digits), or the input as typed when it was refused.
+    pub nhs_number: String,
+    /// `status` | `no_record` | `error`.
+    pub outcome: &'static str,
+    /// Banner colour, or `None` for an error.
+    pub banner: Option<BannerColour>,
+    /// Banner headline.
+    pub headline: Option<&'static str>,
+    /// Basic status code (`Y`/`N`/`U`) when known.
+    pub basic: Option<&'static str>,
+    /// Category code when known.
+    pub category: Option<&'static str>,
+    /// Category display.
+    pub category_display: Option<&'static str>,
+    /// Category definition.
+    pub category_definition: Option<&'static str>,
+    /// `effectiveDateTime` as sent.
+    pub effective: Option<String>,
+    /// `effectiveDateTime` as people read it.
+    pub effective_display: Option<String>,
+    /// The last update is more than 12 months old.
+    pub effective_older_than_12_months: bool,
+    /// Whether to show the reminder about exempt services and clinical urgency.
+    pub exemption_reminder: bool,
+    /// The patient, when traced.
+    pub patient: Option<PatientReport>,
+    /// The error, when the outcome is an error.
+    pub error: Option<ErrorReport>,
+    /// Ssp-TraceID.
+    pub trace_id: String,
+}
+
+impl LookupReport {
+    /// Builds the report; `today` decides the "older than 12 months" hint.
+    pub fn new(result: &LookupResult, today: CalendarDate) -> Self {
+        let patient = result.patient.as_ref().map(|t| PatientReport {
+            nhs_number: t.patient.nhs_number.as_str().to_owned(),
+            name: t.patient.name.display(),
+            birth_date: t.patient.birth_date.clone(),
+            gender: t.patient.gender.clone(),
+            address: t.patient.address.as_ref().map(|a| {
+                let mut lines = a.lines.clone();
+                lines.extend(a.postcode.clone());
+                lines
+            }),
+            restricted: t.patient.restricted,
+            deceased: t.patient.deceased.clone(),
+            superseded_from: t.superseded_from.as_ref().map(|n| n.as_str().to_owned()),
+        });
+        let mut report = Self {
+            nhs_number: result.requested.clone(),
+            outcome: "error",
+            banner: None,
+            headline: None,
+            basic: None,
+            category: None,
+            category_display: None,
+            category_definition: None,
+            effective: None,
+            effective_display: None,
+            effective_older_than_12_months: false,
+            exemption_reminder: false,
+            patient,
+            error: None,
+            trace_id: result.trace_id.clone(),
+        };
+        match &result.outcome {
+            Outcome::Status { status, banner } => {
+                report.outcome = "status";
+                report.banner = Some(banner.colour);
+                report.headline = Some(banner.headline());
+                report.exemption_reminder = banner.shows_exemption_reminder();
+                report.basic = status.basic.known().map(|b| b.code());
+                if let Some(c) = status.category.known() {
+                    report.category = Some(c.code());
+                    report.category_display = Some(c.display());
+                    report.category_definition = Some(c.definition());
+                }
+                if let Some(e) = &status.effective {
+                    report.effective = Some(e.raw.clone());
+                    report.effective_display = Some(e.human());
+                    report.effective_older_than_12_months = e.is_older_than(today, 12);
+                }
+            }
+            Outcome::NoRecord { banner } => {
+                report.outcome = "no_record";
+                report.banner = Some(banner.colour);
+                report.headline = Some(banner.headline());
+            }
+            Outcome::Error(e) => {
+                report.error = Some(ErrorReport {
+                    http: e.http_status(),
+                    code: e.code(),
+                    message: e.message(),
+                    action: e.action().to_owned(),
+                });
+            }
+        }
+        report
+    }
+}

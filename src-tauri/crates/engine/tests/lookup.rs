@@ -1,0 +1,339 @@
+//! Flow tests: the engine against the in-process sandbox over real loopback HTTP and LDAP.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use vmcheck_core::fhir::WireFormat;
+use vmcheck_engine::{
+    Config, Engine, LookupError, LookupReport, ManualClock, Outcome, Progress, SandboxTarget,
+};
+use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+fn config_for(sandbox: &Sandbox) -> Config {
+    let urls = sandbox.urls();
+    Config::for_sandbox(&SandboxTarget {
+        pds_base: urls.pds_base.clone(),
+        ldap_url: urls.ldap_url.clone(),
+        client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
+        ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
+        organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
+        user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
+        role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
+    })
+}
+
+struct Setup {
+    sandbox: Sandbox,
+    engine: Engine,
+    clock: Arc<ManualClock>,
+}
+
+async fn setup_with(edit: impl FnOnce(&mut Config)) -> Setup {
+    let sandbox = Sandbox::start(SandboxOptions::default())
+        .await
+        .expect("sandbox starts");
+    let mut config = config_for(&sandbox);
+    config.pds.timeout_secs = 3;
+    config.vandm.timeout_secs = 3;
+    edit(&mut config);
+    let clock = Arc::new(ManualClock::new(now()));
+    let engine = Engine::new(config, clock.clone()).expect("engine");
+    Setup {
+        sandbox,
+        engine,
+        clock,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(|_| {}).await
+}
+
+async fn report(s: &Setup, nhs: &str) -> LookupReport {
+    let actor = s.engine.config().actor();
+    let result = s.engine.lookup(actor.as_ref(), nhs, |_| {}).await;
+    LookupReport::new(&result, s.clock.today())
+}
+
+fn check_patient(report: &LookupReport, p: &vmcheck_sandbox::TestPatient) {
+    let e = &p.expected;
+    assert_eq!(
+        report.outcome, e.outcome,
+        "{} ({}): {:?}",
+        p.nhs_number, p.case, report.error
+    );
+    assert_eq!(
+        report.banner.map(|b| b.as_str()),
+        e.banner,
+        "{} ({})",
+        p.nhs_number,
+        p.case
+    );
+    assert_eq!(report.headline, e.headline, "{} ({})", p.nhs_number, p.case);
+    if let Some(code) = e.error_code {
+        assert_eq!(
+            report.error.as_ref().map(|e| e.code.as_str()),
+            Some(code),
+            "{} ({})",
+            p.nhs_number,
+            p.case
+        );
+    }
+    if report.outcome == "error" {
+        assert!(
+            report.banner.is_none() && report.headline.is_none(),
+            "an error is never a banner"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_sandbox_patient_gets_its_expected_result_json_and_xml() {
+    for format in [WireFormat::Json, WireFormat::Xml] {
+        let s = setup_with(|c| c.vandm.format = format).await;
+        for p in vmcheck_sandbox::patients() {
+            let r = report(&s, p.nhs_number).await;
+            check_patient(&r, p);
+            if r.outcome == "status" {
+                let patient = r
+                    .patient
+                    .as_ref()
+                    .expect("a status always comes with the traced patient");
+                assert_eq!(r.basic.is_some(), true, "{}", p.nhs_number);
+                assert!(!patient.name.is_empty());
+            }
+        }
+        s.sandbox.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_number_is_refused_before_anything_is_sent() {
+    let s = setup().await;
+    for input in ["9900002831", "12345", "943 476 591X", ""] {
+        let r = report(&s, input).await;
+        assert_eq!(r.outcome, "error");
+        assert_eq!(
+            r.error.as_ref().map(|e| e.code.as_str()),
+            Some("INVALID_NHS_NUMBER_LOCAL"),
+            "{input}"
+        );
+        assert!(r.patient.is_none());
+    }
+    assert_eq!(
+        (s.sandbox.pds_request_count(), s.sandbox.request_count()),
+        (0, 0),
+        "nothing reached PDS or Spine"
+    );
+    assert_eq!(s.engine.sds_queries(), 0, "nor SDS");
+}
+
+#[tokio::test]
+async fn without_an_identity_nothing_is_sent() {
+    let s = setup().await;
+    let first = &vmcheck_sandbox::patients()[0];
+    let result = s.engine.lookup(None, first.nhs_number, |_| {}).await;
+    assert!(matches!(
+        result.outcome,
+        Outcome::Error(LookupError::NoIdentity)
+    ));
+    assert_eq!(
+        (s.sandbox.pds_request_count(), s.sandbox.request_count()),
+        (0, 0)
+    );
+}
+
+#[tokio::test]
+async fn progress_is_reported_in_order() {
+    let s = setup().await;
+    let seen = Mutex::new(Vec::new());
+    let p = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.expected.outcome == "status")
+        .expect("a status patient");
+    let actor = s.engine.config().actor();
+    let _ = s
+        .engine
+        .lookup(actor.as_ref(), p.nhs_number, |step| {
+            seen.lock().expect("lock").push(step)
+        })
+        .await;
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        vec![
+            Progress::Tracing,
+            Progress::FindingEndpoint,
+            Progress::Querying
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_superseded_number_is_followed_and_the_user_told() {
+    let s = setup().await;
+    let p = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.case.contains("superseded"))
+        .expect("a superseded patient");
+    let r = report(&s, p.nhs_number).await;
+    let patient = r.patient.expect("traced");
+    assert_eq!(patient.superseded_from.as_deref(), Some(p.nhs_number));
+    assert_ne!(
+        patient.nhs_number, p.nhs_number,
+        "the replacement number is shown"
+    );
+    assert_eq!(r.outcome, "status", "the replacement's status is shown");
+}
+
+#[tokio::test]
+async fn a_restricted_record_withholds_the_address() {
+    let s = setup().await;
+    let p = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.case.contains("restricted"))
+        .expect("a restricted patient");
+    let r = report(&s, p.nhs_number).await;
+    let patient = r.patient.expect("traced");
+    assert!(patient.restricted);
+    assert_eq!(patient.address, None);
+}
+
+#[tokio::test]
+async fn every_fault_is_a_clear_error_never_a_banner() {
+    let s = setup().await;
+    let good = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.expected.outcome == "status" && p.case.contains("Y"))
+        .or_else(|| {
+            vmcheck_sandbox::patients()
+                .iter()
+                .find(|p| p.expected.outcome == "status")
+        })
+        .expect("a status patient");
+    let faults = [
+        (Fault::Status500, "SPINE_HTTP_ERROR"),
+        (Fault::HtmlBadGateway, "SPINE_HTTP_ERROR"),
+        (Fault::ConnectionReset, "SPINE_UNREACHABLE"),
+        (Fault::TruncatedBody, "SPINE_UNREACHABLE"),
+        (Fault::WrongContentType, "SPINE_UNREADABLE_RESPONSE"),
+        (Fault::SlowDrip(Duration::from_millis(800)), "SPINE_TIMEOUT"),
+        (Fault::Latency(Duration::from_secs(4)), "SPINE_TIMEOUT"),
+    ];
+    for (fault, code) in faults {
+        // A good lookup first: its banner must not survive into the faulty one.
+        s.sandbox.set_fault(None);
+        assert_eq!(report(&s, good.nhs_number).await.outcome, "status");
+        s.sandbox.set_fault(Some(fault.clone()));
+        let r = report(&s, good.nhs_number).await;
+        assert_eq!(r.outcome, "error", "{fault:?}");
+        assert_eq!((r.banner, r.headline), (None, None), "{fault:?}");
+        let err = r.error.expect("error block");
+        assert_eq!(err.code, code, "{fault:?}: {}", err.message);
+        assert!(!err.message.is_empty() && !err.action.is_empty());
+        assert!(
+            !err.message.contains(good.nhs_number),
+            "no NHS number in the message"
+        );
+    }
+    s.sandbox.set_fault(None);
+    let latency = Fault::Latency(Duration::from_millis(200));
+    s.sandbox.set_fault(Some(latency));
+    assert_eq!(
+        report(&s, good.nhs_number).await.outcome,
+        "status",
+        "a slow but timely answer is fine"
+    );
+}
+
+#[tokio::test]
+async fn the_sds_endpoint_is_cached_for_its_ttl() {
+    let s = setup_with(|c| c.sds.as_mut().expect("sds").cache_ttl_secs = 60).await;
+    let p = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.expected.outcome == "status")
+        .expect("a status patient");
+    report(&s, p.nhs_number).await;
+    report(&s, p.nhs_number).await;
+    assert_eq!(
+        s.engine.sds_queries(),
+        1,
+        "the second lookup reused the endpoint"
+    );
+    s.clock.advance_monotonic(Duration::from_secs(61));
+    report(&s, p.nhs_number).await;
+    assert_eq!(
+        s.engine.sds_queries(),
+        2,
+        "an expired entry is looked up again"
+    );
+    assert_eq!(s.sandbox.request_count(), 3);
+}
+
+#[tokio::test]
+async fn a_zero_ttl_asks_the_directory_every_time() {
+    let s = setup_with(|c| c.sds.as_mut().expect("sds").cache_ttl_secs = 0).await;
+    let p = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.expected.outcome == "status")
+        .expect("a status patient");
+    report(&s, p.nhs_number).await;
+    report(&s, p.nhs_number).await;
+    assert_eq!(s.engine.sds_queries(), 2);
+}
+
+#[tokio::test]
+async fn a_fixed_endpoint_bypasses_sds() {
+    let s = setup_with(|c| {
+        c.vandm.spine_asid = Some(vmcheck_sandbox::directory::SPINE_ASID.into());
+        c.sds = None;
+    })
+    .await;
+    // The fixed endpoint needs the V&M URL, known only once the sandbox runs.
+    let mut config = s.engine.config().clone();
+    config.vandm.endpoint = Some(s.sandbox.urls().vandm_base.clone());
+    let engine = Engine::new(config, s.clock.clone()).expect("engine");
+    let p = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.expected.outcome == "status")
+        .expect("a status patient");
+    let actor = engine.config().actor();
+    let result = engine.lookup(actor.as_ref(), p.nhs_number, |_| {}).await;
+    assert!(
+        matches!(result.outcome, Outcome::Status { .. }),
+        "{:?}",
+        result.outcome
+    );
+    assert_eq!(engine.sds_queries(), 0);
+}
+
+#[tokio::test]
+async fn an_unreachable_directory_is_an_sds_error() {
+    let s =
+        setup_with(|c| c.sds.as_mut().expect("sds").ldap_url = "ldap://127.0.0.1:1".into()).await;
+    let p = vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.expected.outcome == "status")
+        .expect("a status patient");
+    let r = report(&s, p.nhs_number).await;
+    assert_eq!(r.error.map(|e| e.code), Some("SDS_LOOKUP_FAILED".into()));
+    assert_eq!(
+        s.sandbox.request_count(),
+        0,
+        "no V&M request without an endpoint"
+    );
+}
+
+#[tokio::test]
+async fn the_connection_test_reads_the_conformance_statement() {
+    let s = setup().await;
+    let (endpoint, conformance) = s.engine.metadata().await.expect("metadata");
+    assert_eq!(endpoint.asid, vmcheck_sandbox::directory::SPINE_ASID);
+    assert_eq!(conformance.fhir_version.as_deref(), Some("1.0.1"));
+}
