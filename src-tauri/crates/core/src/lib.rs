@@ -10,11 +10,13 @@
 //! (`vmcheck-spine`) do the talking; the engine (`vmcheck-engine`) orchestrates.
 
 pub mod banner;
+pub mod card;
 pub mod fhir;
 pub mod jwt;
 pub mod nhs;
 pub mod pds;
 pub mod request;
+pub mod roles;
 pub mod sds;
 pub mod spine_error;
 pub mod status;

@@ -29,6 +29,10 @@ pub enum LookupError {
     /// Spine answered about a different patient than the one asked for; nothing is shown.
     #[error("the status returned was not for the patient asked about")]
     SubjectMismatch,
+    /// The session locked (card removed, idle, sign-out) before the result arrived; the result
+    /// was dropped.
+    #[error("the session ended before the result arrived")]
+    SessionEnded,
     /// A client could not be set up.
     #[error("{0}")]
     Setup(TransportError),
@@ -52,6 +56,7 @@ impl LookupError {
                 "SPINE_UNREADABLE_RESPONSE".into()
             }
             Self::SubjectMismatch => "SUBJECT_MISMATCH".into(),
+            Self::SessionEnded => "SESSION_ENDED".into(),
             Self::Setup(_) => "CLIENT_SETUP_FAILED".into(),
         }
     }
@@ -76,7 +81,7 @@ impl LookupError {
     pub fn message(&self) -> String {
         match self {
             Self::InvalidNhsNumber(e) => e.to_string(),
-            Self::NoIdentity => "No one is signed in, so no lookup can be made.".into(),
+            Self::NoIdentity => "No one is signed in with a role, so no lookup can be made.".into(),
             Self::Pds(PdsError::NotFound) => "There is no patient with this NHS number on the Personal Demographics Service.".into(),
             Self::Pds(PdsError::Invalidated) => "This NHS number's record has been invalidated on the Personal Demographics Service.".into(),
             Self::Pds(e) => format!("The patient could not be traced: {e}."),
@@ -84,6 +89,7 @@ impl LookupError {
             Self::Vandm(VandmError::Spine(e)) => e.code.user_message().into(),
             Self::Vandm(e) => format!("The visitor status could not be checked: {e}."),
             Self::SubjectMismatch => "Spine returned a status for a different patient than the one asked about, so nothing is shown.".into(),
+            Self::SessionEnded => "The session ended before the result arrived, so nothing is shown.".into(),
             Self::Setup(e) => format!("V&M Check could not prepare its connection: {e}."),
         }
     }
@@ -92,7 +98,7 @@ impl LookupError {
     pub fn action(&self) -> &'static str {
         match self {
             Self::InvalidNhsNumber(_) => "Check the number and type it again.",
-            Self::NoIdentity => "Sign in with your smartcard.",
+            Self::NoIdentity | Self::SessionEnded => "Sign in with your smartcard.",
             Self::Pds(PdsError::NotFound | PdsError::InvalidNumber) => "Check the NHS number, or search by the patient's details instead.",
             Self::Pds(PdsError::Invalidated) => "Search by the patient's details to find their current NHS number.",
             Self::Pds(PdsError::RateLimited { .. }) => "Wait a few seconds and try again.",

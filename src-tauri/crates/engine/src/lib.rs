@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod lookup;
 pub mod report;
+pub mod session;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, Environment, SandboxTarget};

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use vmcheck_core::fhir::WireFormat;
 use vmcheck_engine::{
-    Config, Engine, LookupError, LookupReport, ManualClock, Outcome, Progress, SandboxTarget,
+    Clock, Config, Engine, LookupError, LookupReport, ManualClock, Outcome, Progress, SandboxTarget,
 };
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
@@ -180,7 +180,7 @@ async fn a_superseded_number_is_followed_and_the_user_told() {
     let s = setup().await;
     let p = vmcheck_sandbox::patients()
         .iter()
-        .find(|p| p.case.contains("superseded"))
+        .find(|p| p.superseded_by.is_some())
         .expect("a superseded patient");
     let r = report(&s, p.nhs_number).await;
     let patient = r.patient.expect("traced");
@@ -197,7 +197,7 @@ async fn a_restricted_record_withholds_the_address() {
     let s = setup().await;
     let p = vmcheck_sandbox::patients()
         .iter()
-        .find(|p| p.case.contains("restricted"))
+        .find(|p| p.restricted)
         .expect("a restricted patient");
     let r = report(&s, p.nhs_number).await;
     let patient = r.patient.expect("traced");
@@ -290,15 +290,15 @@ async fn a_zero_ttl_asks_the_directory_every_time() {
 
 #[tokio::test]
 async fn a_fixed_endpoint_bypasses_sds() {
-    let s = setup_with(|c| {
-        c.vandm.spine_asid = Some(vmcheck_sandbox::directory::SPINE_ASID.into());
-        c.sds = None;
-    })
-    .await;
-    // The fixed endpoint needs the V&M URL, known only once the sandbox runs.
-    let mut config = s.engine.config().clone();
-    config.vandm.endpoint = Some(s.sandbox.urls().vandm_base.clone());
-    let engine = Engine::new(config, s.clock.clone()).expect("engine");
+    let sandbox = Sandbox::start(SandboxOptions::default())
+        .await
+        .expect("sandbox starts");
+    let mut config = config_for(&sandbox);
+    config.sds = None;
+    config.vandm.endpoint = Some(sandbox.urls().vandm_base.clone());
+    config.vandm.spine_asid = Some(vmcheck_sandbox::directory::SPINE_ASID.into());
+    config.validate().expect("a fixed endpoint needs no SDS");
+    let engine = Engine::new(config, Arc::new(ManualClock::new(now()))).expect("engine");
     let p = vmcheck_sandbox::patients()
         .iter()
         .find(|p| p.expected.outcome == "status")
@@ -311,6 +311,7 @@ async fn a_fixed_endpoint_bypasses_sds() {
         result.outcome
     );
     assert_eq!(engine.sds_queries(), 0);
+    sandbox.shutdown().await;
 }
 
 #[tokio::test]

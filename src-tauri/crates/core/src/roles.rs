@@ -1,0 +1,124 @@
+//! A signed-in user's SDS role profiles: what they are, where SDS keeps them, and how the
+//! directory's entries become [`Role`]s. Pure: the LDAP adapter does the searching.
+//!
+//! SDS keeps people at `uid=<UUID>,ou=people,o=nhs`, their organisation memberships below
+//! (`nhsOrgPerson`) and their role profiles below those (`nhsOrgPersonRole`): the role profile
+//! id is the role entry's `uniqueIdentifier`, with `nhsJobRole`, `nhsJobRoleCode` and the
+//! organisation's ODS code `nhsIDCode`.
+
+use crate::sds::{attribute_values, single_value, Attributes};
+
+/// The people base DN.
+pub const PEOPLE_BASE_DN: &str = "ou=people,o=nhs";
+/// The filter for role profiles below a person.
+pub const ROLE_FILTER: &str = "(objectClass=nhsOrgPersonRole)";
+/// Attributes read from role entries.
+pub const ROLE_ATTRIBUTES: [&str; 4] = [
+    "uniqueIdentifier",
+    "nhsJobRole",
+    "nhsJobRoleCode",
+    "nhsIDCode",
+];
+
+/// One role profile a user can act in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Role {
+    /// The role profile id (sent in the audit JWT).
+    pub role_profile_id: String,
+    /// The job role's name (`"Admin & Clerical"`).
+    pub job_role: String,
+    /// The job role code (`S8000:G8001:R8006`).
+    pub job_role_code: Option<String>,
+    /// ODS code of the organisation the role is held at.
+    pub ods_code: String,
+}
+
+/// The DN of a person entry.
+pub fn person_dn(uuid: &str) -> String {
+    format!("uid={},{PEOPLE_BASE_DN}", escape_dn_value(uuid))
+}
+
+/// Escapes an attribute value for use in a DN (RFC 4514).
+pub fn escape_dn_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.chars().enumerate() {
+        let edge =
+            (i == 0 && (c == ' ' || c == '#')) || (i + 1 == value.chars().count() && c == ' ');
+        if edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Turns role entries into roles, keeping those at `organisation` (ODS code, compared
+/// case-insensitively) and skipping entries without a role profile id. Sorted by job role.
+pub fn roles_from_entries(entries: &[Vec<(String, Vec<String>)>], organisation: &str) -> Vec<Role> {
+    let mut roles: Vec<Role> = entries
+        .iter()
+        .filter_map(|e| {
+            let attrs: &Attributes = e.as_slice();
+            let id = single_value(attrs, "uniqueIdentifier")?;
+            let ods = single_value(attrs, "nhsIDCode")?;
+            if !ods.eq_ignore_ascii_case(organisation) {
+                return None;
+            }
+            Some(Role {
+                role_profile_id: id.to_owned(),
+                job_role: attribute_values(attrs, "nhsJobRole")
+                    .next()
+                    .unwrap_or("Unnamed role")
+                    .to_owned(),
+                job_role_code: attribute_values(attrs, "nhsJobRoleCode")
+                    .next()
+                    .map(str::to_owned),
+                ods_code: ods.to_owned(),
+            })
+        })
+        .collect();
+    roles.sort_by(|a, b| {
+        a.job_role
+            .cmp(&b.job_role)
+            .then(a.role_profile_id.cmp(&b.role_profile_id))
+    });
+    roles.dedup_by(|a, b| a.role_profile_id == b.role_profile_id);
+    roles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, role: &str, ods: &str) -> Vec<(String, Vec<String>)> {
+        vec![
+            ("uniqueIdentifier".into(), vec![id.into()]),
+            ("nhsJobRole".into(), vec![role.into()]),
+            ("nhsJobRoleCode".into(), vec!["S8000:G8001:R8006".into()]),
+            ("nhsIDCode".into(), vec![ods.into()]),
+        ]
+    }
+
+    #[test]
+    fn keeps_roles_at_the_organisation() {
+        let entries = vec![
+            entry("2", "Overseas Visitor Manager", "RRK"),
+            entry("1", "Admin & Clerical", "rrk"),
+            entry("3", "Nurse", "RXQ"),
+        ];
+        let roles = roles_from_entries(&entries, "RRK");
+        let ids: Vec<&str> = roles.iter().map(|r| r.role_profile_id.as_str()).collect();
+        assert_eq!(ids, ["1", "2"]);
+        assert_eq!(roles[0].job_role, "Admin & Clerical");
+        assert!(roles_from_entries(&entries, "XYZ").is_empty());
+    }
+
+    #[test]
+    fn person_dns_are_escaped() {
+        assert_eq!(
+            person_dn("555021935107"),
+            "uid=555021935107,ou=people,o=nhs"
+        );
+        assert_eq!(person_dn("a,b"), "uid=a\\,b,ou=people,o=nhs");
+    }
+}
