@@ -9,6 +9,11 @@ PACKAGES=(
   build-essential pkg-config ca-certificates
   # benchmarks and the README's examples
   curl
+  # tests against a real directory server (tests/ldap/slapd.sh): OpenLDAP, its clients, a test CA
+  slapd ldap-utils openssl
+  # smartcard (tests/card)
+  pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd python3-virtualsmartcard
+  python3-pycryptodome python3-cryptography python3-pyscard
 )
 
 missing=()
@@ -21,6 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  # slapd: install the binaries only. Without this Debian's post-install creates and starts a
+  # system directory (dc=nodomain on port 389); the tests run their own instance from a temp dir.
+  echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
   $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
   $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -50,6 +50,9 @@ impl LookupError {
             Self::Vandm(VandmError::Transport(TransportError::Timeout { .. })) => {
                 "SPINE_TIMEOUT".into()
             }
+            Self::Vandm(VandmError::Transport(TransportError::Broken { .. })) => {
+                "SPINE_CONNECTION_BROKEN".into()
+            }
             Self::Vandm(VandmError::Transport(_)) => "SPINE_UNREACHABLE".into(),
             Self::Vandm(VandmError::HttpStatus { .. }) => "SPINE_HTTP_ERROR".into(),
             Self::Vandm(VandmError::ContentType { .. } | VandmError::Body(_)) => {
@@ -102,6 +105,7 @@ impl LookupError {
             Self::Pds(PdsError::NotFound | PdsError::InvalidNumber) => "Check the NHS number, or search by the patient's details instead.",
             Self::Pds(PdsError::Invalidated) => "Search by the patient's details to find their current NHS number.",
             Self::Pds(PdsError::RateLimited { .. }) => "Wait a few seconds and try again.",
+            Self::Pds(PdsError::TooManyMatches) => "Add the given name and postcode to narrow the search.",
             Self::Vandm(VandmError::Spine(e)) => e.code.user_action(),
             Self::SubjectMismatch => "Do not rely on any earlier result for this patient. Contact the service desk with the trace ID.",
             Self::Pds(e) if e.is_retryable() => "Try again. If it keeps happening, contact the service desk with the trace ID.",

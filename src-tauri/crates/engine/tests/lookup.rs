@@ -220,8 +220,8 @@ async fn every_fault_is_a_clear_error_never_a_banner() {
     let faults = [
         (Fault::Status500, "SPINE_HTTP_ERROR"),
         (Fault::HtmlBadGateway, "SPINE_HTTP_ERROR"),
-        (Fault::ConnectionReset, "SPINE_UNREACHABLE"),
-        (Fault::TruncatedBody, "SPINE_UNREACHABLE"),
+        (Fault::ConnectionReset, "SPINE_CONNECTION_BROKEN"),
+        (Fault::TruncatedBody, "SPINE_CONNECTION_BROKEN"),
         (Fault::WrongContentType, "SPINE_UNREADABLE_RESPONSE"),
         (Fault::SlowDrip(Duration::from_millis(800)), "SPINE_TIMEOUT"),
         (Fault::Latency(Duration::from_secs(4)), "SPINE_TIMEOUT"),

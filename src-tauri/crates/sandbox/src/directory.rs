@@ -15,7 +15,12 @@
 //! [`Directory::spine`] builds the sandbox's Spine: the `o=nhs` tree, one accredited system
 //! (`nhsAs`) and one message handling system (`nhsMhs`) per Visitors and Migrants interaction,
 //! with the attributes a real SDS entry has. `ou=people,o=nhs` is created empty; smartcard users
-//! and roles can be added later with [`Directory::push`].
+//! and roles can be added later with [`Directory::push`]. [`Directory::test_fixtures`] adds the
+//! awkward cases the SDS tests need (several matches, a party key without a message handling
+//! system, conflicting endpoints, …) and two smartcard users with their role profiles.
+//! [`Directory::to_ldif`] writes any directory as LDIF, so a real OpenLDAP server can be loaded
+//! with exactly the same entries (`tests/ldap/slapd.sh` does, through the `directory_ldif`
+//! example).
 //!
 //! It deliberately does not: write (no add/modify/delete after construction through LDAP),
 //! evaluate substring, ordering, approximate or extensible filters (they evaluate to Undefined and
@@ -462,6 +467,279 @@ impl Directory {
         }
         d
     }
+
+    /// [`Directory::spine`] plus the entries the SDS tests need, with ODS codes, ASIDs and party
+    /// keys that do not clash, so one directory (the embedded server's or a real slapd's, loaded
+    /// from [`Directory::to_ldif`]) serves every scenario at once:
+    ///
+    /// | ODS code | accredited systems (ASID, party key) | message handling systems |
+    /// | --- | --- | --- |
+    /// | `RR8` | `200000000001` `RR8-800001`; `200000000002` `RR8-800002` | none (several matches) |
+    /// | `RR7` | `200000000003` `RR7-800003` | `S200000000003`, metadata interaction only (party key without an MHS for search) |
+    /// | `RR6` | `200000000004` `rr6-800004` (lower case) | `S200000000004` `RR6-800004`, `https://rr6.example.nhs.uk/fhir` |
+    /// | `RR5` | `200000000005` `RR5-800005` | `S200000000005`, `S200000000006`, both `https://a.example.nhs.uk/fhir` |
+    /// | `RR4` | `200000000007` `RR4-800007` | `S200000000007` `https://a.example.nhs.uk/fhir`, `S200000000008` `https://b.example.nhs.uk/fhir` (conflict) |
+    /// | `RR3` | `200000000009` `RR3-800009` | `S200000000009`, `ldap://127.0.0.1/not-fhir` (not HTTP) |
+    ///
+    /// All of them offer only the Visitors and Migrants search interaction (plain form). Under
+    /// `ou=People,o=nhs` it adds two smartcard users, each a person (`nhsPerson`), an
+    /// organisation person (`nhsOrgPerson`) and a role profile (`nhsOrgPersonRole`): the
+    /// approver the service entries name in `nhsApproverURP`/`nhsRequestorURP`, at ODS `YES`, and
+    /// a hospital receptionist at `RR8` whose name is not ASCII.
+    pub fn test_fixtures(vandm_base_url: &str) -> Directory {
+        let mut d = Directory::spine(vandm_base_url);
+        let search = [VANDM_SEARCH_INTERACTION.to_owned()];
+
+        // Several accredited systems for one ODS code and interaction.
+        d.push(accredited_system(
+            "200000000001",
+            "RR8",
+            "RR8-800001",
+            &search,
+        ));
+        d.push(accredited_system(
+            "200000000002",
+            "RR8",
+            "RR8-800002",
+            &search,
+        ));
+
+        // A party key whose only MHS is for another interaction.
+        d.push(accredited_system(
+            "200000000003",
+            "RR7",
+            "RR7-800003",
+            &search,
+        ));
+        d.push(message_handling_system(
+            "S200000000003",
+            "RR7",
+            "RR7-800003",
+            VANDM_METADATA_INTERACTION,
+            vandm_base_url,
+        ));
+
+        // The party key is stored in another case on the AS than on the MHS.
+        d.push(accredited_system(
+            "200000000004",
+            "RR6",
+            "rr6-800004",
+            &search,
+        ));
+        d.push(message_handling_system(
+            "S200000000004",
+            "RR6",
+            "RR6-800004",
+            VANDM_SEARCH_INTERACTION,
+            "https://rr6.example.nhs.uk/fhir",
+        ));
+
+        // Two MHS entries that agree on the endpoint, then two that do not.
+        for (ods, asid, party_key, mhs) in [
+            (
+                "RR5",
+                "200000000005",
+                "RR5-800005",
+                [
+                    ("S200000000005", "https://a.example.nhs.uk/fhir"),
+                    ("S200000000006", "https://a.example.nhs.uk/fhir"),
+                ],
+            ),
+            (
+                "RR4",
+                "200000000007",
+                "RR4-800007",
+                [
+                    ("S200000000007", "https://a.example.nhs.uk/fhir"),
+                    ("S200000000008", "https://b.example.nhs.uk/fhir"),
+                ],
+            ),
+        ] {
+            d.push(accredited_system(asid, ods, party_key, &search));
+            for (cpa_id, endpoint) in mhs {
+                d.push(message_handling_system(
+                    cpa_id,
+                    ods,
+                    party_key,
+                    VANDM_SEARCH_INTERACTION,
+                    endpoint,
+                ));
+            }
+        }
+
+        // An endpoint that is not an HTTP URL.
+        d.push(accredited_system(
+            "200000000009",
+            "RR3",
+            "RR3-800009",
+            &search,
+        ));
+        d.push(message_handling_system(
+            "S200000000009",
+            "RR3",
+            "RR3-800009",
+            VANDM_SEARCH_INTERACTION,
+            "ldap://127.0.0.1/not-fhir",
+        ));
+
+        for user in [
+            SmartcardUser {
+                uid: "555555555553",
+                org_person_id: "555555555554",
+                role_profile_id: "555555555555",
+                ods_code: SPINE_ODS_CODE,
+                organisation: "NHS England",
+                given_name: "Sandbox",
+                family_name: "Approver",
+                job_role: "\"Admin\":\"Management\":\"Registration Authority Manager\"",
+                job_role_code: "S8001:G8001:R8006",
+            },
+            SmartcardUser {
+                uid: "555555555556",
+                org_person_id: "555555555557",
+                role_profile_id: "555555555558",
+                ods_code: "RR8",
+                organisation: "Leeds Teaching Hospitals NHS Trust",
+                given_name: "Zoë",
+                family_name: "Ní Bhriain",
+                job_role: "\"Admin & Clerical\":\"Admin & Clerical\":\"Receptionist Access Role\"",
+                job_role_code: "S8000:G8001:R8001",
+            },
+        ] {
+            for entry in user.entries() {
+                d.push(entry);
+            }
+        }
+        d
+    }
+
+    /// The directory as LDIF (RFC 2849) content records, parents before children in insertion
+    /// order, for `slapadd` or `ldapadd`: one record per entry, each followed by a blank line
+    /// (no `version: 1` line: `slapadd` takes it for a record without a DN). Values (and DNs) that are not safe as plain text — non-ASCII,
+    /// control characters, or a leading space, `:` or `<`, or a trailing space — are written
+    /// base64-encoded after `::`; lines longer than 76 characters are folded.
+    pub fn to_ldif(&self) -> String {
+        let mut out = String::new();
+        for entry in &self.entries {
+            ldif_line(&mut out, "dn", &entry.dn);
+            for (name, values) in &entry.attrs {
+                for value in values {
+                    ldif_line(&mut out, name, value);
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// One smartcard user of [`Directory::test_fixtures`]: the person, their organisation person
+/// and one role profile, as SDS lays them out under `ou=People,o=nhs`.
+struct SmartcardUser {
+    uid: &'static str,
+    org_person_id: &'static str,
+    role_profile_id: &'static str,
+    ods_code: &'static str,
+    organisation: &'static str,
+    given_name: &'static str,
+    family_name: &'static str,
+    job_role: &'static str,
+    job_role_code: &'static str,
+}
+
+impl SmartcardUser {
+    /// `uid=…,ou=People,o=nhs` (`nhsPerson`), `uniqueIdentifier=<org person>,uid=…`
+    /// (`nhsOrgPerson`) and `uniqueIdentifier=<role profile>,uniqueIdentifier=…,uid=…`
+    /// (`nhsOrgPersonRole`), with every MUST attribute of their classes.
+    fn entries(&self) -> [Entry; 3] {
+        let person_dn = format!("uid={},{PEOPLE_DN}", self.uid);
+        let org_person_dn = format!("uniqueIdentifier={},{person_dn}", self.org_person_id);
+        let cn = format!("{} {}", self.given_name, self.family_name);
+        let person_classes = ["top", "person", "organizationalPerson", "inetOrgPerson"];
+        [
+            Entry::new(&person_dn)
+                .with(
+                    "objectClass",
+                    person_classes.iter().copied().chain(["nhsPerson"]),
+                )
+                .with("uid", [self.uid])
+                .with("cn", [cn.as_str()])
+                .with("sn", [self.family_name])
+                .with("givenName", [self.given_name])
+                .with("nhsPersonStatus", ["Active"]),
+            Entry::new(&org_person_dn)
+                .with(
+                    "objectClass",
+                    person_classes.iter().copied().chain(["nhsOrgPerson"]),
+                )
+                .with("uniqueIdentifier", [self.org_person_id])
+                .with("uid", [self.uid])
+                .with("cn", [cn.as_str()])
+                .with("sn", [self.family_name])
+                .with("o", [self.organisation])
+                .with("nhsIDCode", [self.ods_code]),
+            Entry::new(format!(
+                "uniqueIdentifier={},{org_person_dn}",
+                self.role_profile_id
+            ))
+            .with("objectClass", ["top", "nhsOrgPersonRole"])
+            .with("uniqueIdentifier", [self.role_profile_id])
+            .with("nhsJobRole", [self.job_role])
+            .with("nhsJobRoleCode", [self.job_role_code])
+            .with("nhsIDCode", [self.ods_code]),
+        ]
+    }
+}
+
+/// Appends `name: value` (or `name:: base64` when the value is not SAFE-STRING) to `out`,
+/// folded at 76 characters, with a newline.
+fn ldif_line(out: &mut String, name: &str, value: &str) {
+    let safe = value.bytes().enumerate().all(|(i, b)| {
+        b.is_ascii()
+            && b != 0
+            && b != b'\n'
+            && b != b'\r'
+            && !(i == 0 && matches!(b, b' ' | b':' | b'<'))
+    }) && !value.ends_with(' ');
+    let line = if safe {
+        format!("{name}: {value}")
+    } else {
+        format!("{name}:: {}", base64_encode(value.as_bytes()))
+    };
+    // Plain lines are ASCII and base64 is ASCII, so byte positions are character boundaries.
+    let mut rest = line.as_str();
+    let mut width = 76;
+    while rest.len() > width {
+        let (head, tail) = rest.split_at(width);
+        out.push_str(head);
+        out.push_str("\n ");
+        rest = tail;
+        width = 75;
+    }
+    out.push_str(rest);
+    out.push('\n');
+}
+
+/// Standard base64 (RFC 4648 §4) with padding.
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The approver/requestor URP the sandbox's service entries name (a role profile DN).
@@ -746,6 +1024,114 @@ mod tests {
             .get(&format!("uniqueIdentifier={SPINE_ASID},ou=Services,o=nhs"))
             .expect("AS exists");
         assert_eq!(spine_as.values("nhsAsSvcIA").map(<[String]>::len), Some(4));
+    }
+
+    #[test]
+    fn ldif_is_rfc_2849() {
+        let mut d = Directory::new();
+        d.push(
+            Entry::new("o=nhs")
+                .with("objectClass", ["top", "organization"])
+                .with("o", ["nhs"]),
+        );
+        d.push(
+            Entry::new("cn=Zoë,o=nhs")
+                .with(
+                    "cn",
+                    ["Zoë", " lead", "trail ", ":colon", "<angle", "a:b<c", ""],
+                )
+                .with("description", ["x".repeat(80)]),
+        );
+        let want = format!(
+            "dn: o=nhs\n\
+             objectClass: top\n\
+             objectClass: organization\n\
+             o: nhs\n\
+             \n\
+             dn:: Y249Wm/DqyxvPW5ocw==\n\
+             cn:: Wm/Dqw==\n\
+             cn:: IGxlYWQ=\n\
+             cn:: dHJhaWwg\n\
+             cn:: OmNvbG9u\n\
+             cn:: PGFuZ2xl\n\
+             cn: a:b<c\n\
+             cn: \n\
+             description: {}\n {}\n\
+             \n",
+            "x".repeat(63),
+            "x".repeat(17)
+        );
+        assert_eq!(d.to_ldif(), want);
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (plain, encoded) in cases {
+            assert_eq!(base64_encode(plain.as_bytes()), encoded, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn test_fixtures_extend_the_spine_with_distinct_entries() {
+        let spine = Directory::spine(URL);
+        let d = Directory::test_fixtures(URL);
+        assert_eq!(&d.entries()[..spine.entries().len()], spine.entries());
+        let mut seen = std::collections::HashSet::new();
+        for e in d.entries() {
+            let rdns = normalize_dn(&e.dn).expect("valid DN");
+            assert!(seen.insert(rdns.clone()), "duplicate DN {}", e.dn);
+            if rdns.len() > 1 {
+                let parent = rdns[1..].join(",");
+                assert!(d.get(&parent).is_some(), "no parent for {}", e.dn);
+            }
+            // The RDN's value is one of the entry's values (slapd refuses it otherwise).
+            let (name, value) =
+                e.dn.split(',')
+                    .next()
+                    .and_then(|r| r.split_once('='))
+                    .expect("RDN");
+            assert!(
+                e.values(name).is_some_and(|v| v.iter().any(|x| x == value)),
+                "{}",
+                e.dn
+            );
+        }
+        let found = |filter: &str| dns(&d, "ou=services,o=nhs", LdapSearchScope::Subtree, filter);
+        let i = VANDM_SEARCH_INTERACTION;
+        assert_eq!(
+            found(&format!(
+                "(&(nhsIDCode=RR8)(objectClass=nhsAS)(nhsAsSvcIA={i}))"
+            ))
+            .len(),
+            2
+        );
+        assert_eq!(
+            found(&format!(
+                "(&(nhsMhsPartyKey=RR7-800003)(objectClass=nhsMhs)(nhsMhsSvcIA={i}))"
+            )),
+            Vec::<String>::new()
+        );
+        // The approver the service entries name exists.
+        assert!(d.get(SANDBOX_URP).is_some());
+        assert_eq!(
+            dns(
+                &d,
+                "ou=people,o=nhs",
+                LdapSearchScope::Subtree,
+                "(objectClass=nhsOrgPersonRole)"
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]

@@ -1,3 +1,282 @@
-//! Sandbox (in progress).
+//! # vmcheck-sandbox
+//!
+//! A strict imitation of the Spine services V&M Check talks to, for tests, demos and training:
+//! PDS FHIR R4 (the trace), SDS over LDAP (the endpoint lookup) and the Visitors and Migrants
+//! FHIR DSTU2 endpoint (the status). It is strict like the real services — headers, audit token,
+//! ASIDs, query and NHS number are all checked and refused with the real error codes — so that a
+//! client that works against the sandbox works against Spine.
+//!
+//! [`Sandbox::start`] binds three loopback ports (PDS, LDAP, V&M), serves the [`patients`] on
+//! them and returns the [`SandboxUrls`]; [`Fault`]s make the V&M (or PDS) answers fail the way
+//! networks and proxies do. Dropping the [`Sandbox`] or calling [`Sandbox::shutdown`] stops all
+//! three servers.
+//!
+//! It deliberately does not: speak TLS (no mutual TLS, so ACCESS_DENIED_SSL is never sent), hold
+//! or log any real person's data (the test patients are in the unissued `999 000 xxxx` range and
+//! only counts and codes are logged), or persist anything between runs.
+
 pub mod directory;
+pub mod faults;
 pub mod ldap;
+pub mod patients;
+pub mod pds;
+mod server;
+pub mod vandm;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use vmcheck_core::jwt::AuditContext;
+
+pub use faults::{Fault, FaultParseError};
+pub use patients::{patients, Expected, TestPatient};
+
+/// The ASID of the training client system (the sandbox accepts it in `Ssp-From` by default).
+pub const TRAINING_CLIENT_ASID: &str = "200000000359";
+/// ODS code of the training organisation.
+pub const TRAINING_ODS_CODE: &str = "RRK99";
+/// Name of the training organisation.
+pub const TRAINING_ORG_NAME: &str = "V&M Check Training Hospital";
+/// The training smartcard user's SDS user id (UUID).
+pub const TRAINING_USER_UUID: &str = "555021935107";
+/// The training user's SDS role profile id.
+pub const TRAINING_ROLE_PROFILE_ID: &str = "555021936109";
+/// The `iss` of training audit tokens.
+pub const TRAINING_ISSUER: &str = "https://vmcheck.training.invalid";
+/// The device id of the training installation.
+pub const TRAINING_DEVICE_ID: &str = "2f6c1b7e-5a0d-4c3e-9b1f-7d8e9a0b1c2d";
+
+/// The audit context of the training identity (training user, role, organisation and device),
+/// for building audit tokens the sandbox accepts.
+pub fn training_audit_context() -> AuditContext {
+    AuditContext {
+        issuer: TRAINING_ISSUER.into(),
+        user_id: TRAINING_USER_UUID.into(),
+        role_profile_id: TRAINING_ROLE_PROFILE_ID.into(),
+        ods_code: TRAINING_ODS_CODE.into(),
+        organisation_name: TRAINING_ORG_NAME.into(),
+        device_id: TRAINING_DEVICE_ID.into(),
+        software_name: "V&M Check".into(),
+        software_version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+/// How to run the sandbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxOptions {
+    /// The address to bind (loopback: `127.0.0.1`).
+    pub bind: IpAddr,
+    /// `None`: ephemeral ports; `Some(n)`: PDS on `n`, LDAP on `n + 1`, V&M on `n + 2`.
+    pub port_base: Option<u16>,
+    /// A fault applied to every V&M request of the run (see [`Sandbox::set_fault`]; PDS faults
+    /// are set with [`Sandbox::set_pds_fault`]).
+    pub fault: Option<Fault>,
+    /// Client ASIDs accepted in `Ssp-From`.
+    pub allowed_client_asids: Vec<String>,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port_base: None,
+            fault: None,
+            allowed_client_asids: vec![TRAINING_CLIENT_ASID.to_owned()],
+        }
+    }
+}
+
+/// Where the running sandbox listens.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SandboxUrls {
+    /// PDS FHIR base: `http://127.0.0.1:P/personal-demographics/FHIR/R4`.
+    pub pds_base: String,
+    /// SDS LDAP: `ldap://127.0.0.1:P`.
+    pub ldap_url: String,
+    /// V&M FHIR base (also the directory's `nhsMhsEndPoint`): `http://127.0.0.1:P/fhir`.
+    pub vandm_base: String,
+}
+
+/// State shared by the servers and the [`Sandbox`] handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub urls: SandboxUrls,
+    pub allowed_client_asids: Vec<String>,
+    fault: Mutex<Option<Fault>>,
+    pds_fault: Mutex<Option<Fault>>,
+    pub vandm_requests: AtomicU64,
+    pub pds_requests: AtomicU64,
+}
+
+impl Shared {
+    /// The run-wide V&M fault now.
+    pub fn fault(&self) -> Option<Fault> {
+        self.fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The run-wide PDS fault now.
+    pub fn pds_fault(&self) -> Option<Fault> {
+        self.pds_fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops its three servers.
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    stop: CancellationToken,
+    /// The two HTTP servers (they stop on `stop`).
+    tasks: Vec<JoinHandle<()>>,
+    /// The LDAP server (it serves until aborted).
+    ldap_task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("urls", &self.shared.urls)
+            .finish_non_exhaustive()
+    }
+}
+
+async fn bind_all(opts: &SandboxOptions) -> std::io::Result<[TcpListener; 3]> {
+    let port = |offset: u16| -> std::io::Result<u16> {
+        match opts.port_base {
+            None => Ok(0),
+            Some(base) => base.checked_add(offset).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "port_base + 2 is beyond 65535",
+                )
+            }),
+        }
+    };
+    let pds = TcpListener::bind(SocketAddr::new(opts.bind, port(0)?)).await?;
+    let ldap = TcpListener::bind(SocketAddr::new(opts.bind, port(1)?)).await?;
+    let vandm = TcpListener::bind(SocketAddr::new(opts.bind, port(2)?)).await?;
+    Ok([pds, ldap, vandm])
+}
+
+impl Sandbox {
+    /// Binds the PDS, LDAP and V&M ports, then serves them on the current tokio runtime.
+    pub async fn start(opts: SandboxOptions) -> std::io::Result<Sandbox> {
+        let [pds_listener, ldap_listener, vandm_listener] = bind_all(&opts).await?;
+        let urls = SandboxUrls {
+            pds_base: format!("http://{}{}", pds_listener.local_addr()?, pds::BASE_PATH),
+            ldap_url: format!("ldap://{}", ldap_listener.local_addr()?),
+            vandm_base: format!(
+                "http://{}{}",
+                vandm_listener.local_addr()?,
+                vandm::BASE_PATH
+            ),
+        };
+        let directory = Arc::new(directory::Directory::spine(&urls.vandm_base));
+        let shared = Arc::new(Shared {
+            urls,
+            allowed_client_asids: opts.allowed_client_asids,
+            fault: Mutex::new(opts.fault),
+            pds_fault: Mutex::new(None),
+            vandm_requests: AtomicU64::new(0),
+            pds_requests: AtomicU64::new(0),
+        });
+        let stop = CancellationToken::new();
+        let tasks = vec![
+            server::spawn_http(
+                pds_listener,
+                pds::router(Arc::clone(&shared)),
+                stop.clone(),
+                "pds",
+            ),
+            server::spawn_http(
+                vandm_listener,
+                vandm::router(Arc::clone(&shared)),
+                stop.clone(),
+                "vandm",
+            ),
+        ];
+        let ldap_task = tokio::spawn(ldap::serve(ldap_listener, directory));
+        tracing::info!(patients = patients().len(), "sandbox started");
+        Ok(Sandbox {
+            shared,
+            stop,
+            tasks,
+            ldap_task: Some(ldap_task),
+        })
+    }
+
+    /// Where the servers listen.
+    pub fn urls(&self) -> &SandboxUrls {
+        &self.shared.urls
+    }
+
+    /// Sets (or clears) the fault applied to every V&M request from now on.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        *self
+            .shared
+            .fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = fault;
+    }
+
+    /// Sets (or clears) a fault applied to every PDS request from now on.
+    pub fn set_pds_fault(&self, fault: Option<Fault>) {
+        *self
+            .shared
+            .pds_fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = fault;
+    }
+
+    /// How many HTTP requests the V&M server has received (metadata included, refused ones
+    /// included).
+    pub fn request_count(&self) -> u64 {
+        self.shared.vandm_requests.load(Ordering::SeqCst)
+    }
+
+    /// How many HTTP requests the PDS server has received.
+    pub fn pds_request_count(&self) -> u64 {
+        self.shared.pds_requests.load(Ordering::SeqCst)
+    }
+
+    /// Stops the three servers: no new connections, open HTTP connections cut, and waits
+    /// (briefly) for the servers to finish.
+    pub async fn shutdown(mut self) {
+        self.stop.cancel();
+        if let Some(ldap) = self.ldap_task.take() {
+            ldap.abort();
+            // Resolves once the task is gone, and with it the listener.
+            let _cancelled = ldap.await;
+        }
+        for mut task in std::mem::take(&mut self.tasks) {
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+        tracing::info!("sandbox stopped");
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        if let Some(ldap) = &self.ldap_task {
+            ldap.abort();
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

@@ -96,6 +96,9 @@ pub enum PdsError {
         /// A short excerpt of the body.
         excerpt: String,
     },
+    /// A search matched more patients than PDS will return: more details are needed.
+    #[error("PDS found too many patients matching these details")]
+    TooManyMatches,
     /// A 200 whose body is not the resource expected.
     #[error(transparent)]
     Body(#[from] PdsBodyError),
@@ -125,6 +128,7 @@ impl PdsError {
             Self::UpstreamTimeout => "UNABLE_TO_CALL_SERVICE",
             Self::RateLimited { .. } => "TOO_MANY_REQUESTS",
             Self::Server { .. } => "PDS_SERVER_ERROR",
+            Self::TooManyMatches => "TOO_MANY_MATCHES",
             Self::Body(_) => "PDS_UNEXPECTED_RESPONSE",
         }
     }
@@ -133,6 +137,7 @@ impl PdsError {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Self::Transport(_) | Self::Body(_) => None,
+            Self::TooManyMatches => Some(200),
             Self::NotFound | Self::Invalidated => Some(404),
             Self::InvalidNumber | Self::BadRequest(_) => Some(400),
             Self::Unauthorised => Some(401),
@@ -268,7 +273,16 @@ impl PdsClient {
             query.push(("address-postalcode", postcode.to_owned()));
         }
         let body = self.get(&url, &query, correlation_id).await?;
-        let mut matches = pds::read_search(&body)?;
+        let mut matches = match pds::read_search(&body) {
+            Ok(m) => m,
+            // PDS answers an over-broad search with a 200 OperationOutcome.
+            Err(e) => match pds::read_issue(&body) {
+                Some(issue) if issue.code == "TOO_MANY_MATCHES" => {
+                    return Err(PdsError::TooManyMatches)
+                }
+                _ => return Err(e.into()),
+            },
+        };
         matches.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
         Ok(matches)
     }

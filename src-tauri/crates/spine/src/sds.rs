@@ -13,15 +13,25 @@
 //! case-sensitive, so entries are converted to `(name, values)` lists and handed to the core's
 //! pure resolution functions.
 //!
+//! `ldaps://` URLs use TLS (rustls with the ring provider; TLS 1.2 or 1.3). The server's
+//! certificate must chain to the CAs of [`SdsClient::with_ca_bundle`] when one is configured
+//! (SDS certificates are issued by NHS certificate authorities that are not in public trust
+//! stores), otherwise to the system's trust store, and be valid for the URL's host name or IP
+//! address; a failed handshake is an [`SdsError::Tls`] naming the cause ([`TlsProblem`]).
+//!
 //! It deliberately does not cache results, retry (see [`SdsError::is_retryable`]), follow
-//! referrals, page, or speak TLS: the workspace builds `ldap3` without TLS features, so
-//! `ldaps://` URLs are refused as [`SdsError::InvalidUrl`]. Only DNs and filters are logged (at
-//! debug level); no patient data ever passes through here.
+//! referrals, page, use StartTLS, or present a client certificate. Only DNs and filters are
+//! logged (at debug level); no patient data ever passes through here.
 
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ldap3::asn1::{StructureTag, PL};
-use ldap3::{Ldap, LdapConnAsync, LdapError, ResultEntry, Scope};
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, ResultEntry, Scope};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use rustls::{CertificateError, ClientConfig, RootCertStore};
 use vmcheck_core::sds::{
     accredited_system_filter, mhs_filter, resolve_accredited_system, resolve_mhs, SdsLookupError,
     SpineEndpoint, ACCREDITED_SYSTEM_ATTRIBUTES, MHS_ATTRIBUTES, SERVICES_BASE_DN,
@@ -49,6 +59,21 @@ pub enum SdsError {
         url: String,
         /// What is wrong with it.
         reason: String,
+    },
+    /// The CA bundle given to [`SdsClient::with_ca_bundle`] holds no usable certificate.
+    #[error("The CA bundle for the Spine directory cannot be used: {reason}.")]
+    InvalidCaBundle {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The TLS handshake of an `ldaps://` connection failed: the directory's certificate is not
+    /// trusted or not for this address, or the two sides could not agree.
+    #[error("The Spine directory at {url} failed the TLS check: {problem}.")]
+    Tls {
+        /// The directory address.
+        url: String,
+        /// Why.
+        problem: TlsProblem,
     },
     /// The directory could not be reached: connection refused, host name not found, network
     /// unreachable.
@@ -124,9 +149,129 @@ impl SdsError {
             | SdsError::TimedOut { .. }
             | SdsError::ConnectionLost { .. } => true,
             SdsError::Ldap { code, .. } => matches!(code, 3 | 11 | 51 | 52),
-            SdsError::InvalidUrl { .. } | SdsError::BadReply { .. } | SdsError::Lookup(_) => false,
+            SdsError::InvalidUrl { .. }
+            | SdsError::InvalidCaBundle { .. }
+            | SdsError::Tls { .. }
+            | SdsError::BadReply { .. }
+            | SdsError::Lookup(_) => false,
         }
     }
+}
+
+/// Why the TLS handshake with the directory failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsProblem {
+    /// The certificate does not chain to a trusted CA: the CA bundle configured for SDS (or, with
+    /// none, the system's trust store) does not hold the CA that issued it.
+    UntrustedCertificate,
+    /// The certificate is valid, but not for the host name or IP address in the URL.
+    WrongName {
+        /// The name or address the URL asked for.
+        expected: String,
+        /// The names and addresses the certificate is for (may be empty if unknown).
+        presented: Vec<String>,
+    },
+    /// The certificate has expired or is not valid yet (check the computer's clock too).
+    OutOfDate,
+    /// The directory closed the connection in the middle of the handshake: most often the port
+    /// is a plain LDAP port, not an LDAPS one.
+    ClosedDuringHandshake,
+    /// The directory closed the handshake with a TLS alert (e.g. it requires a client
+    /// certificate, or supports no protocol version or cipher in common).
+    Refused(String),
+    /// Anything else, e.g. a malformed certificate or one signed with an unsupported algorithm
+    /// (rustls's own description).
+    Other(String),
+}
+
+impl fmt::Display for TlsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TlsProblem::UntrustedCertificate => write!(
+                f,
+                "its certificate is not issued by a trusted certificate authority (check the CA \
+                 bundle configured for SDS)"
+            ),
+            TlsProblem::WrongName {
+                expected,
+                presented,
+            } => {
+                write!(f, "its certificate is not valid for {expected}")?;
+                if !presented.is_empty() {
+                    write!(f, " (it is for {})", presented.join(", "))?;
+                }
+                Ok(())
+            }
+            TlsProblem::OutOfDate => write!(
+                f,
+                "its certificate has expired or is not valid yet (check this computer's clock)"
+            ),
+            TlsProblem::ClosedDuringHandshake => write!(
+                f,
+                "it closed the connection during the TLS handshake (is this port an LDAPS port?)"
+            ),
+            TlsProblem::Refused(alert) => {
+                write!(f, "it refused the TLS handshake ({alert})")
+            }
+            TlsProblem::Other(reason) => write!(f, "the TLS handshake failed ({reason})"),
+        }
+    }
+}
+
+impl TlsProblem {
+    fn from_rustls(e: &rustls::Error) -> TlsProblem {
+        match e {
+            rustls::Error::InvalidCertificate(c) => match c {
+                CertificateError::UnknownIssuer => TlsProblem::UntrustedCertificate,
+                CertificateError::NotValidForNameContext {
+                    expected,
+                    presented,
+                } => TlsProblem::WrongName {
+                    expected: server_name(expected),
+                    presented: presented.iter().map(|p| presented_name(p)).collect(),
+                },
+                CertificateError::NotValidForName => TlsProblem::WrongName {
+                    expected: "this address".to_owned(),
+                    presented: Vec::new(),
+                },
+                CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. } => TlsProblem::OutOfDate,
+                other => TlsProblem::Other(format!("invalid certificate: {other:?}")),
+            },
+            rustls::Error::AlertReceived(alert) => TlsProblem::Refused(format!("{alert:?}")),
+            other => TlsProblem::Other(other.to_string()),
+        }
+    }
+}
+
+/// A rustls server name as the user wrote it (host name or IP address).
+fn server_name(name: &rustls::pki_types::ServerName<'_>) -> String {
+    match name {
+        rustls::pki_types::ServerName::DnsName(d) => d.as_ref().to_owned(),
+        rustls::pki_types::ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A subject alternative name as webpki reports it (`DnsName("sds.nhs.uk")`,
+/// `IpAddress(127.0.0.1)`) without the decoration.
+fn presented_name(name: &str) -> String {
+    name.strip_prefix("DnsName(\"")
+        .and_then(|n| n.strip_suffix("\")"))
+        .or_else(|| {
+            name.strip_prefix("IpAddress(")
+                .and_then(|n| n.strip_suffix(')'))
+        })
+        .unwrap_or(name)
+        .to_owned()
+}
+
+/// The rustls error inside an I/O error from a TLS stream, if there is one.
+fn rustls_error(e: &std::io::Error) -> Option<&rustls::Error> {
+    e.get_ref()?.downcast_ref::<rustls::Error>()
 }
 
 fn describe_duration(d: Duration) -> String {
@@ -170,6 +315,8 @@ pub struct SdsClient {
     url: String,
     base_dn: String,
     timeout: Duration,
+    /// Trust anchors for `ldaps://`; `None` = the system's trust store.
+    ca_bundle: Option<Vec<CertificateDer<'static>>>,
 }
 
 impl SdsClient {
@@ -180,7 +327,38 @@ impl SdsClient {
             url: url.into(),
             base_dn: SERVICES_BASE_DN.to_owned(),
             timeout: DEFAULT_TIMEOUT,
+            ca_bundle: None,
         }
+    }
+
+    /// Trusts, for `ldaps://` URLs, exactly the CA certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks; other PEM blocks and text between them are ignored) instead of the
+    /// system's trust store.
+    ///
+    /// Fails with [`SdsError::InvalidCaBundle`] when `pem` holds no certificate, a malformed one,
+    /// or one that cannot be a trust anchor.
+    pub fn with_ca_bundle(mut self, pem: &[u8]) -> Result<Self, SdsError> {
+        let invalid = |reason: String| SdsError::InvalidCaBundle { reason };
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(format!("it is not valid PEM ({e})")))?;
+        if certs.is_empty() {
+            return Err(invalid(
+                "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned(),
+            ));
+        }
+        let mut roots = RootCertStore::empty();
+        for (i, cert) in certs.iter().enumerate() {
+            roots.add(cert.clone()).map_err(|e| {
+                invalid(format!(
+                    "certificate {} of {} cannot be used ({e})",
+                    i + 1,
+                    certs.len()
+                ))
+            })?;
+        }
+        self.ca_bundle = Some(certs);
+        Ok(self)
     }
 
     /// Searches under `base_dn` instead of [`SERVICES_BASE_DN`].
@@ -249,33 +427,89 @@ impl SdsClient {
         Ok(resolve_mhs(&system, interaction, &mhs_entries)?)
     }
 
+    /// The rustls configuration for `ldaps://`: the ring provider, TLS 1.2 and 1.3, and the CA
+    /// bundle's trust anchors; `None` (ldap3's default configuration with the system's trust
+    /// store) when no bundle is configured.
+    fn tls_config(&self) -> Result<Option<Arc<ClientConfig>>, SdsError> {
+        let provider = rustls::crypto::ring::default_provider();
+        let Some(certs) = &self.ca_bundle else {
+            // ldap3 builds its default configuration with the process-wide provider; make sure
+            // there is one (an Err only means another part of the program installed one).
+            let _ = provider.install_default();
+            return Ok(None);
+        };
+        let mut roots = RootCertStore::empty();
+        for cert in certs {
+            roots
+                .add(cert.clone())
+                .map_err(|e| SdsError::InvalidCaBundle {
+                    reason: e.to_string(),
+                })?;
+        }
+        let config = ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .map_err(|e| SdsError::Tls {
+                url: self.url.clone(),
+                problem: TlsProblem::Other(e.to_string()),
+            })?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Some(Arc::new(config)))
+    }
+
     async fn connect(&self) -> Result<Ldap, SdsError> {
         let lower = self.url.to_ascii_lowercase();
-        if !(lower.starts_with("ldap://") || lower.starts_with("ldaps://")) {
+        let tls = lower.starts_with("ldaps://");
+        if !(lower.starts_with("ldap://") || tls) {
             return Err(SdsError::InvalidUrl {
                 url: self.url.clone(),
-                reason: "it must start with ldap://".to_owned(),
+                reason: "it must start with ldap:// or ldaps://".to_owned(),
             });
         }
+        let mut settings = LdapConnSettings::new();
+        if tls {
+            if let Some(config) = self.tls_config()? {
+                settings = settings.set_config(config);
+            }
+        }
         tracing::debug!(url = %self.url, "connecting to SDS");
-        let (conn, ldap) = tokio::time::timeout(self.timeout, LdapConnAsync::new(&self.url))
-            .await
-            .map_err(|_| self.timed_out(CONNECT))?
-            .map_err(|e| match e {
-                LdapError::Io { source } => SdsError::Unreachable {
+        let tls_failed = |problem| SdsError::Tls {
+            url: self.url.clone(),
+            problem,
+        };
+        let (conn, ldap) = tokio::time::timeout(
+            self.timeout,
+            LdapConnAsync::with_settings(settings, &self.url),
+        )
+        .await
+        .map_err(|_| self.timed_out(CONNECT))?
+        .map_err(|e| match e {
+            LdapError::Io { source } => match rustls_error(&source) {
+                Some(e) => tls_failed(TlsProblem::from_rustls(e)),
+                // The peer closed mid-handshake (e.g. a plain LDAP server).
+                None if tls && source.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    tls_failed(TlsProblem::ClosedDuringHandshake)
+                }
+                None => SdsError::Unreachable {
                     url: self.url.clone(),
                     reason: source.to_string(),
                 },
-                LdapError::Timeout { .. } => self.timed_out(CONNECT),
-                LdapError::UnknownScheme(scheme) => SdsError::InvalidUrl {
-                    url: self.url.clone(),
-                    reason: format!("this build cannot use {scheme}:// addresses"),
-                },
-                other => SdsError::InvalidUrl {
-                    url: self.url.clone(),
-                    reason: other.to_string(),
-                },
-            })?;
+            },
+            LdapError::Rustls { source } => tls_failed(TlsProblem::from_rustls(&source)),
+            LdapError::DNSName { source } => SdsError::InvalidUrl {
+                url: self.url.clone(),
+                reason: format!("its host cannot be checked against a certificate ({source})"),
+            },
+            LdapError::Timeout { .. } => self.timed_out(CONNECT),
+            LdapError::UnknownScheme(scheme) => SdsError::InvalidUrl {
+                url: self.url.clone(),
+                reason: format!("this build cannot use {scheme}:// addresses"),
+            },
+            other => SdsError::InvalidUrl {
+                url: self.url.clone(),
+                reason: other.to_string(),
+            },
+        })?;
         tokio::spawn(async move {
             if let Err(e) = conn.drive().await {
                 tracing::debug!(error = %e, "SDS connection ended with an error");
@@ -438,6 +672,14 @@ mod tests {
             (ldap(32), false),
             (ldap(53), false),
             (
+                SdsError::Tls {
+                    url: url(),
+                    problem: TlsProblem::UntrustedCertificate,
+                },
+                false,
+            ),
+            (SdsError::InvalidCaBundle { reason: "x".into() }, false),
+            (
                 SdsError::InvalidUrl {
                     url: url(),
                     reason: "x".into(),
@@ -462,6 +704,96 @@ mod tests {
         for (err, want) in cases {
             assert_eq!(err.is_retryable(), want, "{err}");
         }
+    }
+
+    /// A self-signed CA certificate (P-256), for parsing only.
+    const UNIT_CA_PEM: &str = "\
+-----BEGIN CERTIFICATE-----
+MIIBmTCCAT+gAwIBAgIUZ3MrarJ3jd56lpeRSK5wRfa3AsYwCgYIKoZIzj0EAwIw
+ITEfMB0GA1UEAwwWViZNIENoZWNrIHVuaXQgdGVzdCBDQTAgFw0yNjExMjEwOTI5
+NDdaGA8yMTI2MTAyODA5Mjk0N1owITEfMB0GA1UEAwwWViZNIENoZWNrIHVuaXQg
+dGVzdCBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABOU/vCBYTQIxzz9oLfkq
+0hfiAkAStfXt500t1eobYeYPnHAEG535TaZ8EfOVnwSYdAqqV/0Whgh0lIv9xGnO
+z1ijUzBRMB0GA1UdDgQWBBSLHd/6Ug+pW0kAwAy9J74sNCDLSDAfBgNVHSMEGDAW
+gBSLHd/6Ug+pW0kAwAy9J74sNCDLSDAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49
+BAMCA0gAMEUCIDwjIs2MDPbPQCfBeGxbDZIgz7P24kVCc/0sxcMyfHzJAiEA3lBv
+xZqZn1pJ0lNCCBx8pbWCpEH8XW8nCkinOebT628=
+-----END CERTIFICATE-----
+";
+
+    #[test]
+    fn a_ca_bundle_needs_at_least_one_usable_certificate() {
+        let client = SdsClient::new("ldaps://sds:636");
+        let with = |pem: &[u8]| client.clone().with_ca_bundle(pem);
+
+        let ok = with(UNIT_CA_PEM.as_bytes()).expect("one CA");
+        assert_eq!(ok.ca_bundle.as_ref().map(Vec::len), Some(1));
+        // Text around the blocks, other PEM blocks and several CAs are fine.
+        let two = format!(
+            "Bundle for SDS\n{UNIT_CA_PEM}\n-----BEGIN PRIVATE KEY-----\nAAAA\n\
+             -----END PRIVATE KEY-----\n{UNIT_CA_PEM}"
+        );
+        let ok = with(two.as_bytes()).expect("two CAs");
+        assert_eq!(ok.ca_bundle.as_ref().map(Vec::len), Some(2));
+
+        for (pem, reason_starts) in [
+            ("".to_owned(), "it holds no PEM certificate"),
+            ("not PEM at all".to_owned(), "it holds no PEM certificate"),
+            (
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_owned(),
+                "certificate 1 of 1 cannot be used",
+            ),
+            (
+                "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n".to_owned(),
+                "it is not valid PEM",
+            ),
+        ] {
+            let Err(SdsError::InvalidCaBundle { reason }) = with(pem.as_bytes()) else {
+                panic!("expected InvalidCaBundle for {pem:?}");
+            };
+            assert!(reason.starts_with(reason_starts), "{pem:?}: {reason}");
+        }
+    }
+
+    #[test]
+    fn tls_problems_are_named_from_rustls_errors() {
+        use rustls::pki_types::ServerName;
+        let cert = |e| TlsProblem::from_rustls(&rustls::Error::InvalidCertificate(e));
+        assert_eq!(
+            cert(CertificateError::UnknownIssuer),
+            TlsProblem::UntrustedCertificate
+        );
+        assert_eq!(cert(CertificateError::Expired), TlsProblem::OutOfDate);
+        assert_eq!(cert(CertificateError::NotValidYet), TlsProblem::OutOfDate);
+        assert_eq!(
+            cert(CertificateError::NotValidForNameContext {
+                expected: ServerName::try_from("sds.example").expect("name"),
+                presented: vec![
+                    "DnsName(\"ldap.example\")".into(),
+                    "IpAddress(10.0.0.1)".into()
+                ],
+            }),
+            TlsProblem::WrongName {
+                expected: "sds.example".into(),
+                presented: vec!["ldap.example".into(), "10.0.0.1".into()],
+            }
+        );
+        assert_eq!(
+            cert(CertificateError::NotValidForNameContext {
+                expected: ServerName::try_from("127.0.0.1").expect("IP"),
+                presented: vec![],
+            }),
+            TlsProblem::WrongName {
+                expected: "127.0.0.1".into(),
+                presented: vec![],
+            }
+        );
+        assert!(matches!(
+            TlsProblem::from_rustls(&rustls::Error::AlertReceived(
+                rustls::AlertDescription::HandshakeFailure
+            )),
+            TlsProblem::Refused(_)
+        ));
     }
 
     #[test]
@@ -511,6 +843,39 @@ mod tests {
                 },
                 "The Spine directory at ldap://sds could not be reached (Connection refused (os error \
                  111)). Check the network connection and the directory address.",
+            ),
+            (
+                SdsError::Tls {
+                    url: "ldaps://sds:636".into(),
+                    problem: TlsProblem::UntrustedCertificate,
+                },
+                "The Spine directory at ldaps://sds:636 failed the TLS check: its certificate is not \
+                 issued by a trusted certificate authority (check the CA bundle configured for SDS).",
+            ),
+            (
+                SdsError::Tls {
+                    url: "ldaps://sds:636".into(),
+                    problem: TlsProblem::WrongName {
+                        expected: "sds".into(),
+                        presented: vec!["sds.nhs.uk".into(), "10.0.0.1".into()],
+                    },
+                },
+                "The Spine directory at ldaps://sds:636 failed the TLS check: its certificate is not \
+                 valid for sds (it is for sds.nhs.uk, 10.0.0.1).",
+            ),
+            (
+                SdsError::Tls {
+                    url: "ldaps://sds:636".into(),
+                    problem: TlsProblem::OutOfDate,
+                },
+                "The Spine directory at ldaps://sds:636 failed the TLS check: its certificate has \
+                 expired or is not valid yet (check this computer's clock).",
+            ),
+            (
+                SdsError::InvalidCaBundle {
+                    reason: "it holds no PEM certificate".into(),
+                },
+                "The CA bundle for the Spine directory cannot be used: it holds no PEM certificate.",
             ),
         ];
         for (err, want) in cases {

@@ -40,8 +40,9 @@ impl Default for FileProfile {
     }
 }
 
-/// The default DF AID of the file profile (a proprietary RID, `F0` + "VMCHK").
-pub const DEFAULT_FILE_AID: [u8; 6] = [0xF0, 0x56, 0x4D, 0x43, 0x48, 0x4B];
+/// The default DF AID of the file profile: an unregistered proprietary AID (`F0` + "NHSID" +
+/// `01`), so it cannot collide with a real application.
+pub const DEFAULT_FILE_AID: [u8; 7] = [0xF0, 0x4E, 0x48, 0x53, 0x49, 0x44, 0x01];
 
 impl CardProfile {
     /// The default order when the profile is not configured: PIV, then the file profile.

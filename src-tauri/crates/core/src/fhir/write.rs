@@ -12,9 +12,14 @@ fn is_repeating(parent: &str, name: &str) -> bool {
     match name {
         // `entry.resource` wraps one resource; `Conformance.rest.resource` repeats.
         "resource" => parent != "entry",
+        // `Patient.name` repeats; `Conformance.name` and `searchParam.name` are single strings.
+        "name" => matches!(
+            parent,
+            "Patient" | "Practitioner" | "Person" | "RelatedPerson"
+        ),
         "entry" | "coding" | "component" | "issue" | "profile" | "rest" | "interaction"
         | "searchParam" | "format" | "identifier" | "given" | "family" | "prefix" | "security"
-        | "link" | "contact" | "telecom" | "line" | "address" | "name" | "extension" => true,
+        | "link" | "contact" | "telecom" | "line" | "address" | "extension" => true,
         _ => false,
     }
 }
