@@ -32,17 +32,27 @@ fn main() {
             software_version: env!("CARGO_PKG_VERSION").into(),
         };
         let nhs = NhsNumber::parse(nhs).expect("valid NHS number");
-        println!("{}", AuditJwt::new(&ctx, &nhs, SystemClock::default().unix_seconds()).encode_unsigned());
+        println!(
+            "{}",
+            AuditJwt::new(&ctx, &nhs, SystemClock::default().unix_seconds()).encode_unsigned()
+        );
         return;
     }
     let runs: usize = more.first().and_then(|r| r.parse().ok()).unwrap_or(30);
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let engine = Engine::new(config, Arc::new(SystemClock::default())).expect("engine");
         let actor = engine.config().actor();
         // One untimed lookup warms connections and the SDS cache.
         let first = engine.lookup(actor.as_ref(), nhs, |_| {}).await;
-        assert!(!matches!(first.outcome, Outcome::Error(_)), "the benchmark patient must have a status");
+        assert!(
+            !matches!(first.outcome, Outcome::Error(_)),
+            "the benchmark patient must have a status"
+        );
         for _ in 0..runs {
             let start = Instant::now();
             let r = engine.lookup(actor.as_ref(), nhs, |_| {}).await;

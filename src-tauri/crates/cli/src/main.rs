@@ -28,7 +28,11 @@ const EXIT_SERVICE: u8 = 3;
 const EXIT_CONFIG: u8 = 4;
 
 #[derive(Parser)]
-#[command(name = "vmcheck", version, about = "Check a patient's NHS overseas-visitor chargeable status on Spine")]
+#[command(
+    name = "vmcheck",
+    version,
+    about = "Check a patient's NHS overseas-visitor chargeable status on Spine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -93,7 +97,11 @@ enum Command {
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("vmcheck: cannot start: {e}");
@@ -106,7 +114,11 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("VMCHECK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 fn default_config_path() -> Option<PathBuf> {
@@ -127,8 +139,13 @@ struct Prepared {
 
 async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared, String> {
     let (mut config, sandbox) = if target.sandbox {
-        let opts = SandboxOptions { fault: target.fault.clone(), ..SandboxOptions::default() };
-        let sandbox = Sandbox::start(opts).await.map_err(|e| format!("the sandbox could not start: {e}"))?;
+        let opts = SandboxOptions {
+            fault: target.fault.clone(),
+            ..SandboxOptions::default()
+        };
+        let sandbox = Sandbox::start(opts)
+            .await
+            .map_err(|e| format!("the sandbox could not start: {e}"))?;
         let urls = sandbox.urls();
         let config = Config::for_sandbox(&SandboxTarget {
             pds_base: urls.pds_base.clone(),
@@ -141,7 +158,11 @@ async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared,
         });
         (config, Some(sandbox))
     } else {
-        let path = target.config.clone().or_else(default_config_path).ok_or("no configuration file: use --config FILE or --sandbox")?;
+        let path = target
+            .config
+            .clone()
+            .or_else(default_config_path)
+            .ok_or("no configuration file: use --config FILE or --sandbox")?;
         if !path.exists() {
             return Err(format!(
                 "no configuration file at {}: use --config FILE, or --sandbox to try V&M Check on the training sandbox",
@@ -157,12 +178,20 @@ async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared,
         };
     }
     let engine = Engine::new(config, Arc::new(SystemClock::default())).map_err(|e| e.message())?;
-    Ok(Prepared { engine, _sandbox: sandbox })
+    Ok(Prepared {
+        engine,
+        _sandbox: sandbox,
+    })
 }
 
 async fn run(cli: Cli) -> u8 {
     match cli.command {
-        Command::Lookup { nhs_number, target, json, format } => {
+        Command::Lookup {
+            nhs_number,
+            target,
+            json,
+            format,
+        } => {
             let prepared = match prepare(&target, format).await {
                 Ok(p) => p,
                 Err(message) => return config_error(&message, json),
@@ -194,12 +223,23 @@ async fn run(cli: Cli) -> u8 {
                 }
             }
         }
-        Command::Sandbox { port_base, list, fault } => {
+        Command::Sandbox {
+            port_base,
+            list,
+            fault,
+        } => {
             if list {
-                println!("{}", serde_json::to_string_pretty(vmcheck_sandbox::patients()).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(vmcheck_sandbox::patients()).unwrap_or_default()
+                );
                 return EXIT_OK;
             }
-            let opts = SandboxOptions { port_base, fault, ..SandboxOptions::default() };
+            let opts = SandboxOptions {
+                port_base,
+                fault,
+                ..SandboxOptions::default()
+            };
             let sandbox = match Sandbox::start(opts).await {
                 Ok(s) => s,
                 Err(e) => {
@@ -207,7 +247,10 @@ async fn run(cli: Cli) -> u8 {
                     return EXIT_CONFIG;
                 }
             };
-            println!("{}", serde_json::to_string(sandbox.urls()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string(sandbox.urls()).unwrap_or_default()
+            );
             eprintln!("V&M Check sandbox running (TRAINING — not real patient data). Press Ctrl+C to stop.");
             let _ = tokio::signal::ctrl_c().await;
             sandbox.shutdown().await;
@@ -217,6 +260,11 @@ async fn run(cli: Cli) -> u8 {
 }
 
 fn config_error(message: &str, json: bool) -> u8 {
-    output::print_error("CONFIG", message, "Fix the configuration and run the command again.", json);
+    output::print_error(
+        "CONFIG",
+        message,
+        "Fix the configuration and run the command again.",
+        json,
+    );
     EXIT_CONFIG
 }

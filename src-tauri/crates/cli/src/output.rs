@@ -53,7 +53,11 @@ pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment)
         }
         println!("{line}");
         if let Some(old) = &p.superseded_from {
-            println!("  NHS number {} has been replaced by {}", formatted(old), formatted(&p.nhs_number));
+            println!(
+                "  NHS number {} has been replaced by {}",
+                formatted(old),
+                formatted(&p.nhs_number)
+            );
         }
         if p.restricted {
             println!("  Address withheld (restricted record)");
@@ -66,13 +70,27 @@ pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment)
     }
     match (&report.headline, &report.error) {
         (Some(headline), _) => {
-            let shown = report.patient.as_ref().map(|p| p.nhs_number.clone()).unwrap_or_else(|| report.nhs_number.clone());
-            println!("{}", paint(&format!("{}: {headline}", formatted(&shown)), report.banner));
+            let shown = report
+                .patient
+                .as_ref()
+                .map(|p| p.nhs_number.clone())
+                .unwrap_or_else(|| report.nhs_number.clone());
+            println!(
+                "{}",
+                paint(&format!("{}: {headline}", formatted(&shown)), report.banner)
+            );
             if let (Some(code), Some(display)) = (report.category, report.category_display) {
-                println!("  Category {code}: {display}. {}", report.category_definition.unwrap_or(""));
+                println!(
+                    "  Category {code}: {display}. {}",
+                    report.category_definition.unwrap_or("")
+                );
             }
             if let Some(e) = &report.effective_display {
-                let hint = if report.effective_older_than_12_months { " (more than 12 months ago: the status may have changed)" } else { "" };
+                let hint = if report.effective_older_than_12_months {
+                    " (more than 12 months ago: the status may have changed)"
+                } else {
+                    ""
+                };
                 println!("  Last updated {e}{hint}");
             }
             if report.exemption_reminder {
@@ -94,8 +112,14 @@ pub fn print_metadata(endpoint: &SpineEndpoint, conformance: &Conformance, json:
         let v = serde_json::json!({ "endpoint": endpoint, "conformance": conformance });
         println!("{v}");
     } else {
-        println!("Connected to {} (Spine ASID {})", endpoint.base_url, endpoint.asid);
-        println!("  FHIR version {}", conformance.fhir_version.as_deref().unwrap_or("not stated"));
+        println!(
+            "Connected to {} (Spine ASID {})",
+            endpoint.base_url, endpoint.asid
+        );
+        println!(
+            "  FHIR version {}",
+            conformance.fhir_version.as_deref().unwrap_or("not stated")
+        );
     }
 }
 

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 fn vmcheck() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vmcheck"));
-    c.env_remove("VMCHECK_CONFIG").env("NO_COLOR", "1").env("VMCHECK_LOG", "warn");
+    c.env_remove("VMCHECK_CONFIG")
+        .env("NO_COLOR", "1")
+        .env("VMCHECK_LOG", "warn");
     c
 }
 
@@ -38,10 +40,14 @@ fn sandbox_list_describes_every_patient() {
         let n = p["nhs_number"].as_str().expect("number");
         assert_eq!(n.len(), 10);
         assert!(p["case"].as_str().is_some_and(|c| !c.is_empty()));
-        assert!(["status", "no_record", "error"].contains(&p["expected"]["outcome"].as_str().expect("outcome")));
+        assert!(["status", "no_record", "error"]
+            .contains(&p["expected"]["outcome"].as_str().expect("outcome")));
     }
     for colour in ["red", "green", "amber", "grey"] {
-        assert!(patients.iter().any(|p| p["expected"]["banner"] == colour), "a {colour} patient");
+        assert!(
+            patients.iter().any(|p| p["expected"]["banner"] == colour),
+            "a {colour} patient"
+        );
     }
 }
 
@@ -53,10 +59,17 @@ fn lookup_json_gives_the_listed_result_for_every_patient() {
         let r = json(&out);
         let e = &p["expected"];
         assert_eq!(r["nhs_number"], n);
-        assert_eq!(r["outcome"], e["outcome"], "{n} ({}): {out} {err}", p["case"]);
+        assert_eq!(
+            r["outcome"], e["outcome"],
+            "{n} ({}): {out} {err}",
+            p["case"]
+        );
         assert_eq!(r["banner"], e["banner"], "{n}");
         assert_eq!(r["headline"], e["headline"], "{n}");
-        assert!(r["trace_id"].as_str().is_some_and(|t| t.len() == 36), "{n}: a UUID trace id");
+        assert!(
+            r["trace_id"].as_str().is_some_and(|t| t.len() == 36),
+            "{n}: a UUID trace id"
+        );
         for key in ["basic", "category", "effective", "patient", "error"] {
             assert!(r.get(key).is_some(), "{n}: key {key} present");
         }
@@ -67,13 +80,23 @@ fn lookup_json_gives_the_listed_result_for_every_patient() {
                 if let Some(c) = e["error_code"].as_str() {
                     assert_eq!(r["error"]["code"], c, "{n}");
                 }
-                assert!(r["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+                assert!(r["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()));
             }
             _ => {
                 assert_eq!(code, 0, "{n}: {err}");
                 assert!(r["error"].is_null());
                 let patient = &r["patient"];
-                for key in ["nhs_number", "name", "birth_date", "gender", "restricted", "deceased", "superseded_from"] {
+                for key in [
+                    "nhs_number",
+                    "name",
+                    "birth_date",
+                    "gender",
+                    "restricted",
+                    "deceased",
+                    "superseded_from",
+                ] {
                     assert!(patient.get(key).is_some(), "{n}: patient.{key}");
                 }
             }
@@ -96,13 +119,22 @@ fn the_specification_example_number_is_refused_locally_with_exit_2() {
 #[test]
 fn human_output_has_the_patient_line_and_the_banner_words() {
     let patients = listed_patients();
-    let red = patients.iter().find(|p| p["expected"]["banner"] == "red").expect("red");
+    let red = patients
+        .iter()
+        .find(|p| p["expected"]["banner"] == "red")
+        .expect("red");
     let n = red["nhs_number"].as_str().expect("n");
     let (code, out, _) = run(&["lookup", "--sandbox", n]);
     assert_eq!(code, 0);
     assert!(out.starts_with("TRAINING — not real patient data"), "{out}");
     let spaced = format!("{} {} {}", &n[..3], &n[3..6], &n[6..]);
-    assert!(out.contains(&format!("{spaced}: {}", red["expected"]["headline"].as_str().expect("h"))), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{spaced}: {}",
+            red["expected"]["headline"].as_str().expect("h")
+        )),
+        "{out}"
+    );
     assert!(out.contains("Trace ID "));
     assert!(!out.contains('\x1b'), "no colour codes when not a terminal");
 }
@@ -110,7 +142,10 @@ fn human_output_has_the_patient_line_and_the_banner_words() {
 #[test]
 fn xml_format_gives_the_same_answer() {
     let patients = listed_patients();
-    let p = patients.iter().find(|p| p["expected"]["outcome"] == "status").expect("status");
+    let p = patients
+        .iter()
+        .find(|p| p["expected"]["outcome"] == "status")
+        .expect("status");
     let n = p["nhs_number"].as_str().expect("n");
     let (code, out, err) = run(&["lookup", "--sandbox", "--json", "--format", "xml", n]);
     assert_eq!(code, 0, "{err}");
@@ -120,8 +155,18 @@ fn xml_format_gives_the_same_answer() {
 #[test]
 fn a_fault_makes_a_service_error_with_exit_3() {
     let patients = listed_patients();
-    let p = patients.iter().find(|p| p["expected"]["outcome"] == "status").expect("status");
-    let (code, out, _) = run(&["lookup", "--sandbox", "--fault", "html502", "--json", p["nhs_number"].as_str().expect("n")]);
+    let p = patients
+        .iter()
+        .find(|p| p["expected"]["outcome"] == "status")
+        .expect("status");
+    let (code, out, _) = run(&[
+        "lookup",
+        "--sandbox",
+        "--fault",
+        "html502",
+        "--json",
+        p["nhs_number"].as_str().expect("n"),
+    ]);
     assert_eq!(code, 3);
     let r = json(&out);
     assert_eq!(r["banner"], Value::Null);
@@ -132,7 +177,12 @@ fn a_fault_makes_a_service_error_with_exit_3() {
 fn configuration_problems_exit_4_and_name_the_key() {
     let dir = tempfile::tempdir().expect("tmp");
     let missing = dir.path().join("absent.toml");
-    let (code, _, err) = run(&["lookup", "--config", missing.to_str().expect("utf8"), "9434765919"]);
+    let (code, _, err) = run(&[
+        "lookup",
+        "--config",
+        missing.to_str().expect("utf8"),
+        "9434765919",
+    ]);
     assert_eq!(code, 4);
     assert!(err.contains("no configuration file"), "{err}");
 
@@ -152,10 +202,22 @@ ldap_url = "ldap://127.0.0.1:1"
 "#,
     )
     .expect("write");
-    let (code, out, _) = run(&["lookup", "--json", "--config", bad.to_str().expect("utf8"), "9434765919"]);
+    let (code, out, _) = run(&[
+        "lookup",
+        "--json",
+        "--config",
+        bad.to_str().expect("utf8"),
+        "9434765919",
+    ]);
     assert_eq!(code, 4);
     let r = json(&out);
-    assert!(r["error"]["message"].as_str().expect("message").contains("organisation.client_asid"), "{out}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("organisation.client_asid"),
+        "{out}"
+    );
 }
 
 struct Running(Child);
@@ -169,15 +231,24 @@ impl Drop for Running {
 
 #[test]
 fn a_standalone_sandbox_serves_a_configured_lookup() {
-    let mut child = vmcheck().args(["sandbox"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = vmcheck()
+        .args(["sandbox"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let stdout = child.stdout.take().expect("stdout");
     let running = Running(child);
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("ready line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("ready line");
     let urls = json(&line);
     let pds = urls["pds_base"].as_str().expect("pds_base");
     let ldap = urls["ldap_url"].as_str().expect("ldap_url");
-    assert!(urls["vandm_base"].as_str().is_some_and(|u| u.starts_with("http://127.0.0.1:")));
+    assert!(urls["vandm_base"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("http://127.0.0.1:")));
 
     let dir = tempfile::tempdir().expect("tmp");
     let config = dir.path().join("config.toml");
@@ -206,11 +277,25 @@ ldap_url = "{ldap}"
     )
     .expect("write");
     let patients = listed_patients();
-    let p = patients.iter().find(|p| p["expected"]["outcome"] == "status").expect("status");
-    let (code, out, err) = run(&["lookup", "--json", "--config", config.to_str().expect("utf8"), p["nhs_number"].as_str().expect("n")]);
+    let p = patients
+        .iter()
+        .find(|p| p["expected"]["outcome"] == "status")
+        .expect("status");
+    let (code, out, err) = run(&[
+        "lookup",
+        "--json",
+        "--config",
+        config.to_str().expect("utf8"),
+        p["nhs_number"].as_str().expect("n"),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(json(&out)["headline"], p["expected"]["headline"]);
-    let (code, out, err) = run(&["metadata", "--json", "--config", config.to_str().expect("utf8")]);
+    let (code, out, err) = run(&[
+        "metadata",
+        "--json",
+        "--config",
+        config.to_str().expect("utf8"),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(json(&out)["conformance"]["fhir_version"], "1.0.1");
     drop(running);
