@@ -16,14 +16,16 @@ use vmcheck_core::fhir::WireFormat;
 use vmcheck_engine::{Config, Engine, LookupReport, SandboxTarget, SystemClock};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
+mod audit_cmd;
 mod output;
+mod signin;
 
 /// Exit code: status or no record shown.
 const EXIT_OK: u8 = 0;
 /// Exit code: input refused locally (nothing sent).
 const EXIT_REFUSED: u8 = 2;
 /// Exit code: a service answered with an error, or could not be reached.
-const EXIT_SERVICE: u8 = 3;
+pub(crate) const EXIT_SERVICE: u8 = 3;
 /// Exit code: configuration missing or invalid.
 const EXIT_CONFIG: u8 = 4;
 
@@ -80,6 +82,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in with a smartcard: prints the user's UUID and roles (the passcode is read from the
+    /// terminal without echo, or from standard input).
+    Login {
+        #[command(flatten)]
+        target: Target,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The role profile to act in, when there are several.
+        #[arg(long)]
+        role: Option<String>,
+        /// Accept that one try is left (needed when the passcode comes from standard input).
+        #[arg(long)]
+        confirm_last_try: bool,
+    },
+    /// Smartcard readers: `status` lists them, `watch` prints events as JSON lines.
+    Card {
+        #[command(subcommand)]
+        command: CardCommand,
+    },
+    /// The local audit log: check its hash chain, or export it as CSV.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Run the sandbox (PDS, SDS LDAP, V&M) on loopback until interrupted.
     Sandbox {
         /// First of three consecutive ports (PDS, LDAP, V&M); default: any free ports.
@@ -91,6 +118,46 @@ enum Command {
         /// A fault to inject into every V&M request.
         #[arg(long)]
         fault: Option<Fault>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// List readers and cards.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print reader and card events as JSON lines until interrupted.
+    Watch,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit 1 at the first broken record.
+    Verify {
+        /// The audit database (default: $XDG_DATA_HOME/vmcheck/audit.sqlite, else ~/.local/share/vmcheck/audit.sqlite).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the records as CSV (they include NHS numbers).
+    Export {
+        /// The audit database (default as for verify).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// First day (YYYY-MM-DD, UTC) or time (RFC 3339) to include.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, UTC) or time (RFC 3339) to include.
+        #[arg(long)]
+        to: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -135,6 +202,30 @@ fn default_config_path() -> Option<PathBuf> {
 struct Prepared {
     engine: Engine,
     _sandbox: Option<Sandbox>,
+}
+
+/// The session for `login` and configured lookups: the configuration's `[session]`, or with
+/// `--sandbox` the training card (roles from the sandbox directory, audit log in the default
+/// place unless `[audit] path` says otherwise).
+fn session_for(
+    prepared: &Prepared,
+    sandbox: bool,
+) -> Result<Option<Arc<vmcheck_engine::session::Session>>, String> {
+    let mut config = prepared.engine.config().clone();
+    if sandbox {
+        config.session = Some(vmcheck_engine::setup::training_session_config(
+            vmcheck_engine::session::Mode::Desk,
+        ));
+    }
+    if config.session.is_none() {
+        return Ok(None);
+    }
+    if let Some(path) = std::env::var_os("VMCHECK_AUDIT_DB") {
+        config.audit.path = Some(PathBuf::from(path));
+    }
+    vmcheck_engine::setup::session(&config, prepared.engine.clock().clone())
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared, String> {
@@ -197,8 +288,29 @@ async fn run(cli: Cli) -> u8 {
                 Err(message) => return config_error(&message, json),
             };
             let engine = &prepared.engine;
-            let actor = engine.config().actor();
-            let result = engine.lookup(actor.as_ref(), &nhs_number, |_| {}).await;
+            let session = match session_for(&prepared, false) {
+                Ok(s) => s,
+                Err(message) => return config_error(&message, json),
+            };
+            let result = match &session {
+                Some(session) => {
+                    if let Err((code, message)) = signin::sign_in(session, None, false, json).await
+                    {
+                        output::print_error(
+                            &code,
+                            &message,
+                            "Sign in again with your smartcard.",
+                            json,
+                        );
+                        return signin::EXIT_SIGN_IN;
+                    }
+                    session.lookup(engine, &nhs_number, |_| {}).await
+                }
+                None => {
+                    let actor = engine.config().actor();
+                    engine.lookup(actor.as_ref(), &nhs_number, |_| {}).await
+                }
+            };
             let report = LookupReport::new(&result, engine.clock().today());
             output::print_lookup(&report, json, engine.config().environment);
             match &result.outcome {
@@ -223,6 +335,60 @@ async fn run(cli: Cli) -> u8 {
                 }
             }
         }
+        Command::Login {
+            target,
+            json,
+            role,
+            confirm_last_try,
+        } => {
+            let prepared = match prepare(&target, None).await {
+                Ok(p) => p,
+                Err(message) => return config_error(&message, json),
+            };
+            let session = match session_for(&prepared, target.sandbox) {
+                Ok(Some(s)) => s,
+                Ok(None) => return config_error("smartcard sign-in is not configured: add a [session] section, or use --sandbox", json),
+                Err(message) => return config_error(&message, json),
+            };
+            match signin::sign_in(&session, role.as_deref(), confirm_last_try, json).await {
+                Ok(view) => {
+                    output::print_login(&view, json);
+                    EXIT_OK
+                }
+                Err((code, message)) => {
+                    let pin = session.view().pin;
+                    output::print_sign_in_error(&code, &message, pin, json);
+                    signin::EXIT_SIGN_IN
+                }
+            }
+        }
+        Command::Card { command } => match command {
+            CardCommand::Status { json } => signin::card_status(json),
+            CardCommand::Watch => signin::card_watch().await,
+        },
+        Command::Audit { command } => match command {
+            AuditCommand::Verify { db, json } => match db.or_else(vmcheck_audit::default_path) {
+                Some(db) => audit_cmd::verify(&db, json),
+                None => config_error(
+                    "no home folder to find the audit log in: use --db FILE",
+                    json,
+                ),
+            },
+            AuditCommand::Export {
+                db,
+                from,
+                to,
+                output,
+            } => match db.or_else(vmcheck_audit::default_path) {
+                Some(db) => {
+                    audit_cmd::export(&db, from.as_deref(), to.as_deref(), output.as_deref())
+                }
+                None => config_error(
+                    "no home folder to find the audit log in: use --db FILE",
+                    false,
+                ),
+            },
+        },
         Command::Sandbox {
             port_base,
             list,

@@ -133,3 +133,59 @@ pub fn print_error(code: &str, message: &str, action: &str, json: bool) {
         eprintln!("  {action}");
     }
 }
+
+/// Prints the signed-in identity and roles.
+pub fn print_login(view: &vmcheck_engine::session::SessionView, json: bool) {
+    if json {
+        let v = serde_json::json!({
+            "state": view.state,
+            "training": view.training,
+            "uuid": view.user.as_ref().map(|u| u.uuid.clone()),
+            "name": view.user.as_ref().and_then(|u| u.name.clone()),
+            "roles": view.roles,
+            "role": view.role,
+            "certificate_warning": view.certificate_warning,
+        });
+        println!("{v}");
+        return;
+    }
+    if view.training {
+        println!("TRAINING — not real patient data");
+    }
+    if let Some(user) = &view.user {
+        println!(
+            "Signed in: {} (UUID {})",
+            user.name.as_deref().unwrap_or("name not on card"),
+            user.uuid
+        );
+    }
+    for role in &view.roles {
+        let mark = if view.role.as_ref() == Some(role) {
+            "*"
+        } else {
+            " "
+        };
+        println!(
+            " {mark} role {} — {} at {}",
+            role.role_profile_id, role.job_role, role.ods_code
+        );
+    }
+    if let Some(w) = &view.certificate_warning {
+        println!("Warning: {w}");
+    }
+}
+
+/// Prints a refused sign-in, with the tries left when known.
+pub fn print_sign_in_error(
+    code: &str,
+    message: &str,
+    pin: Option<vmcheck_core::card::PinState>,
+    json: bool,
+) {
+    if json {
+        let v = serde_json::json!({ "outcome": "error", "error": { "code": code, "message": message }, "pin": pin });
+        println!("{v}");
+    } else {
+        eprintln!("vmcheck: {message}");
+    }
+}

@@ -52,6 +52,16 @@ pub fn escape_dn_value(value: &str) -> String {
     out
 }
 
+/// SDS writes job roles as `"Area":"Group":"Role"`; people read the last part.
+pub fn readable_job_role(raw: &str) -> String {
+    raw.rsplit("\":\"")
+        .next()
+        .unwrap_or(raw)
+        .trim_matches('"')
+        .trim()
+        .to_owned()
+}
+
 /// Turns role entries into roles, keeping those at `organisation` (ODS code, compared
 /// case-insensitively) and skipping entries without a role profile id. Sorted by job role.
 pub fn roles_from_entries(entries: &[Vec<(String, Vec<String>)>], organisation: &str) -> Vec<Role> {
@@ -66,10 +76,11 @@ pub fn roles_from_entries(entries: &[Vec<(String, Vec<String>)>], organisation: 
             }
             Some(Role {
                 role_profile_id: id.to_owned(),
-                job_role: attribute_values(attrs, "nhsJobRole")
-                    .next()
-                    .unwrap_or("Unnamed role")
-                    .to_owned(),
+                job_role: readable_job_role(
+                    attribute_values(attrs, "nhsJobRole")
+                        .next()
+                        .unwrap_or("Unnamed role"),
+                ),
                 job_role_code: attribute_values(attrs, "nhsJobRoleCode")
                     .next()
                     .map(str::to_owned),
@@ -110,7 +121,27 @@ mod tests {
         let ids: Vec<&str> = roles.iter().map(|r| r.role_profile_id.as_str()).collect();
         assert_eq!(ids, ["1", "2"]);
         assert_eq!(roles[0].job_role, "Admin & Clerical");
+        let sds_style = roles_from_entries(
+            &[entry(
+                "9",
+                "\"Admin & Clerical\":\"Admin & Clerical\":\"Receptionist Access Role\"",
+                "RRK",
+            )],
+            "RRK",
+        );
+        assert_eq!(sds_style[0].job_role, "Receptionist Access Role");
         assert!(roles_from_entries(&entries, "XYZ").is_empty());
+    }
+
+    #[test]
+    fn job_roles_read_as_their_last_part() {
+        assert_eq!(
+            readable_job_role(
+                "\"Admin & Clerical\":\"Management - A & C\":\"Overseas Visitors Manager\""
+            ),
+            "Overseas Visitors Manager"
+        );
+        assert_eq!(readable_job_role("Nurse"), "Nurse");
     }
 
     #[test]

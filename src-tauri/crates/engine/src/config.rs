@@ -38,6 +38,106 @@ pub struct Config {
     /// The V&M endpoint.
     #[serde(default)]
     pub vandm: VandmConfig,
+    /// Smartcard sign-in; without it lookups act as `[identity]`.
+    pub session: Option<SessionConfig>,
+    /// The local audit log.
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// Where the smartcard is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CardSource {
+    /// Real readers over PC/SC.
+    Pcsc,
+    /// The built-in software training card (sandbox environment only).
+    Training,
+}
+
+/// Which card profiles to try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileChoice {
+    /// PIV, then the ISO 7816-4 file profile.
+    Auto,
+    /// PIV only.
+    Piv,
+    /// The file profile only.
+    File,
+}
+
+/// Smartcard sign-in settings.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// `desk` (default) or `kiosk`.
+    #[serde(default = "default_mode")]
+    pub mode: crate::session::Mode,
+    /// Idle time before the session locks (default: 900 at a desk, 120 at a kiosk).
+    pub idle_lock_secs: Option<u64>,
+    /// `pcsc` (default) or `training`.
+    #[serde(default = "default_card")]
+    pub card: CardSource,
+    /// `auto` (default), `piv` or `file`.
+    #[serde(default = "default_profile")]
+    pub card_profile: ProfileChoice,
+    /// Kiosk: seconds before a result clears itself (default 60).
+    #[serde(default = "default_result_clear")]
+    pub result_clear_secs: u64,
+    /// Roles offered when no SDS directory is configured.
+    #[serde(default)]
+    pub roles: Vec<ConfiguredRole>,
+}
+
+/// A role listed in configuration.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfiguredRole {
+    /// The SDS role profile id.
+    pub role_profile_id: String,
+    /// Its name.
+    pub job_role: String,
+}
+
+/// The audit log's settings.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The SQLite file (default: the user's data directory, `vmcheck/audit.sqlite`).
+    pub path: Option<std::path::PathBuf>,
+}
+
+fn default_mode() -> crate::session::Mode {
+    crate::session::Mode::Desk
+}
+fn default_card() -> CardSource {
+    CardSource::Pcsc
+}
+fn default_profile() -> ProfileChoice {
+    ProfileChoice::Auto
+}
+fn default_result_clear() -> u64 {
+    60
+}
+
+impl SessionConfig {
+    /// The idle time in force.
+    pub fn idle_lock(&self) -> Duration {
+        self.idle_lock_secs
+            .map(Duration::from_secs)
+            .unwrap_or_else(|| self.mode.default_idle())
+    }
+
+    /// The card profiles to try, in order.
+    pub fn profiles(&self) -> Vec<vmcheck_core::card::CardProfile> {
+        use vmcheck_core::card::{CardProfile, FileProfile};
+        match self.card_profile {
+            ProfileChoice::Auto => CardProfile::defaults(),
+            ProfileChoice::Piv => vec![CardProfile::Piv],
+            ProfileChoice::File => vec![CardProfile::File(FileProfile::default())],
+        }
+    }
 }
 
 /// The care organisation and the accredited client system.
@@ -348,6 +448,30 @@ impl Config {
             }
             (None, None, Some(_)) => {}
         }
+        if let Some(session) = &self.session {
+            if session.card == CardSource::Training && self.environment != Environment::Sandbox {
+                return Err(invalid("session.card", "is training outside the sandbox environment", "Use card = \"pcsc\" with real smartcards; the training card only works with environment = \"sandbox\"."));
+            }
+            if let Some(secs) = session.idle_lock_secs {
+                if !(30..=86_400).contains(&secs) {
+                    return Err(invalid(
+                        "session.idle_lock_secs",
+                        format!("{secs} is out of range"),
+                        "Use a number of seconds from 30 to 86400.",
+                    ));
+                }
+            }
+            if !(5..=3600).contains(&session.result_clear_secs) {
+                return Err(invalid(
+                    "session.result_clear_secs",
+                    format!("{} is out of range", session.result_clear_secs),
+                    "Use a number of seconds from 5 to 3600.",
+                ));
+            }
+            if self.sds.is_none() && session.roles.is_empty() {
+                return Err(invalid("session.roles", "is empty and no [sds] directory is configured", "List the roles users may act in, or configure [sds] so roles come from the directory."));
+            }
+        }
         if let Some(sds) = &self.sds {
             if !is_ldap_url(&sds.ldap_url) {
                 return Err(invalid(
@@ -403,6 +527,8 @@ impl Config {
                 timeout_secs: default_sds_timeout(),
             }),
             vandm: VandmConfig::default(),
+            session: None,
+            audit: AuditConfig::default(),
         }
     }
 

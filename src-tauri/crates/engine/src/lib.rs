@@ -14,6 +14,7 @@ pub mod error;
 pub mod lookup;
 pub mod report;
 pub mod session;
+pub mod setup;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, Environment, SandboxTarget};

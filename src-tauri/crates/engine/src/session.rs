@@ -47,6 +47,26 @@ impl RoleSource for ConfiguredRoles {
     }
 }
 
+/// Roles from SDS over LDAP (`uid=<UUID>,ou=people,o=nhs`).
+#[derive(Debug, Clone)]
+pub struct DirectoryRoles {
+    /// The directory client.
+    pub client: vmcheck_spine::sds::SdsClient,
+    /// The organisation whose roles count.
+    pub ods_code: String,
+}
+
+impl RoleSource for DirectoryRoles {
+    fn roles<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<Vec<Role>, String>> {
+        Box::pin(async move {
+            self.client
+                .find_roles(uuid, &self.ods_code)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
 /// What the audit log is told.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -95,6 +115,30 @@ pub enum AuditAction {
 pub trait AuditTrail: Send + Sync {
     /// Appends one entry; an error is reported to the user, never swallowed.
     fn record(&self, entry: AuditEntry) -> Result<(), String>;
+}
+
+impl AuditTrail for vmcheck_audit::AuditLog {
+    fn record(&self, e: AuditEntry) -> Result<(), String> {
+        let action = match e.action {
+            AuditAction::SignIn => vmcheck_audit::Action::SignIn,
+            AuditAction::RoleChange => vmcheck_audit::Action::RoleChange,
+            AuditAction::SignOut => vmcheck_audit::Action::SignOut,
+            AuditAction::Lock => vmcheck_audit::Action::Lock,
+            AuditAction::Lookup => vmcheck_audit::Action::Lookup,
+        };
+        self.append(vmcheck_audit::NewRecord {
+            time: e.time,
+            user_uuid: e.user_uuid,
+            role_profile_id: e.role_profile_id,
+            ods_code: e.ods_code,
+            action,
+            nhs_number: e.nhs_number,
+            outcome: e.outcome,
+            trace_id: e.trace_id,
+        })
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// Why the session locked.

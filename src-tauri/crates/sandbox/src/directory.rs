@@ -465,6 +465,11 @@ impl Directory {
                 vandm_base_url,
             ));
         }
+        for user in TRAINING_USERS {
+            for entry in user.entries() {
+                d.push(entry);
+            }
+        }
         d
     }
 
@@ -586,24 +591,28 @@ impl Directory {
             SmartcardUser {
                 uid: "555555555553",
                 org_person_id: "555555555554",
-                role_profile_id: "555555555555",
                 ods_code: SPINE_ODS_CODE,
                 organisation: "NHS England",
                 given_name: "Sandbox",
                 family_name: "Approver",
-                job_role: "\"Admin\":\"Management\":\"Registration Authority Manager\"",
-                job_role_code: "S8001:G8001:R8006",
+                roles: &[(
+                    "555555555555",
+                    "\"Admin\":\"Management\":\"Registration Authority Manager\"",
+                    "S8001:G8001:R8006",
+                )],
             },
             SmartcardUser {
                 uid: "555555555556",
                 org_person_id: "555555555557",
-                role_profile_id: "555555555558",
                 ods_code: "RR8",
                 organisation: "Leeds Teaching Hospitals NHS Trust",
                 given_name: "Zoë",
                 family_name: "Ní Bhriain",
-                job_role: "\"Admin & Clerical\":\"Admin & Clerical\":\"Receptionist Access Role\"",
-                job_role_code: "S8000:G8001:R8001",
+                roles: &[(
+                    "555555555558",
+                    "\"Admin & Clerical\":\"Admin & Clerical\":\"Receptionist Access Role\"",
+                    "S8000:G8001:R8001",
+                )],
             },
         ] {
             for entry in user.entries() {
@@ -633,25 +642,78 @@ impl Directory {
     }
 }
 
+/// The training organisation's ODS code (the sandbox's training hospital).
+pub const TRAINING_ODS_CODE: &str = "RRK99";
+
+/// The smartcard users of the training cards, at the training hospital [`TRAINING_ODS_CODE`]:
+/// one role (the built-in training card's user), several roles, and a role elsewhere only.
+const TRAINING_USERS: [SmartcardUser; 3] = [
+    SmartcardUser {
+        uid: "555021935107",
+        org_person_id: "555021935108",
+        ods_code: TRAINING_ODS_CODE,
+        organisation: "V&M Check Training Hospital",
+        given_name: "Training",
+        family_name: "User",
+        roles: &[(
+            "555021936109",
+            "\"Admin & Clerical\":\"Management - A & C\":\"Overseas Visitors Manager\"",
+            "S8000:G8003:R8010",
+        )],
+    },
+    SmartcardUser {
+        uid: "555021937101",
+        org_person_id: "555021937102",
+        ods_code: TRAINING_ODS_CODE,
+        organisation: "V&M Check Training Hospital",
+        given_name: "Morgan",
+        family_name: "Several-Roles",
+        roles: &[
+            (
+                "555021938103",
+                "\"Admin & Clerical\":\"Admin & Clerical\":\"Receptionist Access Role\"",
+                "S8000:G8001:R8001",
+            ),
+            (
+                "555021939105",
+                "\"Admin & Clerical\":\"Management - A & C\":\"Overseas Visitors Manager\"",
+                "S8000:G8003:R8010",
+            ),
+        ],
+    },
+    SmartcardUser {
+        uid: "555021940102",
+        org_person_id: "555021940103",
+        ods_code: "RXQ",
+        organisation: "Buckinghamshire Healthcare NHS Trust",
+        given_name: "Robin",
+        family_name: "Elsewhere",
+        roles: &[(
+            "555021941104",
+            "\"Clinical\":\"Nurse Access Role\":\"Nurse Access Role\"",
+            "S8000:G8000:R8001",
+        )],
+    },
+];
+
 /// One smartcard user of [`Directory::test_fixtures`]: the person, their organisation person
 /// and one role profile, as SDS lays them out under `ou=People,o=nhs`.
 struct SmartcardUser {
     uid: &'static str,
     org_person_id: &'static str,
-    role_profile_id: &'static str,
     ods_code: &'static str,
     organisation: &'static str,
     given_name: &'static str,
     family_name: &'static str,
-    job_role: &'static str,
-    job_role_code: &'static str,
+    /// (role profile id, `nhsJobRole`, `nhsJobRoleCode`), all at `ods_code`.
+    roles: &'static [(&'static str, &'static str, &'static str)],
 }
 
 impl SmartcardUser {
     /// `uid=…,ou=People,o=nhs` (`nhsPerson`), `uniqueIdentifier=<org person>,uid=…`
     /// (`nhsOrgPerson`) and `uniqueIdentifier=<role profile>,uniqueIdentifier=…,uid=…`
     /// (`nhsOrgPersonRole`), with every MUST attribute of their classes.
-    fn entries(&self) -> [Entry; 3] {
+    fn entries(&self) -> Vec<Entry> {
         let person_dn = format!("uid={},{PEOPLE_DN}", self.uid);
         let org_person_dn = format!("uniqueIdentifier={},{person_dn}", self.org_person_id);
         let cn = format!("{} {}", self.given_name, self.family_name);
@@ -678,16 +740,17 @@ impl SmartcardUser {
                 .with("sn", [self.family_name])
                 .with("o", [self.organisation])
                 .with("nhsIDCode", [self.ods_code]),
-            Entry::new(format!(
-                "uniqueIdentifier={},{org_person_dn}",
-                self.role_profile_id
-            ))
-            .with("objectClass", ["top", "nhsOrgPersonRole"])
-            .with("uniqueIdentifier", [self.role_profile_id])
-            .with("nhsJobRole", [self.job_role])
-            .with("nhsJobRoleCode", [self.job_role_code])
-            .with("nhsIDCode", [self.ods_code]),
         ]
+        .into_iter()
+        .chain(self.roles.iter().map(|(id, job_role, code)| {
+            Entry::new(format!("uniqueIdentifier={id},{org_person_dn}"))
+                .with("objectClass", ["top", "nhsOrgPersonRole"])
+                .with("uniqueIdentifier", [*id])
+                .with("nhsJobRole", [*job_role])
+                .with("nhsJobRoleCode", [*code])
+                .with("nhsIDCode", [self.ods_code])
+        }))
+        .collect()
     }
 }
 
@@ -937,12 +1000,13 @@ mod tests {
         let cases: Vec<(&str, LdapSearchScope, usize)> = vec![
             ("o=nhs", LdapSearchScope::Base, 1),
             ("O=NHS", LdapSearchScope::OneLevel, 2),
-            ("o=nhs", LdapSearchScope::Subtree, 8),
-            ("o=nhs", LdapSearchScope::Children, 7),
+            // 8 services entries and 10 training people entries.
+            ("o=nhs", LdapSearchScope::Subtree, 18),
+            ("o=nhs", LdapSearchScope::Children, 17),
             ("OU=Services, O=NHS", LdapSearchScope::Base, 1),
             ("ou=services,o=nhs", LdapSearchScope::OneLevel, 5),
-            ("ou=people,o=nhs", LdapSearchScope::Subtree, 1),
-            ("ou=people,o=nhs", LdapSearchScope::OneLevel, 0),
+            ("ou=people,o=nhs", LdapSearchScope::Subtree, 11),
+            ("ou=people,o=nhs", LdapSearchScope::OneLevel, 3),
         ];
         for (base, scope, want) in cases {
             let got = dns(&d, base, scope.clone(), any);
@@ -1130,7 +1194,7 @@ mod tests {
                 "(objectClass=nhsOrgPersonRole)"
             )
             .len(),
-            2
+            6
         );
     }
 

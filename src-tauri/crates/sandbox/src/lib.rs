@@ -39,7 +39,7 @@ pub use patients::{patients, Expected, TestPatient};
 /// The ASID of the training client system (the sandbox accepts it in `Ssp-From` by default).
 pub const TRAINING_CLIENT_ASID: &str = "200000000359";
 /// ODS code of the training organisation.
-pub const TRAINING_ODS_CODE: &str = "RRK99";
+pub const TRAINING_ODS_CODE: &str = directory::TRAINING_ODS_CODE;
 /// Name of the training organisation.
 pub const TRAINING_ORG_NAME: &str = "V&M Check Training Hospital";
 /// The training smartcard user's SDS user id (UUID).

@@ -48,6 +48,8 @@ const CONNECT: &str = "connection";
 const BIND: &str = "anonymous bind";
 const AS_SEARCH: &str = "accredited system search";
 const MHS_SEARCH: &str = "message handling system search";
+/// Operation name of the role-profile search (error messages).
+const ROLE_SEARCH: &str = "role profile search";
 
 /// Why an SDS lookup failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -536,9 +538,25 @@ impl SdsClient {
         attrs: &[&str],
     ) -> Result<Vec<EntryAttributes>, SdsError> {
         tracing::debug!(base = %self.base_dn, %filter, "SDS search");
+        let base = self.base_dn.clone();
+        self.search_under(ldap, &base, operation, filter, attrs, true)
+            .await
+    }
+
+    /// A subtree search under `base`. `log_names` is false for people searches: their DNs
+    /// carry user ids, which never reach the log.
+    async fn search_under(
+        &self,
+        ldap: &mut Ldap,
+        base: &str,
+        operation: &'static str,
+        filter: &str,
+        attrs: &[&str],
+        log_names: bool,
+    ) -> Result<Vec<EntryAttributes>, SdsError> {
         let (entries, _res) = tokio::time::timeout(
             self.timeout,
-            ldap.search(&self.base_dn, Scope::Subtree, filter, attrs.to_vec()),
+            ldap.search(base, Scope::Subtree, filter, attrs.to_vec()),
         )
         .await
         .map_err(|_| self.timed_out(operation))?
@@ -551,10 +569,46 @@ impl SdsClient {
                     url: self.url.clone(),
                     operation,
                 })?;
-                tracing::debug!(%dn, "SDS entry");
+                if log_names {
+                    tracing::debug!(%dn, "SDS entry");
+                }
                 Ok(attrs)
             })
             .collect()
+    }
+
+    /// The role profiles of the user `uuid` held at `organisation` (ODS code): the
+    /// `nhsOrgPersonRole` entries under `uid=<uuid>,ou=people,o=nhs`. A user the directory does
+    /// not know has no roles.
+    pub async fn find_roles(
+        &self,
+        uuid: &str,
+        organisation: &str,
+    ) -> Result<Vec<vmcheck_core::roles::Role>, SdsError> {
+        use vmcheck_core::roles::{person_dn, roles_from_entries, ROLE_ATTRIBUTES, ROLE_FILTER};
+        let mut ldap = self.connect().await?;
+        self.bind(&mut ldap).await?;
+        let found = self
+            .search_under(
+                &mut ldap,
+                &person_dn(uuid),
+                ROLE_SEARCH,
+                ROLE_FILTER,
+                &ROLE_ATTRIBUTES,
+                false,
+            )
+            .await;
+        let _ = tokio::time::timeout(self.timeout, ldap.unbind()).await;
+        match found {
+            Ok(entries) => {
+                let roles = roles_from_entries(&entries, organisation);
+                tracing::debug!(roles = roles.len(), "SDS role profiles found");
+                Ok(roles)
+            }
+            // noSuchObject: no such person.
+            Err(SdsError::Ldap { code: 32, .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 
     fn timed_out(&self, operation: &'static str) -> SdsError {
