@@ -17,6 +17,7 @@ use vmcheck_core::card::{CardError, CardIdentity, CardProfile, Operation, PinSta
 /// Something that happened to the readers or cards.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CardEvent {
     /// A reader appeared.
     ReaderAdded {

@@ -130,21 +130,109 @@ impl CardAccess for PcscCards {
     ) -> Result<CardOutcome, CardAccessError> {
         let name = CString::new(reader).map_err(|_| CardAccessError::ReaderGone)?;
         self.with_retry(|ctx| {
-            let card = ctx
-                .connect(&name, ShareMode::Shared, Protocols::ANY)
-                .map_err(map_error)?;
+            let mut attempt = 1;
+            loop {
+                let mut reset = false;
+                let result = converse_once(ctx, &name, &operation, profiles, &mut reset);
+                if reset && attempt < RESET_ATTEMPTS {
+                    // Another application reset the card under this handle: start over.
+                    tracing::debug!(attempt, "the card was reset by someone else");
+                    attempt += 1;
+                    continue;
+                }
+                return match result {
+                    // A card pulled mid-conversation often fails the next transmit with a
+                    // reader error ("Transaction failed", "end a non-existent transaction"),
+                    // not RemovedCard: the service has not polled the reader yet.
+                    Err(CardAccessError::Reader(e)) if card_left(ctx, &name) => {
+                        tracing::debug!(error = %e, "the card left during the conversation");
+                        Err(CardAccessError::Removed)
+                    }
+                    other => other,
+                };
+            }
+        })
+    }
+}
+
+/// How many times a conversation is started when another application keeps resetting the card.
+const RESET_ATTEMPTS: u32 = 3;
+
+/// One conversation in one connection, inside a PC/SC transaction so no other application's
+/// APDU or reset comes between VERIFY and the read; the card is reset at the end, so no
+/// verified state lingers for anyone. `reset` is set when the card was reset under this handle
+/// by someone else (pcsc `ResetCard`): the caller may start over.
+fn converse_once(
+    ctx: &Context,
+    name: &CStr,
+    operation: &Operation,
+    profiles: &[CardProfile],
+    reset: &mut bool,
+) -> Result<CardOutcome, CardAccessError> {
+    let mut note = |e: pcsc::Error| {
+        *reset |= e == pcsc::Error::ResetCard;
+        map_error(e)
+    };
+    let mut card = ctx
+        .connect(name, ShareMode::Shared, Protocols::ANY)
+        .map_err(&mut note)?;
+    let mut ended = false;
+    let result = match card.transaction() {
+        Ok(transaction) => {
             let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
             let result = converse(operation.clone(), profiles, |apdu| {
-                card.transmit(apdu, &mut buffer)
+                transaction
+                    .transmit(apdu, &mut buffer)
                     .map(<[u8]>::to_vec)
-                    .map_err(map_error)
+                    .map_err(&mut note)
             });
-            // Reset so no verified state lingers for the next connection.
-            if let Err((_, e)) = card.disconnect(Disposition::ResetCard) {
-                tracing::debug!(error = %e, "card disconnect");
+            match transaction.end(Disposition::ResetCard) {
+                Ok(()) => ended = true,
+                Err((_, e)) => tracing::debug!(error = %e, "end of transaction"),
             }
             result
-        })
+        }
+        Err(e) => Err(note(e)),
+    };
+    // Disconnect at once (a stale handle left open upsets the next card in that reader);
+    // reset here unless the end of the transaction already did.
+    let disposition = if ended {
+        Disposition::LeaveCard
+    } else {
+        Disposition::ResetCard
+    };
+    if let Err((_, e)) = card.disconnect(disposition) {
+        tracing::debug!(error = %e, "card disconnect");
+    }
+    result
+}
+
+/// How long, after a failed exchange, to wait for the service to report the card gone
+/// (pcscd polls some readers, vpcd among them, every 400 ms).
+const REMOVAL_GRACE: Duration = Duration::from_millis(1000);
+
+/// Whether the card has left `reader` (or the reader is gone), waiting up to [`REMOVAL_GRACE`]
+/// for the service to notice.
+fn card_left(ctx: &Context, reader: &CStr) -> bool {
+    let deadline = std::time::Instant::now() + REMOVAL_GRACE;
+    let mut states = [ReaderState::new(reader, State::UNAWARE)];
+    let mut wait = Duration::ZERO;
+    loop {
+        match ctx.get_status_change(wait, &mut states) {
+            Ok(()) => {}
+            Err(pcsc::Error::UnknownReader) => return true,
+            Err(_) => return false,
+        }
+        let event = states[0].event_state();
+        if !event.contains(State::PRESENT) || event.intersects(State::UNKNOWN | State::UNAVAILABLE)
+        {
+            return true;
+        }
+        wait = deadline.saturating_duration_since(std::time::Instant::now());
+        if wait.is_zero() {
+            return false;
+        }
+        states[0].sync_current_state();
     }
 }
 
@@ -198,6 +286,9 @@ fn watch_loop(stop: &AtomicBool, on_event: &dyn Fn(CardEvent)) {
             Err(_) => {
                 if !service_down {
                     service_down = true;
+                    // ServiceDown first, so a session locks for the right reason (the service
+                    // stopped, not "card removed"); then the readers and cards it took along.
+                    on_event(CardEvent::ServiceDown);
                     for (name, present) in known.drain(..) {
                         if present {
                             on_event(CardEvent::CardRemoved {
@@ -208,7 +299,6 @@ fn watch_loop(stop: &AtomicBool, on_event: &dyn Fn(CardEvent)) {
                             reader: name.to_string_lossy().into_owned(),
                         });
                     }
-                    on_event(CardEvent::ServiceDown);
                 }
                 std::thread::sleep(Duration::from_millis(500));
                 continue;

@@ -9,6 +9,7 @@ use crate::status::{BasicStatus, Category, ChargeableStatus, Reading};
 /// The banner colour. The UI pairs each with an icon and words; colour is never alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum BannerColour {
     /// Chargeable or likely chargeable.
     Red,

@@ -22,6 +22,7 @@ pub const ROLE_ATTRIBUTES: [&str; 4] = [
 
 /// One role profile a user can act in.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Role {
     /// The role profile id (sent in the audit JWT).
     pub role_profile_id: String,

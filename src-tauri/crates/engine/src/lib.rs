@@ -20,4 +20,4 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, Environment, SandboxTarget};
 pub use error::LookupError;
 pub use lookup::{Actor, Engine, LookupResult, Outcome, Progress};
-pub use report::LookupReport;
+pub use report::{LookupReport, SearchMatchReport};

@@ -28,6 +28,7 @@ use crate::error::LookupError;
 /// The steps a lookup reports as it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Progress {
     /// Tracing the patient on PDS.
     Tracing,

@@ -11,6 +11,7 @@ use crate::lookup::{LookupResult, Outcome};
 
 /// The patient block.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PatientReport {
     /// The patient's current NHS number.
     pub nhs_number: String,
@@ -32,6 +33,7 @@ pub struct PatientReport {
 
 /// The error block.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorReport {
     /// HTTP status, when a service answered.
     pub http: Option<u16>,
@@ -45,10 +47,12 @@ pub struct ErrorReport {
 
 /// One lookup, ready to print or send to the UI.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LookupReport {
     /// The number asked for (digits), or the input as typed when it was refused.
     pub nhs_number: String,
     /// `status` | `no_record` | `error`.
+    #[cfg_attr(feature = "ts", ts(type = "\"status\" | \"no_record\" | \"error\""))]
     pub outcome: &'static str,
     /// Banner colour, or `None` for an error.
     pub banner: Option<BannerColour>,
@@ -145,5 +149,40 @@ impl LookupReport {
             }
         }
         report
+    }
+}
+
+/// One PDS search match, as listed for the user to pick from.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SearchMatchView"))]
+pub struct SearchMatchReport {
+    /// NHS number.
+    pub nhs_number: String,
+    /// `FAMILY, Given (Title)`.
+    pub name: String,
+    /// Date of birth.
+    pub birth_date: Option<String>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// Postcode (never for restricted records).
+    pub postcode: Option<String>,
+    /// Restricted record.
+    pub restricted: bool,
+    /// PDS match score, 0–1.
+    pub score: Option<f64>,
+}
+
+impl From<&vmcheck_core::pds::SearchMatch> for SearchMatchReport {
+    fn from(m: &vmcheck_core::pds::SearchMatch) -> Self {
+        let p = &m.patient;
+        Self {
+            nhs_number: p.nhs_number.as_str().to_owned(),
+            name: p.name.display(),
+            birth_date: p.birth_date.clone(),
+            gender: p.gender.clone(),
+            postcode: p.address.as_ref().and_then(|a| a.postcode.clone()),
+            restricted: p.restricted,
+            score: m.score,
+        }
     }
 }

@@ -144,6 +144,7 @@ impl AuditTrail for vmcheck_audit::AuditLog {
 /// Why the session locked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum LockReason {
     /// The card was taken out.
     CardRemoved,
@@ -192,8 +193,15 @@ pub struct SessionSettings {
 
 /// The session as front ends see it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionView {
     /// `no_service` | `no_reader` | `waiting_for_card` | `card_present` | `choose_role` | `ready`.
+    #[cfg_attr(
+        feature = "ts",
+        ts(
+            type = "\"no_service\" | \"no_reader\" | \"waiting_for_card\" | \"card_present\" | \"choose_role\" | \"ready\""
+        )
+    )]
     pub state: &'static str,
     /// The training card is in use.
     pub training: bool,
@@ -217,6 +225,7 @@ pub struct SessionView {
 
 /// The signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserView {
     /// UUID.
     pub uuid: String,
@@ -227,6 +236,7 @@ pub struct UserView {
 /// What front ends are told.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SessionEvent {
     /// The session changed.
     Changed {

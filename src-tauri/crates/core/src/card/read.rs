@@ -68,6 +68,7 @@ pub enum Operation {
 /// The passcode state a card reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum PinState {
     /// Tries left before the card blocks.
     TriesLeft {

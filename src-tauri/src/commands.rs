@@ -1,0 +1,114 @@
+//! The Tauri commands: each deserialises its arguments, calls one engine or session function,
+//! and converts the error. No business logic here.
+
+use tauri::{AppHandle, Emitter, State};
+use vmcheck_core::card::PinState;
+use vmcheck_engine::session::SessionView;
+use vmcheck_engine::{LookupReport, SearchMatchReport};
+use vmcheck_spine::pds::PdsSearch;
+
+use crate::ipc::{AppInfo, IpcError, LookupView, ProgressEvent, SearchTerms, PROGRESS_EVENT};
+use crate::state::AppState;
+
+/// The installation summary.
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    state.info.clone()
+}
+
+/// The session now.
+#[tauri::command]
+pub fn session_view(state: State<'_, AppState>) -> SessionView {
+    state.session.view()
+}
+
+/// Passcode tries left (spends none).
+#[tauri::command]
+pub async fn query_tries(state: State<'_, AppState>) -> Result<PinState, IpcError> {
+    Ok(state.session.query_tries().await?)
+}
+
+/// Signs in with the passcode typed.
+#[tauri::command]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    passcode: String,
+    confirm_last_try: bool,
+) -> Result<SessionView, IpcError> {
+    Ok(state.session.sign_in(passcode, confirm_last_try).await?)
+}
+
+/// Chooses or changes the role.
+#[tauri::command]
+pub fn choose_role(
+    state: State<'_, AppState>,
+    role_profile_id: String,
+) -> Result<SessionView, IpcError> {
+    Ok(state.session.choose_role(&role_profile_id)?)
+}
+
+/// Signs out (locks).
+#[tauri::command]
+pub fn sign_out(state: State<'_, AppState>) {
+    state.session.sign_out();
+}
+
+/// User activity: postpones the idle lock.
+#[tauri::command]
+pub fn touch(state: State<'_, AppState>) {
+    state.session.touch();
+}
+
+/// Looks a patient up; progress goes out as events tagged with `lookup_id`. Cancellable.
+#[tauri::command]
+pub async fn lookup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    nhs_number: String,
+    lookup_id: u32,
+) -> Result<LookupView, IpcError> {
+    let (engine, session) = (state.engine.clone(), state.session.clone());
+    let task = tokio::spawn(async move {
+        let progress = |step| {
+            let _ = app.emit(PROGRESS_EVENT, ProgressEvent { lookup_id, step });
+        };
+        session.lookup(&engine, &nhs_number, progress).await
+    });
+    state.register_lookup(lookup_id, task.abort_handle());
+    let outcome = task.await;
+    state.forget_lookup(lookup_id);
+    let result = outcome.map_err(|_| IpcError::new("CANCELLED", "The lookup was cancelled."))?;
+    let report = LookupReport::new(&result, state.engine.clock().today());
+    Ok(LookupView {
+        lookup_id,
+        report,
+        raw_response: result.raw_response,
+    })
+}
+
+/// Cancels an in-flight lookup (its result is never shown).
+#[tauri::command]
+pub fn cancel_lookup(state: State<'_, AppState>, lookup_id: u32) {
+    state.cancel_lookup(lookup_id);
+}
+
+/// Searches PDS by demographics; signed-in users only.
+#[tauri::command]
+pub async fn search_patients(
+    state: State<'_, AppState>,
+    terms: SearchTerms,
+) -> Result<Vec<SearchMatchReport>, IpcError> {
+    state.session.touch();
+    if state.session.actor().is_none() {
+        return Err(vmcheck_engine::LookupError::NoIdentity.into());
+    }
+    let terms = PdsSearch {
+        family: terms.family,
+        given: terms.given,
+        gender: terms.gender,
+        birth_date: terms.birth_date,
+        postcode: terms.postcode,
+    };
+    let matches = state.engine.search_patients(&terms).await?;
+    Ok(matches.iter().map(SearchMatchReport::from).collect())
+}

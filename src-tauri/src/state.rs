@@ -1,0 +1,202 @@
+//! Start-up: from the command line and the configuration file to the running services — the
+//! engine, the session (PC/SC or the training card), the in-process sandbox in training mode —
+//! and the in-flight lookups the UI may cancel.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use vmcheck_engine::config::{Config, SandboxTarget};
+use vmcheck_engine::session::{Mode, Session};
+use vmcheck_engine::{Engine, SystemClock};
+use vmcheck_sandbox::{Sandbox, SandboxOptions};
+
+use crate::ipc::{AppInfo, KioskInfo, OrganisationInfo};
+
+/// How the app was started.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// `--kiosk`.
+    pub kiosk: bool,
+    /// `--training`.
+    pub training: bool,
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+}
+
+impl Launch {
+    /// Reads the command line (`--kiosk`, `--training`, `--config FILE`).
+    pub fn from_args(args: impl Iterator<Item = String>) -> Result<Self, String> {
+        let mut launch = Self::default();
+        let mut args = args.skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--kiosk" => launch.kiosk = true,
+                "--training" => launch.training = true,
+                "--config" => {
+                    launch.config = Some(args.next().ok_or("--config needs a file")?.into())
+                }
+                other => {
+                    return Err(format!(
+                        "unknown argument {other}: use --kiosk, --training, --config FILE"
+                    ))
+                }
+            }
+        }
+        Ok(launch)
+    }
+}
+
+/// The services the commands use.
+pub struct AppState {
+    /// The lookup engine.
+    pub engine: Arc<Engine>,
+    /// The session.
+    pub session: Arc<Session>,
+    /// The installation summary.
+    pub info: AppInfo,
+    /// Kiosk mode (window policy).
+    pub kiosk: bool,
+    /// In-flight lookups, by the UI's id.
+    pub lookups: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
+    /// The PC/SC watcher, when real readers are used.
+    pub _watcher: Option<vmcheck_card::pcsc_access::Watcher>,
+    /// The training sandbox, kept running while the app runs.
+    pub _sandbox: Option<Sandbox>,
+}
+
+fn default_config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("VMCHECK_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("vmcheck").join("config.toml"))
+}
+
+/// Starts everything: the configuration's environment, or training mode when there is no
+/// configuration file (so a fresh machine shows a working app) or `--training` is given.
+pub async fn start(launch: &Launch) -> Result<AppState, String> {
+    let path = launch.config.clone().or_else(default_config_path);
+    let configured = path
+        .as_ref()
+        .filter(|p| p.exists())
+        .filter(|_| !launch.training);
+    let clock = Arc::new(SystemClock::default());
+    let (mut config, sandbox, training) = match configured {
+        Some(path) => (Config::load(path).map_err(|e| e.to_string())?, None, false),
+        None => {
+            let sandbox = Sandbox::start(SandboxOptions::default())
+                .await
+                .map_err(|e| format!("the training sandbox could not start: {e}"))?;
+            let urls = sandbox.urls();
+            let config = Config::for_sandbox(&SandboxTarget {
+                pds_base: urls.pds_base.clone(),
+                ldap_url: urls.ldap_url.clone(),
+                client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
+                ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
+                organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
+                user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
+                role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
+            });
+            (config, Some(sandbox), true)
+        }
+    };
+    let kiosk = launch.kiosk
+        || config
+            .session
+            .as_ref()
+            .is_some_and(|s| s.mode == Mode::Kiosk);
+    let mode = if kiosk { Mode::Kiosk } else { Mode::Desk };
+    if training {
+        config.session = Some(vmcheck_engine::setup::training_session_config(mode));
+    }
+    if let Some(dir) = std::env::var_os("VMCHECK_DATA_DIR") {
+        config.audit.path = Some(PathBuf::from(dir).join("audit.sqlite"));
+    }
+    let Some(session_config) = config.session.clone() else {
+        return Err(
+            "smartcard sign-in is not configured: add a [session] section to the configuration"
+                .into(),
+        );
+    };
+    let engine = Arc::new(Engine::new(config.clone(), clock.clone()).map_err(|e| e.message())?);
+    let session = vmcheck_engine::setup::session(&config, clock).map_err(|e| e.to_string())?;
+    let watcher = (session_config.card == vmcheck_engine::config::CardSource::Pcsc).then(|| {
+        let s = session.clone();
+        vmcheck_card::pcsc_access::watch(move |event| s.handle_card_event(event))
+    });
+    let idle = u32::try_from(session_config.idle_lock().as_secs()).unwrap_or(u32::MAX);
+    let info = AppInfo {
+        mode: if kiosk {
+            "kiosk"
+        } else if training {
+            "training"
+        } else {
+            "desk"
+        }
+        .into(),
+        environment: serde_json::to_value(config.environment)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        // Any sandbox environment is training: never real patient data.
+        training: training || config.environment == vmcheck_engine::Environment::Sandbox,
+        version: env!("CARGO_PKG_VERSION").into(),
+        organisation: OrganisationInfo {
+            ods_code: config.organisation.ods_code.clone(),
+            name: config.organisation.name.clone(),
+        },
+        client_asid: config.organisation.client_asid.clone(),
+        pds_base_url: config.pds.base_url.clone(),
+        sds_url: config.sds.as_ref().map(|s| s.ldap_url.clone()),
+        vandm_endpoint: config.vandm.endpoint.clone(),
+        kiosk: KioskInfo {
+            result_clear_secs: u32::try_from(session_config.result_clear_secs).unwrap_or(60),
+            idle_lock_secs: idle,
+        },
+        idle_lock_secs: idle,
+    };
+    Ok(AppState {
+        engine,
+        session,
+        info,
+        kiosk,
+        lookups: Mutex::new(HashMap::new()),
+        _watcher: watcher,
+        _sandbox: sandbox,
+    })
+}
+
+impl AppState {
+    fn lookups(&self) -> std::sync::MutexGuard<'_, HashMap<u32, tokio::task::AbortHandle>> {
+        self.lookups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remembers an in-flight lookup so it can be cancelled.
+    pub fn register_lookup(&self, id: u32, handle: tokio::task::AbortHandle) {
+        self.lookups().insert(id, handle);
+    }
+
+    /// Forgets a finished lookup.
+    pub fn forget_lookup(&self, id: u32) {
+        self.lookups().remove(&id);
+    }
+
+    /// Cancels one lookup.
+    pub fn cancel_lookup(&self, id: u32) {
+        if let Some(handle) = self.lookups().remove(&id) {
+            handle.abort();
+        }
+    }
+
+    /// Cancels every lookup (the session locked).
+    pub fn cancel_all_lookups(&self) {
+        for (_, handle) in self.lookups().drain() {
+            handle.abort();
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The main window and its policy: a normal window at a desk; at a kiosk fullscreen, without
+//! decorations, not resizable or closable from the window, always on top, no context menu, no
+//! devtools. In every mode the webview never navigates away from the app.
+
+use tauri::{App, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+
+/// Whether a URL is the app itself (the only place the webview may be).
+pub fn is_app_url(url: &tauri::Url) -> bool {
+    matches!(url.scheme(), "tauri")
+        || (url.scheme() == "http" && url.host_str() == Some("tauri.localhost"))
+}
+
+/// Builds the main window.
+pub fn create(app: &App, kiosk: bool) -> tauri::Result<()> {
+    let mut builder = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+        .title("V&M Check")
+        .on_navigation(is_app_url);
+    builder = if kiosk {
+        builder
+            .fullscreen(true)
+            .decorations(false)
+            .resizable(false)
+            .closable(false)
+            .minimizable(false)
+            .maximizable(false)
+            .always_on_top(true)
+            .devtools(false)
+    } else {
+        builder
+            .inner_size(1200.0, 860.0)
+            .min_inner_size(800.0, 600.0)
+    };
+    let window = builder.build()?;
+    if kiosk {
+        #[cfg(target_os = "linux")]
+        window.with_webview(|webview| {
+            use webkit2gtk::WebViewExt;
+            // WebKitGTK shows Back/Reload/Inspect even in release builds: no menu at all.
+            webview.inner().connect_context_menu(|_, _, _, _| true);
+        })?;
+        let w = window.clone();
+        window.on_window_event(move |event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = w.set_focus();
+            }
+        });
+    }
+    let _ = app.get_webview_window("main");
+    Ok(())
+}

@@ -1,0 +1,55 @@
+// Builds the UI: `node build.mjs` → dist/ (what the Tauri shell serves);
+// `node build.mjs --dev` → dev-dist/ (dev.html with the fake IPC; never shipped).
+// Output: index.html, app.js (one IIFE bundle), nhsuk.css (NHS.UK frontend, remote fonts
+// removed, asset URLs made relative), app.css, assets/images/*. Nothing is fetched at run time.
+
+import { build } from "esbuild";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dev = process.argv.includes("--dev");
+const out = join(here, dev ? "dev-dist" : "dist");
+const nhsuk = join(here, "node_modules/nhsuk-frontend/dist/nhsuk");
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(join(out, "assets/images"), { recursive: true });
+
+await build({
+  entryPoints: [join(here, dev ? "src/dev-fake.ts" : "src/main.ts")],
+  outfile: join(out, "app.js"),
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: ["es2020", "safari15"],
+  minify: !dev,
+  legalComments: "none",
+  logLevel: "warning",
+});
+
+// NHS.UK frontend CSS: its @font-face rules load Frutiger from assets.nhs.uk, which the app
+// must not do (offline, CSP): drop them and fall back to the stack's Arial/sans-serif.
+let css = readFileSync(join(nhsuk, "nhsuk-frontend.min.css"), "utf8");
+css = css.replace(/@font-face\{[^}]*\}/g, "");
+css = css.replace(/\/\*# sourceMappingURL=[^*]*\*\//g, "");
+css = css.replaceAll("url(/assets/", "url(assets/");
+for (const bad of [/url\(\s*["']?(https?:)?\/\//, /@import/]) {
+  if (bad.test(css)) throw new Error(`nhsuk.css still refers to something remote: ${bad}`);
+}
+writeFileSync(join(out, "nhsuk.css"), css);
+
+for (const f of readdirSync(join(here, "styles"))) {
+  if (f.endsWith(".css")) copyFileSync(join(here, "styles", f), join(out, f));
+}
+for (const f of readdirSync(join(nhsuk, "assets/images"))) {
+  if (f.endsWith(".svg") || f === "favicon.ico") copyFileSync(join(nhsuk, "assets/images", f), join(out, "assets/images", f));
+}
+
+const page = dev ? "dev.html" : "index.html";
+const html = readFileSync(join(here, page), "utf8");
+if (/<script(?![^>]*\bsrc=)[^>]*>/i.test(html) || /\sstyle=/i.test(html) || /<style/i.test(html)) {
+  throw new Error(`${page} has inline script or style: the CSP forbids them`);
+}
+writeFileSync(join(out, page), html);
+console.log(`built ${out}`);

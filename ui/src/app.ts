@@ -1,0 +1,753 @@
+// The application: follows the session from the shell, shows the screen for its state, runs
+// lookups and keeps the safety rules:
+// - starting a lookup (or a search) clears the previous result from the DOM at once;
+// - a result whose lookup_id is not the latest requested is discarded;
+// - a `locked` session event clears every patient detail from the DOM and from memory at once
+//   and returns to sign-in;
+// - nothing patient-related is ever written to web storage, cookies or the URL;
+// - the banner always shows the NHS number it belongs to.
+
+import type { AppInfo } from "./bindings/AppInfo";
+import type { IpcError } from "./bindings/IpcError";
+import type { LockReason } from "./bindings/LockReason";
+import type { LookupView } from "./bindings/LookupView";
+import type { Progress } from "./bindings/Progress";
+import type { SearchMatchView } from "./bindings/SearchMatchView";
+import type { SearchTerms } from "./bindings/SearchTerms";
+import type { SessionEvent } from "./bindings/SessionEvent";
+import type { SessionView } from "./bindings/SessionView";
+import { type Child, h, hidden, replace } from "./dom";
+import { adviceFor } from "./errors";
+import { errorSummary, warningCallout } from "./forms";
+import { nhsLogo } from "./icons";
+import { type Ipc, toIpcError, type Unlisten } from "./ipc";
+import { formatNhsNumber } from "./nhs-number";
+import { type LookupForm, lookupForm } from "./views-lookup";
+import { announcement, failureView, matchesView, progressView, type ResultHandlers, resultView } from "./views-result";
+import { settingsView } from "./views-settings";
+import { roleView, type SignInForm, signInView } from "./views-signin";
+
+export const TRAINING_TEXT = "TRAINING — not real patient data";
+/** `touch` is sent at most this often (ms). */
+export const TOUCH_INTERVAL_MS = 5000;
+const DEFAULT_RESULT_CLEAR_SECS = 60;
+
+/** What the result area shows. */
+type Pane =
+  | { kind: "empty" }
+  | { kind: "progress"; id: number; nhs: string; step: Progress | null }
+  | { kind: "result"; view: LookupView }
+  | { kind: "failure"; nhs: string; error: IpcError }
+  | { kind: "searching"; id: number }
+  | { kind: "matches"; matches: SearchMatchView[] }
+  | { kind: "search_failure"; error: IpcError }
+  | { kind: "notice"; id: string; text: string };
+
+type Screen = "loading" | "fatal" | "main" | "settings";
+
+export class App {
+  private info: AppInfo | null = null;
+  private session: SessionView | null = null;
+  private screen: Screen = "loading";
+  private fatal: IpcError | null = null;
+  private signInError: IpcError | null = null;
+  private forceConfirm = false;
+  private roleError: IpcError | null = null;
+  private changingRole = false;
+  private lastLock: LockReason | null = null;
+  /** Every lookup and search gets the next number; only the latest one may show. */
+  private requestSeq = 0;
+  private pane: Pane = { kind: "empty" };
+  private countdown: { timer: ReturnType<typeof setInterval>; deadline: number } | null = null;
+  private lastTouch = Number.NEGATIVE_INFINITY;
+  private mainKey = "";
+  private form: LookupForm | null = null;
+  private unlisten: Unlisten[] = [];
+  private cleanup: Array<() => void> = [];
+
+  // Fixed parts of the page.
+  private readonly trainingBar: HTMLElement;
+  private readonly header: HTMLElement;
+  private readonly account: HTMLElement;
+  private readonly main: HTMLElement;
+  private readonly footer: HTMLElement;
+  private readonly announcer: HTMLElement;
+  private resultArea: HTMLElement | null = null;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly ipc: Ipc,
+  ) {
+    this.trainingBar = h("div", { class: "vm-training", id: "training-marker", role: "note", hidden: true }, h("strong", null, TRAINING_TEXT));
+    this.account = h("nav", { class: "nhsuk-header__account", "aria-label": "Account", id: "account" });
+    this.header = h(
+      "header",
+      { class: "nhsuk-header vm-header", role: "banner" },
+      h(
+        "div",
+        { class: "nhsuk-header__container nhsuk-width-container vm-width" },
+        h(
+          "div",
+          { class: "nhsuk-header__service" },
+          h("span", { class: "nhsuk-header__service-logo vm-logo" }, nhsLogo(), h("span", { class: "nhsuk-header__service-name", id: "service-name" }, "V&M Check")),
+        ),
+        this.account,
+      ),
+    );
+    this.main = h("main", { class: "nhsuk-main-wrapper", id: "main", tabindex: "-1" });
+    this.footer = h("footer", { class: "nhsuk-footer vm-footer", role: "contentinfo" });
+    this.announcer = h("div", { class: "nhsuk-u-visually-hidden", id: "announcer", "aria-live": "assertive", "aria-atomic": "true" });
+  }
+
+  /** Builds the page, follows the shell's events, then asks for the app info and session. */
+  async start(): Promise<void> {
+    replace(
+      this.root,
+      this.trainingBar,
+      this.header,
+      h("div", { class: "nhsuk-width-container vm-width" }, this.main),
+      this.footer,
+      this.announcer,
+    );
+    this.installGuards();
+    this.render();
+    let eventSeen = false;
+    try {
+      this.unlisten.push(
+        await this.ipc.onSession((e) => {
+          if (e.event === "changed") eventSeen = true;
+          this.onSessionEvent(e);
+        }),
+      );
+      this.unlisten.push(await this.ipc.onLookupProgress((e) => this.onProgress(e.lookup_id, e.step)));
+      this.info = await this.ipc.appInfo();
+      this.applyMode();
+      const view = await this.ipc.sessionView();
+      if (!eventSeen) this.applySession(view);
+      this.screen = "main";
+    } catch (e) {
+      this.fatal = toIpcError(e);
+      this.screen = "fatal";
+    }
+    this.render();
+  }
+
+  /** Stops listening and removes global handlers (tests). */
+  destroy(): void {
+    this.stopCountdown();
+    for (const u of this.unlisten) u();
+    for (const c of this.cleanup) c();
+    this.unlisten = [];
+    this.cleanup = [];
+  }
+
+  // ---- mode and global guards ------------------------------------------------------------
+
+  private get kiosk(): boolean {
+    return this.info?.mode === "kiosk";
+  }
+
+  private get training(): boolean {
+    return this.info?.training === true || this.session?.training === true;
+  }
+
+  private applyMode(): void {
+    const html = this.root.ownerDocument.documentElement;
+    for (const el of [html, this.root.ownerDocument.body]) {
+      el.classList.toggle("vm-kiosk", this.kiosk);
+      el.classList.toggle("vm-training-mode", this.training);
+    }
+  }
+
+  private listen<K extends keyof WindowEventMap>(type: K, fn: (e: WindowEventMap[K]) => void, capture = true): void {
+    const win = this.root.ownerDocument.defaultView ?? window;
+    win.addEventListener(type, fn as EventListener, capture);
+    this.cleanup.push(() => win.removeEventListener(type, fn as EventListener, capture));
+  }
+
+  private installGuards(): void {
+    // The webview must never navigate: no form submission, no link, no history keys, no drops.
+    this.listen("submit", (e) => e.preventDefault());
+    const noLinks = (e: MouseEvent) => {
+      const target = e.target as Element | null;
+      if (target?.closest?.("a[href]")) e.preventDefault();
+    };
+    this.listen("click", noLinks);
+    this.listen("auxclick", noLinks);
+    this.listen("dragover", (e) => e.preventDefault());
+    this.listen("drop", (e) => e.preventDefault());
+    this.listen("keydown", (e) => {
+      if (isNavigationKey(e)) e.preventDefault();
+      this.activity();
+    });
+    this.listen("pointerdown", () => this.activity());
+    this.listen("contextmenu", (e) => {
+      if (this.kiosk) e.preventDefault();
+    });
+  }
+
+  /** Tells the engine's idle timer about activity, at most once per 5 s. */
+  private activity(): void {
+    const now = Date.now();
+    if (now - this.lastTouch < TOUCH_INTERVAL_MS) return;
+    this.lastTouch = now;
+    this.ipc.touch().catch(() => undefined);
+  }
+
+  // ---- session ---------------------------------------------------------------------------
+
+  private onSessionEvent(e: SessionEvent): void {
+    switch (e.event) {
+      case "locked":
+        this.onLocked(e.reason);
+        break;
+      case "changed":
+        this.applySession(e.view);
+        this.render();
+        break;
+      case "card":
+        break;
+    }
+  }
+
+  /** Clears the screen and every patient detail at once, then returns to sign-in. */
+  private onLocked(reason: LockReason): void {
+    this.clearPatientData();
+    this.lastLock = reason;
+    this.changingRole = false;
+    this.signInError = null;
+    this.roleError = null;
+    this.forceConfirm = false;
+    if (this.screen === "settings") this.screen = "main";
+    if (this.session) {
+      this.session = {
+        ...this.session,
+        state: this.session.state === "no_service" || this.session.state === "no_reader" ? this.session.state : "waiting_for_card",
+        pin: null,
+        user: null,
+        roles: [],
+        role: null,
+        certificate_warning: null,
+        locked_reason: reason,
+      };
+    }
+    this.render();
+    this.ipc
+      .sessionView()
+      .then((view) => {
+        this.applySession(view);
+        this.render();
+      })
+      .catch(() => undefined);
+  }
+
+  private applySession(view: SessionView): void {
+    const before = this.session;
+    this.session = view;
+    if (view.state !== "ready") {
+      // Not signed in with a role: nothing of a patient may stay.
+      this.clearPatientData();
+      this.changingRole = false;
+    }
+    if (view.state === "ready" || view.state === "choose_role") {
+      this.lastLock = null;
+      this.signInError = null;
+      this.forceConfirm = false;
+    }
+    if (view.state === "card_present" && view.pin === null && before?.state !== "card_present") {
+      // Ask the card for its tries left (spends none); the engine's session event brings them.
+      this.ipc.queryTries().catch(() => undefined);
+    }
+    if (view.state !== "card_present" && before?.state === "card_present") {
+      this.signInError = null;
+      this.forceConfirm = false;
+    }
+    if (before?.role?.role_profile_id !== view.role?.role_profile_id && before?.role) {
+      this.clearPatientData();
+    }
+    this.applyMode();
+  }
+
+  /** Forgets every patient detail: result, matches, in-flight lookups, typed details. */
+  private clearPatientData(): void {
+    this.requestSeq++;
+    this.pane = { kind: "empty" };
+    this.stopCountdown();
+    this.announcer.textContent = "";
+    this.form?.clear();
+    if (this.resultArea) this.resultArea.replaceChildren();
+  }
+
+  // ---- sign-in ---------------------------------------------------------------------------
+
+  private submitSignIn(f: SignInForm): void {
+    const passcode = f.passcode.value;
+    const lastTry = f.confirm !== null;
+    const confirmed = f.confirm?.checked ?? false;
+    if (passcode === "") {
+      this.signInError = { code: "PASSCODE_FORMAT", message: "Enter your passcode", detail: null, trace_id: null };
+      this.mainKey = "";
+      this.render();
+      this.focus("#passcode");
+      return;
+    }
+    if (lastTry && !confirmed) {
+      this.signInError = { code: "CONFIRM_LAST_TRY", message: "Confirm that you understand a wrong passcode will lock your card", detail: null, trace_id: null };
+      this.forceConfirm = true;
+      this.mainKey = "";
+      this.render();
+      this.focus("#confirm-last-try");
+      return;
+    }
+    const pending = this.ipc.signIn(passcode, confirmed);
+    f.passcode.value = "";
+    f.submit.disabled = true;
+    pending
+      .then((view) => {
+        this.signInError = null;
+        this.forceConfirm = false;
+        this.lastLock = null;
+        this.applySession(view);
+        this.render();
+      })
+      .catch(async (e: unknown) => {
+        const error = toIpcError(e);
+        this.signInError = error;
+        if (error.code === "CONFIRM_LAST_TRY") this.forceConfirm = true;
+        if (error.code === "WRONG_PASSCODE" && this.session) {
+          try {
+            const pin = await this.ipc.queryTries();
+            this.session = { ...this.session, pin };
+          } catch {
+            // The next session event brings the count.
+          }
+        }
+        this.mainKey = "";
+        this.render();
+        this.focus(error.code === "CONFIRM_LAST_TRY" ? "#confirm-last-try" : "#passcode");
+      })
+      .finally(() => {
+        f.submit.disabled = false;
+      });
+  }
+
+  private chooseRole(roleProfileId: string, submit: HTMLButtonElement): void {
+    submit.disabled = true;
+    this.clearPatientData();
+    this.ipc
+      .chooseRole(roleProfileId)
+      .then((view) => {
+        this.roleError = null;
+        this.changingRole = false;
+        this.applySession(view);
+        this.render();
+      })
+      .catch((e: unknown) => {
+        this.roleError = toIpcError(e);
+        this.mainKey = "";
+        this.render();
+      })
+      .finally(() => {
+        submit.disabled = false;
+      });
+  }
+
+  private signOut(): void {
+    this.clearPatientData();
+    this.render();
+    this.ipc.signOut().catch(() => undefined);
+  }
+
+  // ---- lookups ---------------------------------------------------------------------------
+
+  /** Starts a lookup: the previous result leaves the screen before the command is sent. */
+  startLookup(digits: string): void {
+    if (this.session?.state !== "ready") return;
+    this.clearResult();
+    const id = ++this.requestSeq;
+    this.setPane({ kind: "progress", id, nhs: digits, step: null });
+    this.ipc.lookup(digits, id).then(
+      (view) => {
+        if (!this.isCurrent(id) || view.lookup_id !== id) return; // stale: never shown
+        this.setPane({ kind: "result", view });
+        this.announce(announcement(view.report));
+        this.startCountdown();
+        this.selectNhsInput();
+      },
+      (e: unknown) => {
+        if (!this.isCurrent(id)) return;
+        const error = toIpcError(e);
+        this.setPane({ kind: "failure", nhs: digits, error });
+        this.announce(`The check could not be completed. ${error.message}`);
+        this.startCountdown();
+      },
+    );
+  }
+
+  private isCurrent(id: number): boolean {
+    const p = this.pane;
+    return id === this.requestSeq && (p.kind === "progress" || p.kind === "searching") && p.id === id && this.session?.state === "ready";
+  }
+
+  private cancelLookup(): void {
+    const p = this.pane;
+    if (p.kind !== "progress") return;
+    this.requestSeq++;
+    this.ipc.cancelLookup(p.id).catch(() => undefined);
+    this.setPane({ kind: "notice", id: "lookup-cancelled", text: "The check was cancelled. Nothing is shown for that patient." });
+    this.focus("#nhs-number");
+  }
+
+  private onProgress(lookupId: number, step: Progress): void {
+    const p = this.pane;
+    if (p.kind !== "progress" || p.id !== lookupId || lookupId !== this.requestSeq) return;
+    this.setPane({ ...p, step });
+  }
+
+  private startSearch(terms: SearchTerms): void {
+    if (this.session?.state !== "ready") return;
+    this.clearResult();
+    const id = ++this.requestSeq;
+    this.setPane({ kind: "searching", id });
+    this.ipc.searchPatients(terms).then(
+      (matches) => {
+        if (!this.isCurrent(id)) return;
+        this.form?.closeSearch();
+        this.setPane({ kind: "matches", matches });
+        this.focus("#search-results-heading");
+        this.announce(matches.length === 0 ? "No patients found." : `${matches.length} ${matches.length === 1 ? "patient" : "patients"} found.`);
+      },
+      (e: unknown) => {
+        if (!this.isCurrent(id)) return;
+        this.setPane({ kind: "search_failure", error: toIpcError(e) });
+      },
+    );
+  }
+
+  private pickMatch(nhs: string): void {
+    if (this.form) {
+      this.form.clear();
+      this.form.nhsInput.value = formatNhsNumber(nhs);
+    }
+    this.startLookup(nhs);
+  }
+
+  /** Takes the current result (or matches) off the screen and out of memory. */
+  private clearResult(): void {
+    this.stopCountdown();
+    this.announcer.textContent = "";
+    this.pane = { kind: "empty" };
+    this.resultArea?.replaceChildren();
+  }
+
+  private setPane(pane: Pane): void {
+    this.pane = pane;
+    this.renderPane();
+  }
+
+  private announce(text: string): void {
+    this.announcer.textContent = text;
+  }
+
+  private selectNhsInput(): void {
+    const input = this.form?.nhsInput;
+    if (input && input.ownerDocument.activeElement === input) input.select();
+  }
+
+  // ---- kiosk countdown -------------------------------------------------------------------
+
+  private startCountdown(): void {
+    this.stopCountdown();
+    if (!this.kiosk || !this.info) return;
+    const secs = this.info.kiosk.result_clear_secs > 0 ? this.info.kiosk.result_clear_secs : DEFAULT_RESULT_CLEAR_SECS;
+    const deadline = Date.now() + secs * 1000;
+    const timer = setInterval(() => this.tickCountdown(), 1000);
+    this.countdown = { timer, deadline };
+    this.renderCountdown();
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown) clearInterval(this.countdown.timer);
+    this.countdown = null;
+  }
+
+  private secondsLeft(): number {
+    return this.countdown ? Math.max(0, Math.ceil((this.countdown.deadline - Date.now()) / 1000)) : 0;
+  }
+
+  private tickCountdown(): void {
+    if (!this.countdown) return;
+    if (this.secondsLeft() <= 0) {
+      this.clearPatientData();
+      this.setPane({ kind: "notice", id: "result-cleared", text: "The result was cleared. Enter an NHS number to check another patient." });
+      this.focus("#nhs-number");
+      return;
+    }
+    this.renderCountdown();
+  }
+
+  private renderCountdown(): void {
+    const el = this.resultArea?.querySelector("#kiosk-countdown");
+    if (!el || !this.countdown) return;
+    const s = this.secondsLeft();
+    el.textContent = `This result will clear in ${s} ${s === 1 ? "second" : "seconds"}`;
+  }
+
+  // ---- copy ------------------------------------------------------------------------------
+
+  private readonly resultHandlers: ResultHandlers = {
+    copyTraceId: (code, status) => {
+      const text = code.textContent ?? "";
+      const select = () => {
+        const selection = code.ownerDocument.getSelection();
+        selection?.selectAllChildren(code);
+        status.textContent = "Selected: press Ctrl+C to copy";
+      };
+      const clipboard = code.ownerDocument.defaultView?.navigator.clipboard;
+      if (!clipboard?.writeText) {
+        select();
+        return;
+      }
+      clipboard.writeText(text).then(() => {
+        status.textContent = "Copied";
+      }, select);
+    },
+  };
+
+  // ---- rendering -------------------------------------------------------------------------
+
+  private render(): void {
+    this.renderChrome();
+    const key = this.computeMainKey();
+    if (key !== this.mainKey) {
+      this.mainKey = key;
+      this.renderMain();
+    }
+  }
+
+  private renderChrome(): void {
+    this.trainingBar.hidden = !this.training;
+    const s = this.session;
+    const items: Child[] = [];
+    const signedIn = s && (s.state === "ready" || s.state === "choose_role") && this.screen !== "fatal";
+    if (signedIn && s.user) {
+      items.push(
+        h(
+          "li",
+          { class: "nhsuk-header__account-item", id: "user-name" },
+          s.user.name ? h("span", null, s.user.name) : null,
+          h("span", { class: "vm-uuid" }, s.user.name ? `(${s.user.uuid})` : s.user.uuid),
+        ),
+      );
+      if (s.role) items.push(h("li", { class: "nhsuk-header__account-item", id: "user-role" }, hidden("Role: "), s.role.job_role));
+      if (s.state === "ready" && s.roles.length > 1 && !this.changingRole) {
+        items.push(this.accountButton("change-role", "Change role", () => this.beginChangeRole()));
+      }
+    }
+    if (!this.kiosk && this.info && this.screen !== "settings") {
+      items.push(this.accountButton("settings-link", "Settings", () => this.openSettings()));
+    }
+    if (signedIn) items.push(this.accountButton("sign-out", "Sign out", () => this.signOut()));
+    replace(this.account, items.length ? h("ul", { class: "nhsuk-header__account-list" }, items) : null);
+    this.account.hidden = items.length === 0;
+
+    const info = this.info;
+    replace(
+      this.footer,
+      h(
+        "div",
+        { class: "nhsuk-width-container vm-width" },
+        h(
+          "div",
+          { class: "nhsuk-footer__meta" },
+          h("p", { class: "nhsuk-body-s", id: "footer-text" }, info ? `V&M Check ${info.version} · ${info.organisation.name} (${info.organisation.ods_code})` : "V&M Check"),
+        ),
+      ),
+    );
+  }
+
+  private accountButton(id: string, text: string, onclick: () => void): HTMLElement {
+    return h("li", { class: "nhsuk-header__account-item" }, h("button", { class: "nhsuk-header__account-button", id, type: "button", onclick }, text));
+  }
+
+  private beginChangeRole(): void {
+    this.clearPatientData();
+    this.changingRole = true;
+    this.render();
+  }
+
+  private openSettings(): void {
+    if (this.kiosk) return;
+    this.screen = "settings";
+    this.render();
+    this.focus("#settings h1");
+  }
+
+  private computeMainKey(): string {
+    const s = this.session;
+    if (this.screen !== "main" || !s) return this.screen;
+    const err = this.signInError ? `${this.signInError.code}:${this.signInError.message}` : "";
+    if (s.state === "ready" && !this.changingRole) {
+      return `ready:${s.role?.role_profile_id}:${s.certificate_warning}`;
+    }
+    if (s.state === "ready" || s.state === "choose_role") {
+      const roles = s.roles.map((r) => r.role_profile_id).join(",");
+      return `role:${s.state}:${roles}:${this.changingRole}:${this.roleError?.message}:${s.certificate_warning}`;
+    }
+    return `signin:${s.state}:${s.reader}:${JSON.stringify(s.pin)}:${err}:${this.forceConfirm}:${this.lastLock ?? s.locked_reason}`;
+  }
+
+  private renderMain(): void {
+    this.form = null;
+    this.resultArea = null;
+    const s = this.session;
+    if (this.screen === "loading") {
+      replace(this.main, h("p", { class: "nhsuk-body-l", id: "loading" }, "Starting V&M Check…"));
+      return;
+    }
+    if (this.screen === "fatal" || !s || !this.info) {
+      const error = this.fatal ?? { code: "NOT_READY", message: "V&M Check could not start.", detail: null, trace_id: null };
+      replace(
+        this.main,
+        errorSummary(
+          "startup-error",
+          "V&M Check could not start",
+          h("p", null, error.message),
+          error.detail ? h("p", { class: "nhsuk-body-s" }, error.detail) : null,
+          h("p", null, "Close V&M Check and open it again. If it keeps happening, contact IT."),
+        ),
+      );
+      return;
+    }
+    if (this.screen === "settings") {
+      replace(
+        this.main,
+        settingsView(this.info, () => {
+          this.screen = "main";
+          this.render();
+          this.focus("#settings-link");
+        }),
+      );
+      return;
+    }
+    const certificateWarning = s.certificate_warning
+      ? warningCallout("certificate-warning", "Your smartcard certificate expires soon", h("p", { class: "nhsuk-card__description" }, s.certificate_warning))
+      : null;
+    if (s.state === "ready" && !this.changingRole) {
+      this.form = lookupForm({ onLookup: (d) => this.startLookup(d), onSearch: (t) => this.startSearch(t) });
+      this.resultArea = h("div", { class: "vm-result-area", id: "result-area" });
+      replace(this.main, certificateWarning, this.form.element, this.resultArea);
+      this.renderPane();
+      this.focus("#nhs-number");
+      return;
+    }
+    if (s.state === "ready" || s.state === "choose_role") {
+      replace(
+        this.main,
+        roleView({
+          roles: s.roles,
+          current: s.role,
+          organisation: this.info.organisation.name,
+          changing: this.changingRole,
+          error: this.roleError,
+          certificateWarning,
+          onChoose: (id, submit) => this.chooseRole(id, submit),
+          onCancel: () => {
+            this.changingRole = false;
+            this.render();
+          },
+        }),
+      );
+      this.focus("input[name=role]:checked, input[name=role]");
+      return;
+    }
+    replace(
+      this.main,
+      signInView({
+        session: s,
+        error: this.signInError,
+        forceConfirm: this.forceConfirm,
+        lockedReason: this.lastLock ?? s.locked_reason,
+        onSubmit: (f) => this.submitSignIn(f),
+      }),
+    );
+    if (s.state === "card_present") this.focus("#passcode");
+  }
+
+  private renderPane(): void {
+    const area = this.resultArea;
+    if (!area) return;
+    const p = this.pane;
+    switch (p.kind) {
+      case "empty":
+        replace(area, h("div", { class: "vm-empty", id: "result-empty" }, h("p", null, "Enter an NHS number, or search by the patient's details, to check their status.")));
+        break;
+      case "progress":
+        replace(area, progressView(p.nhs, p.step, () => this.cancelLookup()));
+        break;
+      case "result":
+        replace(area, this.kiosk ? this.countdownLine() : null, resultView(p.view, this.resultHandlers));
+        break;
+      case "failure":
+        replace(area, this.kiosk ? this.countdownLine() : null, failureView(p.nhs, p.error, adviceFor(p.error).action, this.resultHandlers));
+        break;
+      case "searching":
+        replace(area, h("p", { class: "nhsuk-body-l", id: "searching", role: "status" }, "Searching PDS…"));
+        break;
+      case "matches":
+        replace(area, matchesView(p.matches, (nhs) => this.pickMatch(nhs)));
+        break;
+      case "search_failure":
+        replace(
+          area,
+          errorSummary(
+            "search-error",
+            "The search could not be completed",
+            h("p", { id: "search-error-message" }, p.error.message),
+            h("p", null, adviceFor(p.error).action),
+            p.error.trace_id ? h("p", { class: "nhsuk-body-s" }, `Trace ID: ${p.error.trace_id}`) : null,
+          ),
+        );
+        break;
+      case "notice":
+        replace(area, h("div", { class: "nhsuk-inset-text", id: p.id }, hidden("Information: "), h("p", null, p.text)));
+        break;
+    }
+  }
+
+  private countdownLine(): HTMLElement {
+    return h("p", { class: "vm-countdown", id: "kiosk-countdown", role: "timer" }, "");
+  }
+
+  private focus(selector: string): void {
+    const el = this.root.querySelector<HTMLElement>(selector);
+    el?.focus();
+  }
+}
+
+function isEditable(target: EventTarget | null): boolean {
+  if (!(target instanceof Element)) return false;
+  if (target instanceof HTMLTextAreaElement) return !target.readOnly;
+  if (target instanceof HTMLInputElement) {
+    const nonText = ["checkbox", "radio", "button", "submit", "reset", "file", "image", "range", "color"];
+    return !target.readOnly && !nonText.includes(target.type);
+  }
+  return (target as HTMLElement).isContentEditable === true;
+}
+
+/** Keys that would make a browser navigate or reload: never wanted in the app's webview. */
+export function isNavigationKey(e: KeyboardEvent): boolean {
+  const key = e.key;
+  if (key === "Backspace") return !isEditable(e.target);
+  if (e.altKey && (key === "ArrowLeft" || key === "ArrowRight" || key === "Home")) return true;
+  if (key === "F5" || key === "BrowserBack" || key === "BrowserForward" || key === "BrowserRefresh" || key === "BrowserHome") return true;
+  if ((e.ctrlKey || e.metaKey) && (key === "r" || key === "R" || key === "F5")) return true;
+  return false;
+}
+
+/** Starts the app in `root` (the page body) with the given IPC. */
+export function startApp(root: HTMLElement, ipc: Ipc): App {
+  const app = new App(root, ipc);
+  void app.start();
+  return app;
+}

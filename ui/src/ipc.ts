@@ -1,0 +1,92 @@
+// The one place the UI talks to the Tauri shell. Every command is wrapped in a typed function;
+// the rest of the UI only sees the `Ipc` interface, so tests and the dev page pass a fake.
+// The UI never talks to the network: only these commands and events.
+
+import type { AppInfo } from "./bindings/AppInfo";
+import type { IpcError } from "./bindings/IpcError";
+import type { LookupView } from "./bindings/LookupView";
+import type { PinState } from "./bindings/PinState";
+import type { ProgressEvent } from "./bindings/ProgressEvent";
+import type { SearchMatchView } from "./bindings/SearchMatchView";
+import type { SearchTerms } from "./bindings/SearchTerms";
+import type { SessionEvent } from "./bindings/SessionEvent";
+import type { SessionView } from "./bindings/SessionView";
+
+/** Event names emitted by the shell. */
+export const SESSION_EVENT = "vmcheck://session";
+export const PROGRESS_EVENT = "vmcheck://lookup-progress";
+
+export type Unlisten = () => void;
+
+export interface Ipc {
+  appInfo(): Promise<AppInfo>;
+  sessionView(): Promise<SessionView>;
+  queryTries(): Promise<PinState>;
+  /** Rejects with an `IpcError` (WRONG_PASSCODE, CONFIRM_LAST_TRY, CARD_BLOCKED, …). */
+  signIn(passcode: string, confirmLastTry: boolean): Promise<SessionView>;
+  chooseRole(roleProfileId: string): Promise<SessionView>;
+  signOut(): Promise<null>;
+  touch(): Promise<null>;
+  /** Errors of the lookup itself come back inside `report.outcome === "error"`. */
+  lookup(nhsNumber: string, lookupId: number): Promise<LookupView>;
+  cancelLookup(lookupId: number): Promise<null>;
+  searchPatients(terms: SearchTerms): Promise<SearchMatchView[]>;
+  onSession(handler: (event: SessionEvent) => void): Promise<Unlisten>;
+  onLookupProgress(handler: (event: ProgressEvent) => void): Promise<Unlisten>;
+}
+
+interface TauriGlobal {
+  core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
+  event: {
+    listen<T>(event: string, handler: (event: { payload: T }) => void): Promise<Unlisten>;
+  };
+}
+
+declare global {
+  interface Window {
+    __TAURI__?: TauriGlobal;
+  }
+}
+
+/** The real IPC, through Tauri's global API (`app.withGlobalTauri: true`). */
+export function tauriIpc(): Ipc {
+  const tauri = window.__TAURI__;
+  if (!tauri) {
+    throw new Error("The Tauri API is not available (app.withGlobalTauri must be true).");
+  }
+  const invoke = <T>(cmd: string, args?: Record<string, unknown>): Promise<T> =>
+    tauri.core.invoke<T>(cmd, args).catch((e: unknown) => {
+      throw toIpcError(e);
+    });
+  const listen = <T>(name: string, handler: (payload: T) => void): Promise<Unlisten> =>
+    tauri.event.listen<T>(name, (event) => handler(event.payload));
+  return {
+    appInfo: () => invoke<AppInfo>("app_info"),
+    sessionView: () => invoke<SessionView>("session_view"),
+    queryTries: () => invoke<PinState>("query_tries"),
+    signIn: (passcode, confirmLastTry) => invoke<SessionView>("sign_in", { passcode, confirmLastTry }),
+    chooseRole: (roleProfileId) => invoke<SessionView>("choose_role", { roleProfileId }),
+    signOut: () => invoke<null>("sign_out"),
+    touch: () => invoke<null>("touch"),
+    lookup: (nhsNumber, lookupId) => invoke<LookupView>("lookup", { nhsNumber, lookupId }),
+    cancelLookup: (lookupId) => invoke<null>("cancel_lookup", { lookupId }),
+    searchPatients: (terms) => invoke<SearchMatchView[]>("search_patients", { terms }),
+    onSession: (handler) => listen<SessionEvent>(SESSION_EVENT, handler),
+    onLookupProgress: (handler) => listen<ProgressEvent>(PROGRESS_EVENT, handler),
+  };
+}
+
+/** Whatever a rejected invoke carried, as an `IpcError`. */
+export function toIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const o = e as Partial<IpcError>;
+    return {
+      code: String(o.code),
+      message: String(o.message),
+      detail: o.detail ?? null,
+      trace_id: o.trace_id ?? null,
+    };
+  }
+  const message = typeof e === "string" ? e : e instanceof Error ? e.message : "Unknown error";
+  return { code: "IPC_FAILED", message, detail: null, trace_id: null };
+}
