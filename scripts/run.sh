@@ -1,9 +1,23 @@
 #!/usr/bin/env bash
-# Runs V&M Check on this machine: a lookup of a sample patient on the built-in training
-# sandbox (TRAINING — not real patient data). Pass another NHS number to look it up instead;
-# `vmcheck sandbox --list` shows them all.
+# Runs V&M Check: the desktop application. Without a configuration file it starts in training
+# mode (the built-in sandbox and training card — TRAINING, not real patient data; the training
+# card's passcode is 1234). Without a display it runs under Xvfb and saves a screenshot.
+# `scripts/run.sh --cli [NHS_NUMBER]` looks a training patient up on the command line instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-cargo build --quiet --locked -p vmcheck-cli
-exec target/debug/vmcheck lookup --sandbox "${1:-9990000018}"
+VMCHECK_SETUP_E2E=0 bash scripts/setup.sh
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+if [ "${1:-}" = "--cli" ]; then
+  cargo build --quiet --locked -p vmcheck-cli
+  exec target/debug/vmcheck lookup --sandbox "${2:-9990000018}"
+fi
+cargo build --quiet --locked -p vmcheck-desktop
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  exec target/debug/vmcheck-desktop "$@"
+fi
+shot=${VMCHECK_SCREENSHOT:-target/vmcheck-desktop.png}
+echo "No display: running under Xvfb; a screenshot goes to $shot after 8 seconds (Ctrl+C to stop)."
+exec xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
+  target/debug/vmcheck-desktop "$@" & app=$!
+  sleep 8; import -window root "'"$shot"'" && echo "screenshot: '"$shot"'"
+  wait $app' _ "$@"

@@ -11,6 +11,8 @@ PACKAGES=(
   curl
   # tests against a real directory server (tests/ldap/slapd.sh): OpenLDAP, its clients, a test CA
   slapd ldap-utils openssl
+  # desktop app: WebKitGTK for Tauri, and Xvfb + WebKitWebDriver for headless runs and e2e tests
+  libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
   # smartcard (tests/card)
   pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd python3-virtualsmartcard
   python3-pycryptodome python3-cryptography python3-pyscard
@@ -33,7 +35,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The web UI's build and unit tests (ui/): Node.js 20+ with npm.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs npm" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: the Rust toolchain (cargo, rustc 1.85 or newer) is required; install it with rustup." >&2
   exit 1
+fi
+
+# tauri-driver (WebDriver for the desktop app's end-to-end tests), 2.x.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ "${VMCHECK_SETUP_E2E:-1}" = 1 ]; then
+  echo "setup: installing tauri-driver 2 (cargo install, about 2 minutes)" >&2
+  cargo install tauri-driver --locked --version '^2' --quiet
 fi

@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
 # The whole V&M Check test suite, from a fresh clone: installs what is missing, checks the
-# layering, runs every test. Every server a test needs is started by the test itself, on
-# loopback, and stopped when it ends.
+# layering, builds the web UI and runs every test — the Rust crates (with the sandbox, a real
+# OpenLDAP slapd and a real pcscd with virtual smartcards, each started by the tests themselves
+# on loopback and stopped when they end), the UI's unit tests, the virtual card's own tests, and
+# the desktop end-to-end tests under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 start=$(date +%s)
+step() { echo; echo "== $* ($(( $(date +%s) - start )) s)"; }
 
-echo "== formatting"
+step "formatting"
 cargo fmt --all -- --check
 
-echo "== the core crate has no I/O dependencies"
+step "the core crate has no I/O dependencies"
 bash scripts/check-core-purity.sh
 
-echo "== tests"
+step "web UI: install, typecheck, unit tests, build"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm test --silent && npm run --silent build)
+
+step "Rust tests (unit, flow, sandbox, slapd, PC/SC system tests, CLI)"
 cargo test --workspace --all-targets --locked
 
-echo "== benchmarks compile (they are run by bench/, not here)"
-cargo bench --workspace --no-run --locked >/dev/null 2>&1 || cargo bench --workspace --no-run --locked
+step "the virtual smartcard's own tests (real pcscd)"
+bash tests/card/run-tests.sh
 
-echo "== done in $(( $(date +%s) - start )) s"
+if [ -x tests/e2e/run.sh ]; then
+  step "desktop end-to-end tests (WebDriver under Xvfb)"
+  bash tests/e2e/run.sh
+fi
+
+step "benchmarks compile (they are run by bench/, not here)"
+cargo bench --workspace --no-run --locked >/dev/null
+
+step "done"
