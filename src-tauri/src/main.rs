@@ -21,19 +21,26 @@ mod bindings;
 use state::{start, Launch};
 
 fn main() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VMCHECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
-
     let launch = match Launch::from_args(std::env::args()) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("vmcheck-desktop: {e}");
             std::process::exit(4);
+        }
+    };
+    let config = match state::load_config(&launch) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vmcheck-desktop: {e}");
+            std::process::exit(4);
+        }
+    };
+    let log_config = config.as_ref().map(|c| c.log.clone()).unwrap_or_default();
+    let _log = match state::log_dir(config.as_ref()) {
+        Some(dir) => vmcheck_engine::logging::init_file(&log_config, &dir),
+        None => {
+            vmcheck_engine::logging::init_stderr(log_config.level);
+            vmcheck_engine::logging::LogGuard::none()
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -48,7 +55,7 @@ fn main() {
         }
     };
     tauri::async_runtime::set(runtime.handle().clone());
-    let state = match runtime.block_on(start(&launch)) {
+    let state = match runtime.block_on(start(&launch, config)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("vmcheck-desktop: {e}");

@@ -75,17 +75,30 @@ fn default_config_path() -> Option<PathBuf> {
     Some(base.join("vmcheck").join("config.toml"))
 }
 
+/// The configuration file in force: `None` means training mode (no file, or `--training`).
+pub fn load_config(launch: &Launch) -> Result<Option<Config>, String> {
+    let path = launch.config.clone().or_else(default_config_path);
+    match path.filter(|p| p.exists()).filter(|_| !launch.training) {
+        Some(path) => Config::load(&path).map(Some).map_err(|e| e.to_string()),
+        None => Ok(None),
+    }
+}
+
+/// Where the log files go: `VMCHECK_DATA_DIR/logs` in tests, else the configured or default
+/// folder.
+pub fn log_dir(config: Option<&Config>) -> Option<PathBuf> {
+    std::env::var_os("VMCHECK_DATA_DIR")
+        .map(|d| PathBuf::from(d).join("logs"))
+        .or_else(|| config.and_then(|c| c.log.dir.clone()))
+        .or_else(vmcheck_engine::logging::default_dir)
+}
+
 /// Starts everything: the configuration's environment, or training mode when there is no
 /// configuration file (so a fresh machine shows a working app) or `--training` is given.
-pub async fn start(launch: &Launch) -> Result<AppState, String> {
-    let path = launch.config.clone().or_else(default_config_path);
-    let configured = path
-        .as_ref()
-        .filter(|p| p.exists())
-        .filter(|_| !launch.training);
+pub async fn start(launch: &Launch, configured: Option<Config>) -> Result<AppState, String> {
     let clock = Arc::new(SystemClock::default());
     let (mut config, sandbox, training) = match configured {
-        Some(path) => (Config::load(path).map_err(|e| e.to_string())?, None, false),
+        Some(config) => (config, None, false),
         None => {
             let sandbox = Sandbox::start(SandboxOptions::default())
                 .await

@@ -179,13 +179,7 @@ fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VMCHECK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    vmcheck_engine::logging::init_stderr(vmcheck_engine::logging::Level::Warn);
 }
 
 fn default_config_path() -> Option<PathBuf> {

@@ -169,7 +169,7 @@ impl SpineErrorCode {
 }
 
 /// An error answer from Spine: HTTP status plus the OperationOutcome's first issue.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SpineError {
     /// HTTP status of the response.
     pub http_status: u16,
@@ -183,6 +183,17 @@ pub struct SpineError {
     pub display: Option<String>,
     /// The diagnostics sent (for the service desk; never contains what we sent back).
     pub diagnostics: Option<String>,
+}
+
+impl std::fmt::Debug for SpineError {
+    /// Diagnostics are free text that may quote the request: left out of debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpineError")
+            .field("http_status", &self.http_status)
+            .field("issue_type", &self.issue_type)
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SpineError {

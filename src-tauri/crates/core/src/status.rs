@@ -187,7 +187,7 @@ impl<T: Copy> Reading<T> {
 }
 
 /// The chargeable status one V&M Observation carries.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChargeableStatus {
     /// The basic status component.
     pub basic: Reading<BasicStatus>,
@@ -203,4 +203,15 @@ pub struct ChargeableStatus {
     pub version_id: Option<String>,
     /// The Observation's logical id.
     pub observation_id: Option<String>,
+}
+
+impl std::fmt::Debug for ChargeableStatus {
+    /// The subject (NHS number, name) is left out: debug output ends up in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChargeableStatus")
+            .field("basic", &self.basic)
+            .field("category", &self.category)
+            .field("effective", &self.effective.as_ref().map(|e| &e.raw))
+            .finish_non_exhaustive()
+    }
 }

@@ -36,7 +36,7 @@ impl Coding {
 }
 
 /// One issue of an OperationOutcome.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Issue {
     /// `fatal` | `error` | `warning` | `information`.
     pub severity: String,
@@ -46,6 +46,17 @@ pub struct Issue {
     pub details: Vec<Coding>,
     /// Free text for the service desk.
     pub diagnostics: Option<String>,
+}
+
+impl std::fmt::Debug for Issue {
+    /// Diagnostics are free text that may quote the request: left out of debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issue")
+            .field("severity", &self.severity)
+            .field("code", &self.code)
+            .field("details", &self.details)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An OperationOutcome (Spine error or "no record").

@@ -1,0 +1,199 @@
+//! The application log: `tracing` everywhere, one filter policy, a rotating file in the user's
+//! data directory (the desktop app) or standard error (the CLI).
+//!
+//! Patient and user data never reach it. Redaction is at the source — the types that carry NHS
+//! numbers, names, UUIDs, passcodes and tokens do not print them in `Debug`, and V&M Check's
+//! own log lines carry codes and counts — and the filter caps every third-party crate (HTTP,
+//! LDAP, TLS, WebView) at WARN whatever level is configured, because their TRACE output would
+//! show URLs (which carry NHS numbers), headers (which carry tokens) and LDAP filters (which
+//! carry user ids). `tests/log_scan.rs` runs the whole flow at TRACE and scans the output.
+
+use std::path::{Path, PathBuf};
+
+use tracing_subscriber::EnvFilter;
+
+/// V&M Check's own crates: the configured level applies to these only.
+pub const OWN_TARGETS: [&str; 10] = [
+    "vmcheck_core",
+    "vmcheck_spine",
+    "vmcheck_engine",
+    "vmcheck_card",
+    "vmcheck_audit",
+    "vmcheck_sandbox",
+    "vmcheck_secrets",
+    "vmcheck_desktop",
+    "vmcheck",
+    "vmcheck_cli",
+];
+
+/// Log settings.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `error` | `warn` | `info` (default) | `debug` | `trace`.
+    #[serde(default = "default_level")]
+    pub level: Level,
+    /// Folder of the log files (default: the data directory's `logs`).
+    pub dir: Option<PathBuf>,
+    /// How many daily files to keep (default 14).
+    #[serde(default = "default_keep")]
+    pub keep_days: usize,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: default_level(),
+            dir: None,
+            keep_days: default_keep(),
+        }
+    }
+}
+
+fn default_level() -> Level {
+    Level::Info
+}
+fn default_keep() -> usize {
+    14
+}
+
+/// A log level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Errors only.
+    Error,
+    /// Warnings and errors.
+    Warn,
+    /// Normal operation (default).
+    Info,
+    /// Detail for the service desk.
+    Debug,
+    /// Everything V&M Check itself says.
+    Trace,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Debug => "debug",
+            Self::Trace => "trace",
+        }
+    }
+}
+
+/// The filter: third-party crates at WARN at most, V&M Check's own at `level`.
+pub fn filter(level: Level) -> EnvFilter {
+    let third_party = if level == Level::Error {
+        "error"
+    } else {
+        "warn"
+    };
+    let directives: Vec<String> = std::iter::once(third_party.to_owned())
+        .chain(
+            OWN_TARGETS
+                .iter()
+                .map(|t| format!("{t}={}", level.as_str())),
+        )
+        .collect();
+    EnvFilter::new(directives.join(","))
+}
+
+/// The filter from `VMCHECK_LOG` (a level name), else `fallback`. Free-form directives are
+/// not accepted: they could lift the cap on third-party crates.
+pub fn filter_from_env(fallback: Level) -> EnvFilter {
+    let level = std::env::var("VMCHECK_LOG")
+        .ok()
+        .and_then(|v| {
+            serde_json::from_value::<Level>(serde_json::Value::String(
+                v.trim().to_ascii_lowercase(),
+            ))
+            .ok()
+        })
+        .unwrap_or(fallback);
+    filter(level)
+}
+
+/// The default log folder: `$XDG_STATE_HOME/vmcheck/logs`, else `~/.local/state/vmcheck/logs`.
+pub fn default_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("vmcheck").join("logs"))
+}
+
+/// Keeps the file writer flushing; drop it at exit.
+pub struct LogGuard(
+    #[allow(dead_code, reason = "held for its Drop")]
+    Option<tracing_appender::non_blocking::WorkerGuard>,
+);
+
+impl LogGuard {
+    /// A guard with nothing to flush (logging to standard error).
+    pub fn none() -> Self {
+        Self(None)
+    }
+}
+
+/// Starts logging to daily-rotated files `vmcheck.log.YYYY-MM-DD` in `dir` (created, private),
+/// keeping `keep_days` files. Falls back to standard error when the folder cannot be used.
+pub fn init_file(config: &LogConfig, dir: &Path) -> LogGuard {
+    let appender = std::fs::create_dir_all(dir).ok().and_then(|_| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+        tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::DAILY)
+            .filename_prefix("vmcheck.log")
+            .max_log_files(config.keep_days.max(1))
+            .build(dir)
+            .ok()
+    });
+    let filter = filter_from_env(config.level);
+    match appender {
+        Some(appender) => {
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(writer)
+                .with_ansi(false)
+                .try_init();
+            LogGuard(Some(guard))
+        }
+        None => {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+            LogGuard(None)
+        }
+    }
+}
+
+/// Starts logging to standard error (the CLI), level from `VMCHECK_LOG` else `fallback`.
+pub fn init_stderr(fallback: Level) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter_from_env(fallback))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn third_party_crates_are_capped_at_warn() {
+        let f = filter(Level::Trace).to_string();
+        assert!(f.starts_with("warn,"), "{f}");
+        assert!(f.contains("vmcheck_engine=trace"));
+        assert!(!f.contains("reqwest") && !f.contains("hyper"));
+    }
+}
