@@ -16,6 +16,8 @@ PACKAGES=(
   # smartcard (tests/card)
   pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd python3-virtualsmartcard
   python3-pycryptodome python3-cryptography python3-pyscard
+  # OS keyring tests (tests/keyring): gnome-keyring in a private D-Bus session, secret-tool
+  dbus gnome-keyring libsecret-tools
 )
 
 missing=()

@@ -23,6 +23,9 @@ step "web UI: install, typecheck, unit tests, build"
 step "Rust tests (unit, flow, sandbox, slapd, PC/SC system tests, CLI)"
 cargo test --workspace --all-targets --locked
 
+step "OS keyring tests (a real Secret Service: gnome-keyring in a private D-Bus session)"
+bash tests/keyring/run.sh
+
 step "the virtual smartcard's own tests (real pcscd)"
 bash tests/card/run-tests.sh
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use vmcheck_engine::config::{Config, SandboxTarget};
+use vmcheck_engine::config::Config;
 use vmcheck_engine::session::{Mode, Session};
 use vmcheck_engine::{Engine, SystemClock};
 use vmcheck_sandbox::{Sandbox, SandboxOptions};
@@ -104,15 +104,7 @@ pub async fn start(launch: &Launch, configured: Option<Config>) -> Result<AppSta
                 .await
                 .map_err(|e| format!("the training sandbox could not start: {e}"))?;
             let urls = sandbox.urls();
-            let config = Config::for_sandbox(&SandboxTarget {
-                pds_base: urls.pds_base.clone(),
-                ldap_url: urls.ldap_url.clone(),
-                client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
-                ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
-                organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
-                user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
-                role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
-            });
+            let config = vmcheck_engine::training::config(urls);
             (config, Some(sandbox), true)
         }
     };
@@ -134,7 +126,14 @@ pub async fn start(launch: &Launch, configured: Option<Config>) -> Result<AppSta
                 .into(),
         );
     };
-    let engine = Arc::new(Engine::new(config.clone(), clock.clone()).map_err(|e| e.message())?);
+    let engine = Arc::new(
+        Engine::with_secrets(
+            config.clone(),
+            clock.clone(),
+            Arc::new(vmcheck_secrets::LazyKeyring::new()),
+        )
+        .map_err(|e| e.message())?,
+    );
     let session = vmcheck_engine::setup::session(&config, clock).map_err(|e| e.to_string())?;
     let watcher = (session_config.card == vmcheck_engine::config::CardSource::Pcsc).then(|| {
         let s = session.clone();

@@ -10,10 +10,17 @@ pub fn is_app_url(url: &tauri::Url) -> bool {
         || (url.scheme() == "http" && url.host_str() == Some("tauri.localhost"))
 }
 
+/// Runs before the page's scripts: `window.close()` does nothing. On Linux wry answers WebKit's
+/// `close` signal by destroying the webview, which would leave an empty window (a blank kiosk)
+/// with the app still running; Tauri's close-requested handler never sees it.
+const NO_SCRIPT_CLOSE: &str =
+    "Object.defineProperty(window, 'close', { value: function close() {}, writable: false, configurable: false });";
+
 /// Builds the main window.
 pub fn create(app: &App, kiosk: bool) -> tauri::Result<()> {
     let mut builder = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
         .title("V&M Check")
+        .initialization_script(NO_SCRIPT_CLOSE)
         .on_navigation(is_app_url);
     builder = if kiosk {
         builder

@@ -140,16 +140,7 @@ impl CardAccess for PcscCards {
                     attempt += 1;
                     continue;
                 }
-                return match result {
-                    // A card pulled mid-conversation often fails the next transmit with a
-                    // reader error ("Transaction failed", "end a non-existent transaction"),
-                    // not RemovedCard: the service has not polled the reader yet.
-                    Err(CardAccessError::Reader(e)) if card_left(ctx, &name) => {
-                        tracing::debug!(error = %e, "the card left during the conversation");
-                        Err(CardAccessError::Removed)
-                    }
-                    other => other,
-                };
+                return result;
             }
         })
     }
@@ -162,6 +153,9 @@ const RESET_ATTEMPTS: u32 = 3;
 /// APDU or reset comes between VERIFY and the read; the card is reset at the end, so no
 /// verified state lingers for anyone. `reset` is set when the card was reset under this handle
 /// by someone else (pcsc `ResetCard`): the caller may start over.
+///
+/// A card that has left is never reset: pcscd would then mark the reader empty behind the back
+/// of its own reader-polling thread, and the next card inserted there could go unseen.
 fn converse_once(
     ctx: &Context,
     name: &CStr,
@@ -181,30 +175,61 @@ fn converse_once(
         Ok(transaction) => {
             let mut buffer = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
             let result = converse(operation.clone(), profiles, |apdu| {
-                transaction
-                    .transmit(apdu, &mut buffer)
-                    .map(<[u8]>::to_vec)
-                    .map_err(&mut note)
+                match transaction.transmit(apdu, &mut buffer) {
+                    // No status word: the link to the card broke (vpcd answers a card that
+                    // has just gone with an empty response), not something the card said.
+                    Ok(response) if response.len() < 2 => Err(CardAccessError::Reader(
+                        "the reader returned no status word".into(),
+                    )),
+                    Ok(response) => Ok(response.to_vec()),
+                    Err(e) => Err(note(e)),
+                }
             });
-            match transaction.end(Disposition::ResetCard) {
+            let result = removed_if_gone(ctx, name, result);
+            match transaction.end(disposition_after(&result)) {
                 Ok(()) => ended = true,
                 Err((_, e)) => tracing::debug!(error = %e, "end of transaction"),
             }
             result
         }
-        Err(e) => Err(note(e)),
+        Err(e) => removed_if_gone(ctx, name, Err(note(e))),
     };
-    // Disconnect at once (a stale handle left open upsets the next card in that reader);
-    // reset here unless the end of the transaction already did.
+    // Disconnect at once (a stale handle left open upsets the next card in that reader).
     let disposition = if ended {
         Disposition::LeaveCard
     } else {
-        Disposition::ResetCard
+        disposition_after(&result)
     };
     if let Err((_, e)) = card.disconnect(disposition) {
         tracing::debug!(error = %e, "card disconnect");
     }
     result
+}
+
+/// Reset the card after a conversation, unless it has left.
+fn disposition_after(result: &Result<CardOutcome, CardAccessError>) -> Disposition {
+    match result {
+        Err(CardAccessError::Removed) => Disposition::LeaveCard,
+        _ => Disposition::ResetCard,
+    }
+}
+
+/// A card pulled mid-conversation often fails the next transmit with a reader error
+/// ("Transaction failed", "end a non-existent transaction", no status word), not RemovedCard:
+/// the service has not polled the reader yet. Such a failure is `Removed` once the service
+/// reports the card gone.
+fn removed_if_gone(
+    ctx: &Context,
+    name: &CStr,
+    result: Result<CardOutcome, CardAccessError>,
+) -> Result<CardOutcome, CardAccessError> {
+    match result {
+        Err(CardAccessError::Reader(e)) if card_left(ctx, name) => {
+            tracing::debug!(error = %e, "the card left during the conversation");
+            Err(CardAccessError::Removed)
+        }
+        other => other,
+    }
 }
 
 /// How long, after a failed exchange, to wait for the service to report the card gone

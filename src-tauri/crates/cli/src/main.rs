@@ -13,11 +13,12 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use vmcheck_core::fhir::WireFormat;
-use vmcheck_engine::{Config, Engine, LookupReport, SandboxTarget, SystemClock};
+use vmcheck_engine::{Config, Engine, LookupReport, SystemClock};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
 mod audit_cmd;
 mod output;
+mod secrets_cmd;
 mod signin;
 
 /// Exit code: status or no record shown.
@@ -106,6 +107,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Keys in the OS keyring: `import NAME FILE`, `remove NAME`, `list` (names only).
+    Secrets {
+        #[command(subcommand)]
+        command: secrets_cmd::SecretsCommand,
     },
     /// Run the sandbox (PDS, SDS LDAP, V&M) on loopback until interrupted.
     Sandbox {
@@ -232,15 +238,7 @@ async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared,
             .await
             .map_err(|e| format!("the sandbox could not start: {e}"))?;
         let urls = sandbox.urls();
-        let config = Config::for_sandbox(&SandboxTarget {
-            pds_base: urls.pds_base.clone(),
-            ldap_url: urls.ldap_url.clone(),
-            client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
-            ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
-            organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
-            user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
-            role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
-        });
+        let config = vmcheck_engine::training::config(urls);
         (config, Some(sandbox))
     } else {
         let path = target
@@ -262,7 +260,14 @@ async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared,
             FormatArg::Xml => WireFormat::Xml,
         };
     }
-    let engine = Engine::new(config, Arc::new(SystemClock::default())).map_err(|e| e.message())?;
+    // Keys named in the configuration (tls.key_secret, pds.auth.key_secret,
+    // audit_jwt.key_secret) come from the OS keyring, opened only if one is named.
+    let engine = Engine::with_secrets(
+        config,
+        Arc::new(SystemClock::default()),
+        Arc::new(vmcheck_secrets::LazyKeyring::new()),
+    )
+    .map_err(|e| e.message())?;
     Ok(Prepared {
         engine,
         _sandbox: sandbox,
@@ -383,6 +388,7 @@ async fn run(cli: Cli) -> u8 {
                 ),
             },
         },
+        Command::Secrets { command } => secrets_cmd::run(command),
         Command::Sandbox {
             port_base,
             list,

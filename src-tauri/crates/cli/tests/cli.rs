@@ -300,3 +300,97 @@ ldap_url = "{ldap}"
     assert_eq!(json(&out)["conformance"]["fhir_version"], "1.0.1");
     drop(running);
 }
+
+fn run_with(args: &[&str], env: &[(&str, &std::path::Path)], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut cmd = vmcheck();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn login_with_the_training_card_prints_uuid_and_roles_and_refuses_a_wrong_passcode() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("audit.sqlite");
+    let env = [("VMCHECK_AUDIT_DB", db.as_path())];
+    let (code, out, err) = run_with(&["login", "--sandbox", "--json"], &env, "1234\n");
+    assert_eq!(code, 0, "{err}");
+    let v = json(&out);
+    assert_eq!(v["uuid"], "555021935107");
+    assert_eq!(v["role"]["role_profile_id"], "555021936109");
+    assert_eq!(v["roles"][0]["job_role"], "Overseas Visitors Manager");
+    let (code, out, _) = run_with(&["login", "--sandbox", "--json"], &env, "9999\n");
+    assert_eq!(code, 5, "a wrong passcode exits non-zero");
+    let v = json(&out);
+    assert_eq!(v["error"]["code"], "WRONG_PASSCODE");
+    assert_eq!(
+        v["pin"],
+        serde_json::json!({"state": "tries_left", "tries": 2})
+    );
+    assert!(v["error"]["message"]
+        .as_str()
+        .expect("message")
+        .contains("2 tries left"));
+}
+
+#[test]
+fn audit_verify_passes_on_a_written_log_and_fails_once_a_record_is_edited() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("audit.sqlite");
+    let env = [("VMCHECK_AUDIT_DB", db.as_path())];
+    let db_arg = db.to_str().expect("utf8");
+    // Sign in twice, once with a lookup through a configured card session.
+    assert_eq!(run_with(&["login", "--sandbox"], &env, "1234\n").0, 0);
+    assert_eq!(run_with(&["login", "--sandbox"], &env, "1234\n").0, 0);
+    let (code, out, err) = run(&["audit", "verify", "--json", "--db", db_arg]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(
+        (v["records"].as_u64(), v["intact"].as_bool()),
+        (Some(2), Some(true))
+    );
+
+    // Edit the first record by hand (dropping the append-only trigger first, as an attacker would).
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    for t in triggers {
+        conn.execute(&format!("DROP TRIGGER \"{t}\""), [])
+            .expect("drop trigger");
+    }
+    let changed = conn
+        .execute("UPDATE audit_record SET ods_code = 'XXX' WHERE seq = 1", [])
+        .expect("update");
+    assert_eq!(changed, 1);
+    drop(conn);
+    let (code, out, _) = run(&["audit", "verify", "--json", "--db", db_arg]);
+    assert_eq!(code, 1, "a broken chain exits 1");
+    let v = json(&out);
+    assert_eq!(v["intact"], false);
+    assert_eq!(v["first_broken"]["seq"], 1);
+}

@@ -1,6 +1,8 @@
 //! Parsing and classification speed on the specification's examples (figures printed by
 //! criterion; nothing asserted). Run: `cargo bench -p vmcheck-core`.
 
+#![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use vmcheck_core::fhir::{parse_search_body, write, SearchBody, WireFormat};
 use vmcheck_core::jwt::{AuditContext, AuditJwt};

@@ -3,9 +3,10 @@
 //! Built fresh for each request from an [`AuditContext`] (who, where, on which device) and the
 //! NHS number asked for; the time is a parameter. The default form is unsigned,
 //! `{"alg":"none","typ":"JWT"}`, encoded per RFC 7519 §6 with the trailing `.` of the empty
-//! signature. Signing (a later feature) replaces only [`AuditJwt::encode_unsigned`].
-//! [`validate`] is what the sandbox applies, so the client and the imitation share one reading
-//! of the claim table.
+//! signature. An environment that validates signatures gets the same claims signed RS256 or
+//! RS512 by the engine (this crate stays free of cryptography: [`AuditJwt::claims`] is what is
+//! signed). [`validate`] is what the sandbox applies (and [`validate_claims`] after it verified
+//! a signed token itself), so the client and the imitation share one reading of the claim table.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -204,7 +205,8 @@ fn identifier_value<'a>(resource: &'a Value, system: &str) -> Option<&'a str> {
         .and_then(|i| i["value"].as_str())
 }
 
-/// Checks an unsigned audit token as Spine's V&M endpoint does, at time `now` (seconds).
+/// Checks an unsigned audit token as Spine's V&M endpoint does, at time `now` (seconds): the
+/// header `{"alg":"none","typ":"JWT"}`, no signature, then [`validate_claims`].
 pub fn validate(token: &str, now: u64) -> Result<ValidatedAudit, JwtError> {
     let (header, claims, signature) = decode(token)?;
     if header["alg"] != "none" {
@@ -221,6 +223,13 @@ pub fn validate(token: &str, now: u64) -> Result<ValidatedAudit, JwtError> {
             "an unsigned token carries no signature".into(),
         ));
     }
+    validate_claims(&claims, now)
+}
+
+/// Checks the claims of an audit token at time `now` (seconds), without looking at its header
+/// or signature: for a caller that has verified a signed token itself (the sandbox, when
+/// configured with the signing key's public half).
+pub fn validate_claims(claims: &Value, now: u64) -> Result<ValidatedAudit, JwtError> {
     let text = |claim: &'static str| -> Result<&str, JwtError> {
         claims[claim]
             .as_str()

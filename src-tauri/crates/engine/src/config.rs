@@ -38,11 +38,19 @@ pub struct Config {
     /// The V&M endpoint.
     #[serde(default)]
     pub vandm: VandmConfig,
+    /// Mutual TLS for Spine calls (required in `integration` and `live`).
+    pub tls: Option<TlsConfig>,
     /// Smartcard sign-in; without it lookups act as `[identity]`.
     pub session: Option<SessionConfig>,
     /// The local audit log.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// The audit JWT: unsigned (the default, as Spine takes it) or signed.
+    #[serde(default)]
+    pub audit_jwt: AuditJwtConfig,
+    /// The application log.
+    #[serde(default)]
+    pub log: crate::logging::LogConfig,
 }
 
 /// Where the smartcard is read.
@@ -181,6 +189,62 @@ pub struct PdsConfig {
     /// Whole-request timeout in seconds.
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Application-restricted access with a signed JWT (`[pds.auth]`); without it no
+    /// `Authorization` is sent (PDS's public sandbox, the V&M Check sandbox).
+    pub auth: Option<PdsAuthConfig>,
+}
+
+/// `[pds.auth]`: the NHS API platform's signed-JWT authentication. The client assertion is
+/// signed RS512 with the application's private key, kept in the keyring (`key_secret`).
+#[derive(Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdsAuthConfig {
+    /// The application's API key, from the NHS developer portal (`iss` and `sub`).
+    pub api_key: String,
+    /// The `kid` under which the application's public key is registered.
+    pub kid: String,
+    /// The OAuth token URL, e.g. `https://int.api.service.nhs.uk/oauth2/token`.
+    pub token_url: String,
+    /// Name of the keyring entry holding the private key (PEM), e.g. `vmcheck-pds-key`.
+    pub key_secret: Option<String>,
+    /// A PEM private key file — `environment = "sandbox"` only.
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for PdsAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdsAuthConfig")
+            .field("kid", &self.kid)
+            .field("token_url", &self.token_url)
+            .field("key_secret", &self.key_secret)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the audit JWT is signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum AuditJwtAlgorithm {
+    /// Unsigned, `{"alg":"none"}` (the specification's form; the default).
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    RS256,
+    /// RSA PKCS#1 v1.5 with SHA-512.
+    RS512,
+}
+
+/// `[audit_jwt]`: signing of the audit JWT, for environments that validate signatures.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditJwtConfig {
+    /// `"none"` (default), `"RS256"` or `"RS512"`.
+    #[serde(default)]
+    pub algorithm: AuditJwtAlgorithm,
+    /// Name of the keyring entry holding the signing key (PEM), with RS256/RS512.
+    pub key_secret: Option<String>,
+    /// A PEM private key file — `environment = "sandbox"` only.
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 /// SDS settings.
@@ -231,6 +295,31 @@ impl Default for VandmConfig {
             timeout_secs: default_timeout(),
         }
     }
+}
+
+/// Mutual TLS settings (`[tls]`): this system's endpoint certificate, where its private key is
+/// kept, and whom to trust. Files are read, and the key fetched, when the engine starts.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM bundle of the certificate authorities trusted for Spine's server certificates (each
+    /// Spine environment has its own CA).
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// Also trust the operating system's trust store (default true).
+    #[serde(default = "default_true")]
+    pub system_roots: bool,
+    /// PEM chain of this system's endpoint certificate (issued at accreditation), the
+    /// certificate first, then any intermediates.
+    pub client_certificate: Option<std::path::PathBuf>,
+    /// Name of the operating-system keyring entry holding the certificate's private key (PEM),
+    /// e.g. `vmcheck-tls-key`.
+    pub key_secret: Option<String>,
+    /// A PEM private key file — `environment = "sandbox"` only.
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_timeout() -> u64 {
@@ -336,7 +425,34 @@ impl Config {
             path: path.display().to_string(),
             problem: e.to_string(),
         })?;
-        Self::parse(&text)
+        let mut config = Self::parse(&text)?;
+        if let Some(dir) = path.parent() {
+            config.resolve_relative_paths(dir);
+        }
+        Ok(config)
+    }
+
+    /// Makes every relative file path in the configuration relative to `dir` (the folder of
+    /// the configuration file), so the app finds its files whatever its working directory.
+    pub fn resolve_relative_paths(&mut self, dir: &Path) {
+        let fix = |p: &mut Option<std::path::PathBuf>| {
+            if let Some(path) = p.as_mut() {
+                if path.is_relative() && !path.as_os_str().is_empty() {
+                    *path = dir.join(&*path);
+                }
+            }
+        };
+        if let Some(tls) = self.tls.as_mut() {
+            fix(&mut tls.ca_bundle);
+            fix(&mut tls.client_certificate);
+            fix(&mut tls.key_file);
+        }
+        if let Some(auth) = self.pds.auth.as_mut() {
+            fix(&mut auth.key_file);
+        }
+        fix(&mut self.audit_jwt.key_file);
+        fix(&mut self.audit.path);
+        fix(&mut self.log.dir);
     }
 
     /// Parses and validates TOML text.
@@ -408,6 +524,8 @@ impl Config {
             ));
         }
         check_timeout("pds.timeout_secs", self.pds.timeout_secs)?;
+        self.validate_pds_auth()?;
+        self.validate_audit_jwt()?;
         check_timeout("vandm.timeout_secs", self.vandm.timeout_secs)?;
         match (&self.vandm.endpoint, &self.vandm.spine_asid, &self.sds) {
             (Some(endpoint), asid, _) => {
@@ -496,6 +614,75 @@ impl Config {
             }
             check_timeout("sds.timeout_secs", sds.timeout_secs)?;
         }
+        self.validate_tls()?;
+        Ok(())
+    }
+
+    /// `[tls]`: required with a client certificate and a keyring key in `integration` and
+    /// `live`; a key file only in the sandbox.
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let production = self.environment != Environment::Sandbox;
+        if let Some(endpoint) = self.vandm.endpoint.as_deref() {
+            if production && !endpoint.starts_with("https://") {
+                return Err(invalid(
+                    "vandm.endpoint",
+                    format!("'{endpoint}' is not an https:// URL"),
+                    "The Spine is reached over mutual TLS: use its https:// address.",
+                ));
+            }
+        }
+        let Some(tls) = &self.tls else {
+            if production {
+                return Err(invalid("tls", "is missing: the Spine requires mutual TLS in the integration and live environments", "Add a [tls] section with client_certificate (this system's endpoint certificate chain, PEM), key_secret (the keyring entry holding its private key; see `vmcheck secrets import`) and ca_bundle (the environment's CA certificates)."));
+            }
+            return Ok(());
+        };
+        let empty =
+            |p: &Option<std::path::PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str().is_empty());
+        for (key, path) in [
+            ("tls.ca_bundle", &tls.ca_bundle),
+            ("tls.client_certificate", &tls.client_certificate),
+            ("tls.key_file", &tls.key_file),
+        ] {
+            if empty(path) {
+                return Err(invalid(
+                    key,
+                    "is empty",
+                    "Give the path of the PEM file, or remove the key.",
+                ));
+            }
+        }
+        if tls.key_file.is_some() && production {
+            return Err(invalid("tls.key_file", "is only allowed with environment = \"sandbox\"", "Keep the private key in the operating system's keyring and name its entry with tls.key_secret (see `vmcheck secrets import`); remove tls.key_file."));
+        }
+        if tls.key_file.is_some() && tls.key_secret.is_some() {
+            return Err(invalid(
+                "tls.key_file",
+                "is set together with tls.key_secret",
+                "Use one: tls.key_secret (the keyring) or, in the sandbox only, tls.key_file.",
+            ));
+        }
+        if tls
+            .key_secret
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty())
+        {
+            return Err(invalid(
+                "tls.key_secret",
+                "is empty",
+                "Name the keyring entry holding the private key, e.g. \"vmcheck-tls-key\".",
+            ));
+        }
+        let has_key = tls.key_secret.is_some() || tls.key_file.is_some();
+        match (tls.client_certificate.is_some(), has_key) {
+            (false, true) => return Err(invalid("tls.client_certificate", "is missing while a private key is configured", "Name the PEM file holding this system's endpoint certificate chain.")),
+            (true, false) => return Err(invalid("tls.key_secret", "is missing while tls.client_certificate is set", "Name the keyring entry holding the client certificate's private key (see `vmcheck secrets import`).")),
+            (false, false) if production => return Err(invalid("tls.client_certificate", "is missing: the Spine requires mutual TLS in the integration and live environments", "Name the PEM file holding this system's endpoint certificate chain here, and the keyring entry holding its private key in tls.key_secret (see `vmcheck secrets import`).")),
+            _ => {}
+        }
+        if !tls.system_roots && tls.ca_bundle.is_none() {
+            return Err(invalid("tls.ca_bundle", "is missing while system_roots = false, so nothing would be trusted", "Name the PEM bundle of the environment's certificate authorities, or set system_roots = true."));
+        }
         Ok(())
     }
 
@@ -517,6 +704,7 @@ impl Config {
             pds: PdsConfig {
                 base_url: target.pds_base.clone(),
                 timeout_secs: default_timeout(),
+                auth: None,
             },
             sds: Some(SdsConfig {
                 ldap_url: target.ldap_url.clone(),
@@ -527,8 +715,11 @@ impl Config {
                 timeout_secs: default_sds_timeout(),
             }),
             vandm: VandmConfig::default(),
+            tls: None,
             session: None,
             audit: AuditConfig::default(),
+            audit_jwt: AuditJwtConfig::default(),
+            log: crate::logging::LogConfig::default(),
         }
     }
 
@@ -566,6 +757,120 @@ pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// Where a private key comes from: exactly one of a keyring entry or (sandbox only) a file.
+fn check_key_source(
+    production: bool,
+    keys: (&'static str, &'static str),
+    key_secret: Option<&str>,
+    key_file: Option<&std::path::Path>,
+) -> Result<(), ConfigError> {
+    let (secret_key, file_key) = keys;
+    match (key_secret, key_file) {
+        (Some(_), Some(_)) => Err(invalid(
+            file_key,
+            format!("is set together with {secret_key}"),
+            "Use one: the keyring entry, or (in the sandbox only) a key file.",
+        )),
+        (Some(name), None) if name.trim().is_empty() => Err(invalid(
+            secret_key,
+            "is empty",
+            "Name the keyring entry holding the private key (see `vmcheck secrets list`).",
+        )),
+        (Some(name), None) if vmcheck_secrets_name_ok(name) => Ok(()),
+        (Some(_), None) => Err(invalid(
+            secret_key,
+            "is not a keyring entry name",
+            "Use the name given to `vmcheck secrets import`: letters, digits, '.', '_' or '-'.",
+        )),
+        (None, Some(_)) if production => Err(invalid(
+            file_key,
+            "is only allowed with environment = \"sandbox\"",
+            "Keep the private key in the operating system's keyring (`vmcheck secrets import NAME FILE`) and name the entry instead.",
+        )),
+        (None, Some(path)) if path.as_os_str().is_empty() => Err(invalid(
+            file_key,
+            "is empty",
+            "Give the path of the PEM private key file.",
+        )),
+        (None, Some(_)) => Ok(()),
+        (None, None) => Err(invalid(
+            secret_key,
+            "is missing",
+            "Import the private key with `vmcheck secrets import NAME FILE` and name the entry here.",
+        )),
+    }
+}
+
+/// The names `vmcheck secrets import` accepts (kept in step with `vmcheck-secrets`).
+fn vmcheck_secrets_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+impl Config {
+    /// `[pds.auth]`: every key present and usable; the key from the keyring outside the sandbox.
+    fn validate_pds_auth(&self) -> Result<(), ConfigError> {
+        let Some(auth) = &self.pds.auth else {
+            return Ok(());
+        };
+        let production = self.environment != Environment::Sandbox;
+        if auth.api_key.trim().is_empty() || auth.api_key.contains(char::is_whitespace) {
+            return Err(invalid(
+                "pds.auth.api_key",
+                "is empty or contains spaces",
+                "Use the API key of the application registered on the NHS developer portal.",
+            ));
+        }
+        if auth.kid.trim().is_empty() || auth.kid.contains(char::is_whitespace) {
+            return Err(invalid(
+                "pds.auth.kid",
+                "is empty or contains spaces",
+                "Use the key id (kid) the public key was registered under, e.g. \"vmcheck-1\".",
+            ));
+        }
+        if !is_http_url(&auth.token_url) || (production && !auth.token_url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "pds.auth.token_url",
+                format!("'{}' is not an https URL", auth.token_url),
+                "Use the platform's token URL, e.g. https://int.api.service.nhs.uk/oauth2/token.",
+            ));
+        }
+        check_key_source(
+            production,
+            ("pds.auth.key_secret", "pds.auth.key_file"),
+            auth.key_secret.as_deref(),
+            auth.key_file.as_deref(),
+        )
+    }
+
+    /// `[audit_jwt]`: a key exactly when signing.
+    fn validate_audit_jwt(&self) -> Result<(), ConfigError> {
+        let a = &self.audit_jwt;
+        let production = self.environment != Environment::Sandbox;
+        if a.algorithm == AuditJwtAlgorithm::None {
+            if a.key_secret.is_some() || a.key_file.is_some() {
+                return Err(invalid(
+                    "audit_jwt.algorithm",
+                    "is none while a signing key is configured",
+                    "Set algorithm = \"RS256\" or \"RS512\" to sign the audit JWT, or remove the key.",
+                ));
+            }
+            return Ok(());
+        }
+        check_key_source(
+            production,
+            ("audit_jwt.key_secret", "audit_jwt.key_file"),
+            a.key_secret.as_deref(),
+            a.key_file.as_deref(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,7 +886,30 @@ issuer = "https://vmcheck.uhb.nhs.uk"
 base_url = "https://int.api.service.nhs.uk/personal-demographics/FHIR/R4"
 [sds]
 ldap_url = "ldaps://ldap.int.example.nhs.uk:636"
+[tls]
+ca_bundle = "/etc/vmcheck/int-ca.pem"
+client_certificate = "/etc/vmcheck/endpoint.pem"
+key_secret = "vmcheck-tls-key"
 "#;
+
+    /// GOOD without its `[tls]` section.
+    fn without_tls(text: &str) -> String {
+        let start = text.find("[tls]").expect("tls");
+        text[..start].to_owned()
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_configuration_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("config.toml");
+        std::fs::write(
+            &file,
+            format!("{GOOD}[audit]\npath = \"logs/audit.sqlite\"\n"),
+        )
+        .expect("write");
+        let c = Config::load(&file).expect("valid");
+        assert_eq!(c.audit.path, Some(dir.path().join("logs/audit.sqlite")));
+    }
 
     #[test]
     fn a_minimal_file_gets_defaults() {
@@ -639,6 +967,82 @@ ldap_url = "ldaps://ldap.int.example.nhs.uk:636"
     }
 
     #[test]
+    fn live_and_integration_refuse_to_start_without_mutual_tls() {
+        for environment in ["integration", "live"] {
+            let text = GOOD.replace("\"integration\"", &format!("\"{environment}\""));
+            assert!(Config::parse(&text).is_ok(), "{environment}");
+            let missing = Config::parse(&without_tls(&text)).expect_err("no [tls]");
+            assert_eq!(key_of(&without_tls(&text)), "tls");
+            assert!(missing.to_string().contains("key_secret"), "{missing}");
+            assert_eq!(
+                key_of(&text.replace("key_secret = \"vmcheck-tls-key\"\n", "")),
+                "tls.key_secret"
+            );
+            assert_eq!(
+                key_of(&text.replace("client_certificate = \"/etc/vmcheck/endpoint.pem\"\n", "")),
+                "tls.client_certificate"
+            );
+        }
+        let sandbox = without_tls(GOOD).replace("\"integration\"", "\"sandbox\"");
+        assert!(Config::parse(&sandbox).is_ok());
+        let plain = format!(
+            "{GOOD}[vandm]\nendpoint = \"http://spine/fhir\"\nspine_asid = \"928942012545\"\n"
+        );
+        assert_eq!(key_of(&plain), "vandm.endpoint");
+    }
+
+    #[test]
+    fn a_key_file_is_refused_outside_the_sandbox() {
+        let key_file = GOOD.replace(
+            "key_secret = \"vmcheck-tls-key\"",
+            "key_file = \"/etc/vmcheck/endpoint.key\"",
+        );
+        for environment in ["integration", "live"] {
+            let text = key_file.replace("\"integration\"", &format!("\"{environment}\""));
+            assert_eq!(key_of(&text), "tls.key_file");
+            let e = Config::parse(&text).expect_err("refused");
+            assert!(e.to_string().contains("keyring"), "{e}");
+        }
+        let sandbox = key_file.replace("\"integration\"", "\"sandbox\"");
+        let c = Config::parse(&sandbox).expect("allowed in the sandbox");
+        assert!(c.tls.expect("tls").system_roots);
+        let both =
+            format!("{GOOD}key_file = \"/k.pem\"\n").replace("\"integration\"", "\"sandbox\"");
+        assert_eq!(key_of(&both), "tls.key_file");
+    }
+
+    #[test]
+    fn tls_settings_that_cannot_work_are_named() {
+        let sandbox = GOOD.replace("\"integration\"", "\"sandbox\"");
+        let cases = [
+            (
+                sandbox.replace(
+                    "ca_bundle = \"/etc/vmcheck/int-ca.pem\"\n",
+                    "system_roots = false\n",
+                ),
+                "tls.ca_bundle",
+            ),
+            (
+                sandbox.replace("client_certificate = \"/etc/vmcheck/endpoint.pem\"\n", ""),
+                "tls.client_certificate",
+            ),
+            (
+                sandbox.replace("\"vmcheck-tls-key\"", "\" \""),
+                "tls.key_secret",
+            ),
+            (
+                sandbox.replace("\"/etc/vmcheck/int-ca.pem\"", "\"\""),
+                "tls.ca_bundle",
+            ),
+        ];
+        for (text, key) in cases {
+            assert_eq!(key_of(&text), key, "{text}");
+        }
+        let typo = key_of(&GOOD.replace("key_secret", "key_secrte"));
+        assert!(typo.contains("key_secrte"), "{typo}");
+    }
+
+    #[test]
     fn unknown_and_missing_keys_are_named() {
         let unknown = key_of(&GOOD.replace("[pds]", "[pds]\nbase_ulr = \"x\""));
         assert!(unknown.contains("base_ulr"), "{unknown}");
@@ -649,5 +1053,148 @@ ldap_url = "ldaps://ldap.int.example.nhs.uk:636"
             "",
         ));
         assert_eq!(no_sds, "sds");
+    }
+}
+
+#[cfg(test)]
+mod auth_tests {
+    //! `[pds.auth]` and `[audit_jwt]`.
+
+    use super::*;
+
+    const BASE: &str = r#"
+environment = "sandbox"
+[organisation]
+ods_code = "RRK"
+name = "University Hospitals Birmingham"
+client_asid = "200000000359"
+issuer = "https://vmcheck.uhb.nhs.uk"
+[pds]
+base_url = "https://int.api.service.nhs.uk/personal-demographics/FHIR/R4"
+[pds.auth]
+api_key = "AbCdEf123"
+kid = "vmcheck-1"
+token_url = "https://int.api.service.nhs.uk/oauth2/token"
+key_secret = "vmcheck-pds-key"
+[sds]
+ldap_url = "ldaps://ldap.int.example.nhs.uk:636"
+"#;
+
+    fn key_of(text: &str) -> String {
+        match Config::parse(text) {
+            Err(ConfigError::Invalid { key, .. }) => key.to_owned(),
+            Err(ConfigError::Syntax(m)) => format!("syntax: {m}"),
+            Ok(_) => "ok".into(),
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn pds_auth_is_read_and_optional() {
+        let c = Config::parse(BASE).expect("valid");
+        let auth = c.pds.auth.as_ref().expect("auth");
+        assert_eq!(auth.api_key, "AbCdEf123");
+        assert_eq!(auth.kid, "vmcheck-1");
+        assert_eq!(auth.key_secret.as_deref(), Some("vmcheck-pds-key"));
+        assert!(
+            !format!("{auth:?}").contains("AbCdEf123"),
+            "api key not in Debug"
+        );
+        assert_eq!(c.audit_jwt.algorithm, AuditJwtAlgorithm::None);
+        let start = BASE.find("[pds.auth]").expect("section");
+        let end = BASE.find("[sds]").expect("sds");
+        let without = format!("{}{}", &BASE[..start], &BASE[end..]);
+        assert!(Config::parse(&without).expect("valid").pds.auth.is_none());
+    }
+
+    #[test]
+    fn each_bad_pds_auth_value_names_its_key() {
+        let cases = [
+            (BASE.replace("\"AbCdEf123\"", "\"\""), "pds.auth.api_key"),
+            (BASE.replace("\"vmcheck-1\"", "\" \""), "pds.auth.kid"),
+            (
+                BASE.replace("https://int.api.service.nhs.uk/oauth2/token", "token"),
+                "pds.auth.token_url",
+            ),
+            (
+                BASE.replace("key_secret = \"vmcheck-pds-key\"\n", ""),
+                "pds.auth.key_secret",
+            ),
+            (
+                BASE.replace("\"vmcheck-pds-key\"", "\"has space\""),
+                "pds.auth.key_secret",
+            ),
+            (
+                BASE.replace(
+                    "key_secret = \"vmcheck-pds-key\"",
+                    "key_secret = \"k\"\nkey_file = \"/k.pem\"",
+                ),
+                "pds.auth.key_file",
+            ),
+        ];
+        for (text, key) in cases {
+            assert_eq!(key_of(&text), key, "{text}");
+        }
+        let typo = key_of(&BASE.replace("token_url", "token_ulr"));
+        assert!(typo.contains("token_ulr"), "{typo}");
+    }
+
+    #[test]
+    fn a_key_file_is_for_the_sandbox_only() {
+        let file = BASE.replace(
+            "key_secret = \"vmcheck-pds-key\"",
+            "key_file = \"/etc/vmcheck/pds.pem\"",
+        );
+        assert_eq!(key_of(&file), "ok");
+        let live = file.replace("\"sandbox\"", "\"live\"");
+        // Other sections ([tls]) may be refused first in live; ours must be named when reached.
+        let c: Config = toml::from_str(&live).expect("syntax");
+        let e = c.validate_pds_auth().expect_err("refused in live");
+        assert!(
+            matches!(
+                &e,
+                ConfigError::Invalid {
+                    key: "pds.auth.key_file",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("vmcheck secrets import"), "{e}");
+        let http = BASE.replace("\"sandbox\"", "\"live\"").replace(
+            "https://int.api.service.nhs.uk/oauth2",
+            "http://int.api.service.nhs.uk/oauth2",
+        );
+        let c: Config = toml::from_str(&http).expect("syntax");
+        assert!(matches!(
+            c.validate_pds_auth(),
+            Err(ConfigError::Invalid {
+                key: "pds.auth.token_url",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn audit_jwt_signing_needs_a_key_and_none_refuses_one() {
+        let signed = format!(
+            "{BASE}[audit_jwt]\nalgorithm = \"RS512\"\nkey_secret = \"vmcheck-audit-key\"\n"
+        );
+        let c = Config::parse(&signed).expect("valid");
+        assert_eq!(c.audit_jwt.algorithm, AuditJwtAlgorithm::RS512);
+        assert_eq!(
+            key_of(&format!("{BASE}[audit_jwt]\nalgorithm = \"RS256\"\n")),
+            "audit_jwt.key_secret"
+        );
+        assert_eq!(
+            key_of(&format!("{BASE}[audit_jwt]\nkey_secret = \"k\"\n")),
+            "audit_jwt.algorithm"
+        );
+        let bad = key_of(&format!("{BASE}[audit_jwt]\nalgorithm = \"HS256\"\n"));
+        assert!(bad.starts_with("syntax") && bad.contains("HS256"), "{bad}");
+        assert_eq!(
+            key_of(&format!("{BASE}[audit_jwt]\nalgorithm = \"none\"\n")),
+            "ok"
+        );
     }
 }

@@ -6,7 +6,10 @@ use vmcheck_core::nhs::NhsNumberError;
 use vmcheck_spine::http::TransportError;
 use vmcheck_spine::pds::PdsError;
 use vmcheck_spine::sds::SdsError;
+use vmcheck_spine::tls::TlsProblem;
 use vmcheck_spine::vandm::VandmError;
+
+use crate::tls::TlsConfigError;
 
 /// Why a lookup produced no status.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -36,6 +39,38 @@ pub enum LookupError {
     /// A client could not be set up.
     #[error("{0}")]
     Setup(TransportError),
+    /// The mutual-TLS configuration (`[tls]`) cannot be used: a file or the keyring entry is
+    /// missing or unusable, or mutual TLS is required and not configured.
+    #[error("{0}")]
+    TlsConfig(#[from] TlsConfigError),
+}
+
+/// The code of a failed TLS handshake with the V&M endpoint.
+fn tls_code(problem: &TlsProblem) -> &'static str {
+    match problem {
+        TlsProblem::UntrustedServer => "SPINE_TLS_UNTRUSTED",
+        TlsProblem::WrongName { .. } => "SPINE_TLS_HOSTNAME",
+        TlsProblem::ServerCertificateExpired | TlsProblem::ServerCertificateNotYetValid => {
+            "SPINE_TLS_EXPIRED"
+        }
+        TlsProblem::ClientCertificateRefused(_) => "SPINE_TLS_CLIENT_CERT_REFUSED",
+        TlsProblem::ProtocolVersion => "SPINE_TLS_PROTOCOL",
+        TlsProblem::NotHttps => "SPINE_TLS_NOT_HTTPS",
+        _ => "SPINE_TLS_FAILED",
+    }
+}
+
+/// What IT should do about a failed TLS handshake.
+fn tls_action(problem: &TlsProblem) -> &'static str {
+    match problem {
+        TlsProblem::UntrustedServer => "Ask IT to fix the certificate configuration: tls.ca_bundle must hold the certificate authority of this Spine environment. Contact the service desk if it persists.",
+        TlsProblem::NotHttps => "Ask IT to fix the configuration: the Spine address (vandm.endpoint, or the SDS entry) must start with https://.",
+        TlsProblem::WrongName { .. } => "Ask IT to fix the configuration: the Spine address (vandm.endpoint, or the SDS entry) must match the name on the server's certificate.",
+        TlsProblem::ServerCertificateExpired => "Check this computer's date and time. If they are right, ask IT to report the Spine's expired certificate to the service desk.",
+        TlsProblem::ServerCertificateNotYetValid => "Check this computer's date and time, then ask IT if it persists.",
+        TlsProblem::ClientCertificateRefused(_) => "Ask IT to fix the certificate configuration: tls.client_certificate must be this system's current endpoint certificate for this environment, with its private key in the keyring entry named by tls.key_secret.",
+        _ => "Ask IT to fix the certificate configuration (the [tls] section of the configuration file).",
+    }
 }
 
 impl LookupError {
@@ -53,6 +88,9 @@ impl LookupError {
             Self::Vandm(VandmError::Transport(TransportError::Broken { .. })) => {
                 "SPINE_CONNECTION_BROKEN".into()
             }
+            Self::Vandm(VandmError::Transport(TransportError::Tls { problem, .. })) => {
+                tls_code(problem).into()
+            }
             Self::Vandm(VandmError::Transport(_)) => "SPINE_UNREACHABLE".into(),
             Self::Vandm(VandmError::HttpStatus { .. }) => "SPINE_HTTP_ERROR".into(),
             Self::Vandm(VandmError::ContentType { .. } | VandmError::Body(_)) => {
@@ -61,6 +99,7 @@ impl LookupError {
             Self::SubjectMismatch => "SUBJECT_MISMATCH".into(),
             Self::SessionEnded => "SESSION_ENDED".into(),
             Self::Setup(_) => "CLIENT_SETUP_FAILED".into(),
+            Self::TlsConfig(_) => "TLS_CONFIG_INVALID".into(),
         }
     }
 
@@ -90,10 +129,12 @@ impl LookupError {
             Self::Pds(e) => format!("The patient could not be traced: {e}."),
             Self::Sds(e) => format!("The Spine service could not be located: {e}"),
             Self::Vandm(VandmError::Spine(e)) => e.code.user_message().into(),
+            Self::Vandm(VandmError::Transport(TransportError::Tls { problem, .. })) => format!("The visitor status could not be checked: the secure connection to the Spine V&M service could not be made because {problem}. This is a certificate configuration problem, not a problem with the patient's record."),
             Self::Vandm(e) => format!("The visitor status could not be checked: {e}."),
             Self::SubjectMismatch => "Spine returned a status for a different patient than the one asked about, so nothing is shown.".into(),
             Self::SessionEnded => "The session ended before the result arrived, so nothing is shown.".into(),
             Self::Setup(e) => format!("V&M Check could not prepare its connection: {e}."),
+            Self::TlsConfig(e) => format!("V&M Check cannot make secure connections to Spine: {e}."),
         }
     }
 
@@ -105,8 +146,13 @@ impl LookupError {
             Self::Pds(PdsError::NotFound | PdsError::InvalidNumber) => "Check the NHS number, or search by the patient's details instead.",
             Self::Pds(PdsError::Invalidated) => "Search by the patient's details to find their current NHS number.",
             Self::Pds(PdsError::RateLimited { .. }) => "Wait a few seconds and try again.",
+            Self::Pds(PdsError::Auth { .. } | PdsError::Unauthorised | PdsError::Forbidden) => {
+                "Ask IT to check the PDS access settings ([pds.auth]) and the signing key in the keyring."
+            }
             Self::Pds(PdsError::TooManyMatches) => "Add the given name and postcode to narrow the search.",
             Self::Vandm(VandmError::Spine(e)) => e.code.user_action(),
+            Self::Vandm(VandmError::Transport(TransportError::Tls { problem, .. })) => tls_action(problem),
+            Self::TlsConfig(_) => "Ask IT to fix the certificate configuration (the [tls] section of the configuration file, and the private key in the keyring).",
             Self::SubjectMismatch => "Do not rely on any earlier result for this patient. Contact the service desk with the trace ID.",
             Self::Pds(e) if e.is_retryable() => "Try again. If it keeps happening, contact the service desk with the trace ID.",
             Self::Vandm(e) if e.is_retryable() => "Try again. If it keeps happening, contact the service desk with the trace ID.",

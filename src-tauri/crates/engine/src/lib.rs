@@ -11,13 +11,19 @@
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod logging;
 pub mod lookup;
 pub mod report;
+pub mod secrets;
 pub mod session;
 pub mod setup;
+mod signing;
+pub mod tls;
+pub mod training;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, Environment, SandboxTarget};
 pub use error::LookupError;
 pub use lookup::{Actor, Engine, LookupResult, Outcome, Progress};
 pub use report::{LookupReport, SearchMatchReport};
+pub use secrets::{MemorySecrets, SecretLookup};

@@ -192,7 +192,10 @@ mod tests {
     #[test]
     fn third_party_crates_are_capped_at_warn() {
         let f = filter(Level::Trace).to_string();
-        assert!(f.starts_with("warn,"), "{f}");
+        assert!(
+            f.split(',').any(|d| d == "warn"),
+            "a WARN default for every other crate: {f}"
+        );
         assert!(f.contains("vmcheck_engine=trace"));
         assert!(!f.contains("reqwest") && !f.contains("hyper"));
     }

@@ -17,13 +17,14 @@ use vmcheck_core::sds::SpineEndpoint;
 use vmcheck_core::status::ChargeableStatus;
 use vmcheck_core::{classify, Banner};
 use vmcheck_spine::http::HttpTimeouts;
-use vmcheck_spine::pds::{PdsAuth, PdsClient, PdsSearch};
+use vmcheck_spine::pds::{PdsClient, PdsSearch};
 use vmcheck_spine::sds::SdsClient;
 use vmcheck_spine::vandm::{Conformance, VandmAnswer, VandmClient};
 
 use crate::clock::Clock;
 use crate::config::{secs, Config};
 use crate::error::LookupError;
+use crate::secrets::SecretLookup;
 
 /// The steps a lookup reports as it goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -123,25 +124,47 @@ pub struct Engine {
     endpoints: EndpointSource,
     cache: Mutex<Option<CachedEndpoint>>,
     sds_queries: std::sync::atomic::AtomicU64,
+    /// Signs the audit JWT when `[audit_jwt]` asks for it.
+    audit_signer: Option<crate::signing::AuditSigner>,
 }
 
 impl Engine {
-    /// Builds the engine's clients from a validated configuration.
+    /// Builds the engine's clients from a validated configuration, with no secret store: a
+    /// configuration whose private key is in the keyring (`tls.key_secret`) needs
+    /// [`Engine::with_secrets`].
     pub fn new(config: Config, clock: Arc<dyn Clock>) -> Result<Self, LookupError> {
+        Self::with_secrets(config, clock, Arc::new(crate::secrets::NoSecrets))
+    }
+
+    /// Builds the engine's clients from a validated configuration, fetching secrets (the
+    /// mutual-TLS private key named by `tls.key_secret`, the PDS signing key named by
+    /// `pds.auth.key_secret`, the audit JWT signing key named by `audit_jwt.key_secret`) from
+    /// `secrets`. The files named in `[tls]` are read now; a problem is a
+    /// [`LookupError::TlsConfig`] naming the file (a missing or unusable signing key is a
+    /// [`LookupError::Setup`] naming its configuration key and keyring entry).
+    pub fn with_secrets(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretLookup>,
+    ) -> Result<Self, LookupError> {
         let pds = PdsClient::new(
             &config.pds.base_url,
             HttpTimeouts {
                 connect: Duration::from_secs(5),
                 request: secs(config.pds.timeout_secs),
             },
-            PdsAuth::None,
+            crate::signing::pds_auth(&config, secrets.as_ref())?,
         )
         .map_err(LookupError::Setup)?;
-        let vandm = VandmClient::new(HttpTimeouts {
-            connect: Duration::from_secs(5),
-            request: secs(config.vandm.timeout_secs),
-        })
-        .map_err(LookupError::Setup)?;
+        let audit_signer = crate::signing::audit_signer(&config, secrets.as_ref())?;
+        let vandm = crate::tls::vandm_client(
+            &config,
+            secrets.as_ref(),
+            HttpTimeouts {
+                connect: Duration::from_secs(5),
+                request: secs(config.vandm.timeout_secs),
+            },
+        )?;
         let endpoints = match (
             &config.vandm.endpoint,
             &config.vandm.spine_asid,
@@ -179,6 +202,7 @@ impl Engine {
             endpoints,
             cache: Mutex::new(None),
             sds_queries: Default::default(),
+            audit_signer,
         })
     }
 
@@ -195,6 +219,11 @@ impl Engine {
     /// How many times the directory has actually been queried (cache misses).
     pub fn sds_queries(&self) -> u64 {
         self.sds_queries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many PDS access tokens have been requested (signed-JWT authentication; 0 without).
+    pub fn pds_token_requests(&self) -> u64 {
+        self.pds.token_requests()
     }
 
     /// Forgets a cached endpoint.
@@ -318,8 +347,8 @@ impl Engine {
             &self.audit_context(actor),
             &current,
             self.clock.unix_seconds(),
-        )
-        .encode_unsigned();
+        );
+        let jwt = crate::signing::encode_audit(self.audit_signer.as_ref(), &jwt)?;
         let routing = Routing {
             from_asid: self.config.organisation.client_asid.clone(),
             to_asid: endpoint.asid.clone(),

@@ -13,7 +13,7 @@ use vmcheck_core::card::CardProfile;
 use vmcheck_core::fhir::WireFormat;
 use vmcheck_engine::logging::{filter, Level};
 use vmcheck_engine::session::{DirectoryRoles, Mode, Session, SessionSettings};
-use vmcheck_engine::{Config, Engine, SandboxTarget, SystemClock};
+use vmcheck_engine::{Engine, SystemClock};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 use vmcheck_spine::pds::PdsSearch;
 use vmcheck_spine::sds::SdsClient;
@@ -48,15 +48,7 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
         .await
         .expect("sandbox");
     let urls = sandbox.urls().clone();
-    let mut config = Config::for_sandbox(&SandboxTarget {
-        pds_base: urls.pds_base.clone(),
-        ldap_url: urls.ldap_url.clone(),
-        client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
-        ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
-        organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
-        user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
-        role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
-    });
+    let mut config = vmcheck_engine::training::config(&urls);
     config.vandm.timeout_secs = 2;
     let clock = Arc::new(SystemClock::default());
 

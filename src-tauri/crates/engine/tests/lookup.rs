@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use vmcheck_core::fhir::WireFormat;
 use vmcheck_engine::{
-    Clock, Config, Engine, LookupError, LookupReport, ManualClock, Outcome, Progress, SandboxTarget,
+    Clock, Config, Engine, LookupError, LookupReport, ManualClock, Outcome, Progress,
 };
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
@@ -18,15 +18,7 @@ fn now() -> u64 {
 
 fn config_for(sandbox: &Sandbox) -> Config {
     let urls = sandbox.urls();
-    Config::for_sandbox(&SandboxTarget {
-        pds_base: urls.pds_base.clone(),
-        ldap_url: urls.ldap_url.clone(),
-        client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
-        ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
-        organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
-        user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
-        role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
-    })
+    vmcheck_engine::training::config(urls)
 }
 
 struct Setup {

@@ -13,7 +13,7 @@ use vmcheck_engine::session::{
     AuditAction, AuditEntry, AuditTrail, ConfiguredRoles, LockReason, Mode, Session, SessionEvent,
     SessionSettings, SignInError,
 };
-use vmcheck_engine::{Config, Engine, LookupError, ManualClock, Outcome, SandboxTarget};
+use vmcheck_engine::{Engine, LookupError, ManualClock, Outcome};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
 #[derive(Default)]
@@ -328,15 +328,7 @@ async fn sign_out_is_audited() {
 
 fn engine_for(sandbox: &Sandbox) -> Engine {
     let urls = sandbox.urls();
-    let config = Config::for_sandbox(&SandboxTarget {
-        pds_base: urls.pds_base.clone(),
-        ldap_url: urls.ldap_url.clone(),
-        client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
-        ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
-        organisation_name: vmcheck_sandbox::TRAINING_ORG_NAME.into(),
-        user_uuid: vmcheck_sandbox::TRAINING_USER_UUID.into(),
-        role_profile_id: vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID.into(),
-    });
+    let config = vmcheck_engine::training::config(urls);
     Engine::new(config, Arc::new(vmcheck_engine::SystemClock::default())).expect("engine")
 }
 

@@ -11,16 +11,22 @@
 //! networks and proxies do. Dropping the [`Sandbox`] or calling [`Sandbox::shutdown`] stops all
 //! three servers.
 //!
-//! It deliberately does not: speak TLS (no mutual TLS, so ACCESS_DENIED_SSL is never sent), hold
+//! The V&M endpoint can be served over TLS, requiring client certificates from a given CA
+//! ([`SandboxOptions::tls`], [`SandboxTls`]); plain HTTP is the default.
+//!
+//! It deliberately does not: speak TLS on PDS or LDAP, send ACCESS_DENIED_SSL (a refused client
+//! certificate is refused in the TLS handshake), hold
 //! or log any real person's data (the test patients are in the unissued `999 000 xxxx` range and
 //! only counts and codes are logged), or persist anything between runs.
 
 pub mod directory;
 pub mod faults;
 pub mod ldap;
+pub mod oauth;
 pub mod patients;
 pub mod pds;
 mod server;
+mod tls;
 pub mod vandm;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -34,7 +40,9 @@ use tokio_util::sync::CancellationToken;
 use vmcheck_core::jwt::AuditContext;
 
 pub use faults::{Fault, FaultParseError};
+pub use oauth::PdsAuthConfig;
 pub use patients::{patients, Expected, TestPatient};
+pub use tls::SandboxTls;
 
 /// The ASID of the training client system (the sandbox accepts it in `Ssp-From` by default).
 pub const TRAINING_CLIENT_ASID: &str = "200000000359";
@@ -78,6 +86,18 @@ pub struct SandboxOptions {
     pub fault: Option<Fault>,
     /// Client ASIDs accepted in `Ssp-From`.
     pub allowed_client_asids: Vec<String>,
+    /// Signed-JWT authentication of PDS, as the NHS API platform does it: a token endpoint
+    /// (`POST /oauth2/token` on the PDS port, [`SandboxUrls::token_url`]) for this registered
+    /// application, and PDS requiring its bearer tokens. `None` (the default): PDS needs no
+    /// token, like PDS's public sandbox.
+    pub pds_auth: Option<PdsAuthConfig>,
+    /// The public key (RSA PEM) of signed audit JWTs: when set, the V&M endpoint requires the
+    /// audit token signed RS256 or RS512 with the matching private key, as an environment that
+    /// validates signatures would. `None` (the default): unsigned tokens, as Spine takes them.
+    pub audit_jwt_public_key_pem: Option<Vec<u8>>,
+    /// Serve the V&M endpoint over TLS (and require client certificates when
+    /// [`SandboxTls::client_ca_pem`] is set); `None` (the default): plain HTTP.
+    pub tls: Option<SandboxTls>,
 }
 
 impl Default for SandboxOptions {
@@ -87,6 +107,9 @@ impl Default for SandboxOptions {
             port_base: None,
             fault: None,
             allowed_client_asids: vec![TRAINING_CLIENT_ASID.to_owned()],
+            pds_auth: None,
+            audit_jwt_public_key_pem: None,
+            tls: None,
         }
     }
 }
@@ -98,8 +121,21 @@ pub struct SandboxUrls {
     pub pds_base: String,
     /// SDS LDAP: `ldap://127.0.0.1:P`.
     pub ldap_url: String,
-    /// V&M FHIR base (also the directory's `nhsMhsEndPoint`): `http://127.0.0.1:P/fhir`.
+    /// V&M FHIR base (also the directory's `nhsMhsEndPoint`): `http://127.0.0.1:P/fhir`, or
+    /// `https://…` when served over TLS.
     pub vandm_base: String,
+}
+
+impl SandboxUrls {
+    /// The OAuth token URL, `{PDS origin}/oauth2/token` (answering only with
+    /// [`SandboxOptions::pds_auth`] set).
+    pub fn token_url(&self) -> String {
+        let origin = self
+            .pds_base
+            .strip_suffix(pds::BASE_PATH)
+            .unwrap_or(&self.pds_base);
+        format!("{origin}{}", oauth::TOKEN_PATH)
+    }
 }
 
 /// State shared by the servers and the [`Sandbox`] handle.
@@ -111,6 +147,10 @@ pub(crate) struct Shared {
     pds_fault: Mutex<Option<Fault>>,
     pub vandm_requests: AtomicU64,
     pub pds_requests: AtomicU64,
+    /// The token endpoint, when PDS requires tokens.
+    pub pds_auth: Option<oauth::OAuthState>,
+    /// The key signed audit JWTs must verify with, when they must be signed.
+    pub audit_jwt_key: Option<vmcheck_jws::jsonwebtoken::DecodingKey>,
 }
 
 impl Shared {
@@ -169,17 +209,37 @@ async fn bind_all(opts: &SandboxOptions) -> std::io::Result<[TcpListener; 3]> {
 
 impl Sandbox {
     /// Binds the PDS, LDAP and V&M ports, then serves them on the current tokio runtime.
+    /// Unusable [`SandboxOptions::tls`] material is an `InvalidInput` error naming the part.
     pub async fn start(opts: SandboxOptions) -> std::io::Result<Sandbox> {
+        let vandm_tls = opts.tls.as_ref().map(tls::acceptor).transpose()?;
         let [pds_listener, ldap_listener, vandm_listener] = bind_all(&opts).await?;
         let urls = SandboxUrls {
             pds_base: format!("http://{}{}", pds_listener.local_addr()?, pds::BASE_PATH),
             ldap_url: format!("ldap://{}", ldap_listener.local_addr()?),
             vandm_base: format!(
-                "http://{}{}",
+                "{}://{}{}",
+                if vandm_tls.is_some() { "https" } else { "http" },
                 vandm_listener.local_addr()?,
                 vandm::BASE_PATH
             ),
         };
+        let pds_auth = opts
+            .pds_auth
+            .clone()
+            .map(|c| oauth::OAuthState::new(c, urls.token_url()))
+            .transpose()?;
+        let audit_jwt_key = opts
+            .audit_jwt_public_key_pem
+            .as_deref()
+            .map(|pem| {
+                vmcheck_jws::jsonwebtoken::DecodingKey::from_rsa_pem(pem).map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "audit_jwt_public_key_pem is not an RSA public key in PEM form",
+                    )
+                })
+            })
+            .transpose()?;
         let directory = Arc::new(directory::Directory::spine(&urls.vandm_base));
         let shared = Arc::new(Shared {
             urls,
@@ -188,6 +248,8 @@ impl Sandbox {
             pds_fault: Mutex::new(None),
             vandm_requests: AtomicU64::new(0),
             pds_requests: AtomicU64::new(0),
+            pds_auth,
+            audit_jwt_key,
         });
         let stop = CancellationToken::new();
         let tasks = vec![
@@ -196,12 +258,14 @@ impl Sandbox {
                 pds::router(Arc::clone(&shared)),
                 stop.clone(),
                 "pds",
+                None,
             ),
             server::spawn_http(
                 vandm_listener,
                 vandm::router(Arc::clone(&shared)),
                 stop.clone(),
                 "vandm",
+                vandm_tls,
             ),
         ];
         let ldap_task = tokio::spawn(ldap::serve(ldap_listener, directory));
@@ -243,9 +307,25 @@ impl Sandbox {
         self.shared.vandm_requests.load(Ordering::SeqCst)
     }
 
-    /// How many HTTP requests the PDS server has received.
+    /// How many HTTP requests the PDS server has received (token requests not included).
     pub fn pds_request_count(&self) -> u64 {
         self.shared.pds_requests.load(Ordering::SeqCst)
+    }
+
+    /// How many requests the token endpoint has received (refused ones included; 0 without
+    /// [`SandboxOptions::pds_auth`]).
+    pub fn token_request_count(&self) -> u64 {
+        self.shared
+            .pds_auth
+            .as_ref()
+            .map_or(0, oauth::OAuthState::token_requests)
+    }
+
+    /// Invalidates every access token issued so far: PDS answers 401 to them from now on.
+    pub fn revoke_pds_tokens(&self) {
+        if let Some(auth) = &self.shared.pds_auth {
+            auth.revoke_all();
+        }
     }
 
     /// Stops the three servers: no new connections, open HTTP connections cut, and waits

@@ -14,8 +14,11 @@
 //! `X-Request-ID` and `X-Correlation-ID` are mirrored back. Errors are PDS OperationOutcomes
 //! (`issue[0].details.coding[0]` from `https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode`).
 //!
-//! It deliberately does not: authenticate (the sandbox runs in the public-sandbox mode without
-//! tokens; [`check_authorization`] is where a token check goes), hold contact details, GP
+//! With [`crate::SandboxOptions::pds_auth`] every request needs `Authorization: Bearer` with a
+//! token from the sandbox's token endpoint ([`crate::oauth`]), checked before anything else
+//! (401 ACCESS_DENIED otherwise); without it, no token is needed (PDS's public-sandbox mode).
+//!
+//! It deliberately does not: hold contact details, GP
 //! registrations or history (searches by email, phone or practice match nobody), support
 //! `_history` beyond accepting it, update records, or log anything identifying.
 
@@ -53,8 +56,15 @@ const X_REQUEST_ID: &str = "x-request-id";
 const X_CORRELATION_ID: &str = "x-correlation-id";
 
 /// The PDS server's router: one handler that reads the path itself.
+/// `POST /oauth2/token` goes to the token endpoint ([`crate::oauth`]).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(handle).with_state(shared)
+    Router::new()
+        .route(
+            crate::oauth::TOKEN_PATH,
+            axum::routing::post(crate::oauth::token),
+        )
+        .fallback(handle)
+        .with_state(shared)
 }
 
 async fn handle(
@@ -215,8 +225,8 @@ fn answer(shared: &Shared, request: &Request) -> Reply {
 
 fn route(shared: &Shared, request: &Request) -> Result<Reply, PdsError> {
     let headers = request.headers();
+    check_authorization(shared, headers)?;
     check_request_id(headers)?;
-    check_authorization(headers)?;
     let uri = request.uri();
     let rest = uri.path().strip_prefix(BASE_PATH).unwrap_or("");
     let target =
@@ -263,11 +273,23 @@ fn check_request_id(headers: &HeaderMap) -> Result<(), PdsError> {
     }
 }
 
-/// Where the bearer-token check goes when the sandbox imitates an authenticated environment.
-/// Today the sandbox runs like PDS's public sandbox: no `Authorization` is needed, and one sent
-/// is ignored. (A check would answer 401 ACCESS_DENIED, issue type `forbidden`.)
-fn check_authorization(_headers: &HeaderMap) -> Result<(), PdsError> {
-    Ok(())
+/// The bearer token, when the sandbox imitates an authenticated environment: a token from the
+/// token endpoint, not expired or revoked; otherwise 401 ACCESS_DENIED (issue type `forbidden`),
+/// as PDS answers. Without [`crate::SandboxOptions::pds_auth`] no token is needed, and one sent
+/// is ignored.
+fn check_authorization(shared: &Shared, headers: &HeaderMap) -> Result<(), PdsError> {
+    let Some(auth) = &shared.pds_auth else {
+        return Ok(());
+    };
+    auth.check_bearer(headers).map_err(|diagnostics| {
+        PdsError::new(
+            StatusCode::UNAUTHORIZED,
+            "forbidden",
+            "ACCESS_DENIED",
+            "Access Denied - Unauthorised",
+        )
+        .because(diagnostics)
+    })
 }
 
 fn read(raw_id: &str) -> Result<Reply, PdsError> {

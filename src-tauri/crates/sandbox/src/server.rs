@@ -4,9 +4,11 @@
 //! headers, UUIDs, query strings and timestamps.
 //!
 //! Each connection is served by hyper (through `axum::serve`); the handler reaches its own
-//! connection through [`ConnCtl`] (axum's connect-info). It deliberately does not speak TLS or
-//! HTTP/2, and does not route: each server has one handler that reads the path itself, so that
-//! what is accepted is exactly what the code says.
+//! connection through [`ConnCtl`] (axum's connect-info). A server may run over TLS
+//! ([`crate::tls`]): handshakes run concurrently, beside the accept loop, and only completed
+//! ones reach hyper. It deliberately does not speak HTTP/2, and does not route: each server has
+//! one handler that reads the path itself, so that what is accepted is exactly what the code
+//! says.
 
 use std::future::Future;
 use std::io;
@@ -25,7 +27,9 @@ use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 /// An answer before faults: status, content type, extra headers and the whole body.
@@ -94,16 +98,41 @@ impl ConnCtl {
     }
 }
 
-/// A TCP connection that can be reset from its handler and is cut at shutdown.
+/// The byte stream under a [`FaultIo`]: plain TCP, or TLS over TCP.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        }
+    }
+}
+
+/// Delegates to the plain or TLS stream.
+macro_rules! each_stream {
+    ($stream:expr, $s:ident => $body:expr) => {
+        match $stream {
+            Stream::Plain($s) => $body,
+            Stream::Tls($s) => $body,
+        }
+    };
+}
+
+/// A TCP (or TLS) connection that can be reset from its handler and is cut at shutdown.
 pub(crate) struct FaultIo {
-    stream: TcpStream,
+    stream: Stream,
     ctl: ConnCtl,
     shutdown: CancellationToken,
     closed: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 impl FaultIo {
-    fn new(stream: TcpStream, shutdown: CancellationToken) -> Self {
+    fn new(stream: Stream, shutdown: CancellationToken) -> Self {
         Self {
             stream,
             ctl: ConnCtl::default(),
@@ -117,7 +146,7 @@ impl FaultIo {
     fn stopped(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
         if self.ctl.is_reset() {
             // SO_LINGER 0: closing sends RST instead of FIN.
-            if let Err(e) = self.stream.set_zero_linger() {
+            if let Err(e) = self.stream.tcp().set_zero_linger() {
                 tracing::debug!(error = %e, "could not set SO_LINGER");
             }
             return Some(io::ErrorKind::ConnectionReset.into());
@@ -138,7 +167,7 @@ impl AsyncRead for FaultIo {
         if let Some(e) = self.stopped(cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        each_stream!(&mut self.stream, s => Pin::new(s).poll_read(cx, buf))
     }
 }
 
@@ -151,28 +180,54 @@ impl AsyncWrite for FaultIo {
         if let Some(e) = self.stopped(cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        each_stream!(&mut self.stream, s => Pin::new(s).poll_write(cx, buf))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(e) = self.stopped(cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.stream).poll_flush(cx)
+        each_stream!(&mut self.stream, s => Pin::new(s).poll_flush(cx))
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.ctl.is_reset() {
             return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
         }
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        each_stream!(&mut self.stream, s => Pin::new(s).poll_shutdown(cx))
     }
 }
 
-/// A TCP listener producing [`FaultIo`] connections.
+/// TLS handshakes under way, each in its own task (dropped with the listener).
+struct Handshakes {
+    acceptor: TlsAcceptor,
+    pending: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
+}
+
+/// A TCP listener producing [`FaultIo`] connections, over TLS when it has an acceptor.
 pub(crate) struct FaultListener {
     inner: TcpListener,
     shutdown: CancellationToken,
+    tls: Option<Handshakes>,
+}
+
+/// Accepts the next TCP connection, backing off when accepting fails.
+async fn accept_tcp(listener: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                }
+                return (stream, addr);
+            }
+            Err(e) => {
+                // Typically out of file descriptors: back off instead of spinning.
+                tracing::warn!(error = %e, "http accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 impl Listener for FaultListener {
@@ -180,18 +235,30 @@ impl Listener for FaultListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let Some(tls) = &mut self.tls else {
+            let (stream, addr) = accept_tcp(&self.inner).await;
+            return (
+                FaultIo::new(Stream::Plain(stream), self.shutdown.clone()),
+                addr,
+            );
+        };
         loop {
-            match self.inner.accept().await {
-                Ok((stream, addr)) => {
-                    if let Err(e) = stream.set_nodelay(true) {
-                        tracing::debug!(error = %e, "could not set TCP_NODELAY");
-                    }
-                    return (FaultIo::new(stream, self.shutdown.clone()), addr);
+            // Both branches are cancel-safe: a new connection starts a handshake in its own
+            // task, a finished handshake is handed to hyper.
+            tokio::select! {
+                (stream, addr) = accept_tcp(&self.inner) => {
+                    let acceptor = tls.acceptor.clone();
+                    tls.pending.spawn(async move {
+                        crate::tls::handshake(acceptor, stream).await.map(|s| (s, addr))
+                    });
                 }
-                Err(e) => {
-                    // Typically out of file descriptors: back off instead of spinning.
-                    tracing::warn!(error = %e, "http accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                Some(done) = tls.pending.join_next() => {
+                    if let Ok(Some((stream, addr))) = done {
+                        return (
+                            FaultIo::new(Stream::Tls(Box::new(stream)), self.shutdown.clone()),
+                            addr,
+                        );
+                    }
                 }
             }
         }
@@ -208,16 +275,22 @@ impl Connected<IncomingStream<'_, FaultListener>> for ConnCtl {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` is cancelled; open connections are cut then.
+/// Serves `router` on `listener` (over TLS with `tls`) until `shutdown` is cancelled; open
+/// connections are cut then.
 pub(crate) fn spawn_http(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
     which: &'static str,
+    tls: Option<TlsAcceptor>,
 ) -> JoinHandle<()> {
     let listener = FaultListener {
         inner: listener,
         shutdown: shutdown.clone(),
+        tls: tls.map(|acceptor| Handshakes {
+            acceptor,
+            pending: JoinSet::new(),
+        }),
     };
     tokio::spawn(async move {
         let served = axum::serve(

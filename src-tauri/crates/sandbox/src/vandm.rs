@@ -15,7 +15,8 @@
 //! `identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}` without `code`.
 //!
 //! It deliberately does not: check TLS or client certificates (ACCESS_DENIED_SSL is never sent),
-//! verify token signatures (Spine does not), or log anything identifying — only codes.
+//! verify token signatures unless configured to (Spine does not; see
+//! [`crate::SandboxOptions::audit_jwt_public_key_pem`]), or log anything identifying — only codes.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -400,7 +401,7 @@ fn search(
 ) -> Result<(Reply, Option<Fault>), Refusal> {
     let token = check_headers(headers, VANDM_SEARCH_INTERACTION, true)?.unwrap_or_default();
     check_asids(shared, headers)?;
-    let audit = jwt::validate(token, now_secs())
+    let audit = check_audit_token(shared, token)
         .map_err(|e| refuse(SpineErrorCode::BadRequest, e.to_string()))?;
     let query = query.ok_or_else(|| {
         refuse(
@@ -431,6 +432,38 @@ fn search(
         fhir_reply(StatusCode::OK, &body, format),
         patient.fault.clone(),
     ))
+}
+
+/// The audit token: unsigned, as Spine takes it; or, with
+/// [`crate::SandboxOptions::audit_jwt_public_key_pem`], signed RS256 or RS512 and verified with
+/// that key before its claims are checked.
+fn check_audit_token(shared: &Shared, token: &str) -> Result<jwt::ValidatedAudit, jwt::JwtError> {
+    use vmcheck_jws::jsonwebtoken::{Algorithm, Validation};
+    let Some(key) = &shared.audit_jwt_key else {
+        return jwt::validate(token, now_secs());
+    };
+    let (header, _, _) = jwt::decode(token)?;
+    let alg = match header["alg"].as_str() {
+        Some("RS256") => Algorithm::RS256,
+        Some("RS512") => Algorithm::RS512,
+        other => {
+            return Err(jwt::JwtError::Header(format!(
+                "alg is {}, expected a signature (RS256 or RS512)",
+                other.unwrap_or("missing")
+            )))
+        }
+    };
+    if header["typ"] != "JWT" {
+        return Err(jwt::JwtError::Header("typ is not JWT".into()));
+    }
+    let mut validation = Validation::new(alg);
+    // The claims (exp = iat + 300, aud, …) are checked by the core's reading below.
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.set_required_spec_claims::<&str>(&[]);
+    let verified = vmcheck_jws::decode::<serde_json::Value>(token, key, &validation)
+        .map_err(|_| jwt::JwtError::Header("the signature does not verify".into()))?;
+    jwt::validate_claims(&verified.claims, now_secs())
 }
 
 fn not_found() -> Refusal {

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::tls::TlsProblem;
+
 /// Timeouts of one HTTP adapter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpTimeouts {
@@ -21,14 +23,33 @@ impl Default for HttpTimeouts {
     }
 }
 
-/// Builds the pooled client an adapter keeps for its lifetime.
-pub fn client(timeouts: HttpTimeouts) -> Result<reqwest::Client, TransportError> {
+fn builder(timeouts: HttpTimeouts) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)
         .pool_idle_timeout(Duration::from_secs(90))
         .user_agent(concat!("vmcheck/", env!("CARGO_PKG_VERSION")))
+}
+
+/// Builds the pooled client an adapter keeps for its lifetime.
+pub fn client(timeouts: HttpTimeouts) -> Result<reqwest::Client, TransportError> {
+    builder(timeouts)
         .min_tls_version(reqwest::tls::Version::TLS_1_2)
+        .build()
+        .map_err(|e| TransportError::Setup(e.to_string()))
+}
+
+/// Builds the pooled client with a TLS configuration of our own (mutual TLS, the Spine's CAs,
+/// the cipher-suite order: see [`crate::tls::client_config`]). reqwest uses it as it is, so
+/// the TLS 1.2 minimum is the configuration's. It refuses `http://` addresses
+/// ([`TlsProblem::NotHttps`]): mutual TLS must not be skipped silently.
+pub fn client_with_tls(
+    timeouts: HttpTimeouts,
+    tls: rustls::ClientConfig,
+) -> Result<reqwest::Client, TransportError> {
+    builder(timeouts)
+        .use_preconfigured_tls(tls)
+        .https_only(true)
         .build()
         .map_err(|e| TransportError::Setup(e.to_string()))
 }
@@ -53,6 +74,15 @@ pub enum TransportError {
         /// Which service.
         service: &'static str,
     },
+    /// The TLS handshake failed, or the server ended the connection with a TLS alert (in
+    /// TLS 1.3 a refused client certificate is only reported once the request is sent).
+    #[error("the secure connection to {service} could not be made: {problem}")]
+    Tls {
+        /// Which service.
+        service: &'static str,
+        /// What is wrong, in words for IT.
+        problem: TlsProblem,
+    },
     /// The connection broke during the exchange (reset, closed early, body cut short).
     #[error("the connection to {service} broke before the whole answer arrived ({detail})")]
     Broken {
@@ -66,11 +96,21 @@ pub enum TransportError {
 impl TransportError {
     /// Whether trying again could help.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, Self::Setup(_))
+        !matches!(self, Self::Setup(_) | Self::Tls { .. })
     }
 
-    /// Classifies a reqwest error.
+    /// Classifies a reqwest error; a TLS failure anywhere in its causes is [`Self::Tls`].
     pub fn from_reqwest(service: &'static str, e: &reqwest::Error) -> Self {
+        if let Some(problem) = TlsProblem::find(e) {
+            return Self::Tls { service, problem };
+        }
+        // Only a client built by `client_with_tls` (https only) refuses an http:// URL.
+        if e.is_builder() && e.url().is_some_and(|u| u.scheme() == "http") {
+            return Self::Tls {
+                service,
+                problem: TlsProblem::NotHttps,
+            };
+        }
         let detail = innermost(e);
         if e.is_timeout() {
             Self::Timeout { service }

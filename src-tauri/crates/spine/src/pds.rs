@@ -2,18 +2,34 @@
 //! demographics.
 //!
 //! Sends `X-Request-ID` (a fresh UUID per call) and `X-Correlation-ID` (the lookup's trace id)
-//! on every call. Honours `Retry-After` on 429 once, when the wait is short. Authentication is
-//! `none` for now (the public sandbox's mode); signed-JWT application auth slots in at
-//! [`PdsAuth`].
+//! on every call. Honours `Retry-After` on 429 once, when the wait is short. Authentication
+//! ([`PdsAuth`]) is none (the public sandbox's mode), a bearer token given from outside, or the
+//! NHS API platform's application-restricted signed-JWT flow: a client assertion signed RS512
+//! with the application's private key is exchanged at the token URL for an access token, which
+//! is reused for many lookups until shortly before it expires; a 401 from PDS drops it and
+//! fetches a new one, once. Neither the assertion nor the token ever reaches a log line or an
+//! error text.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_core::pds::{self, PdsBodyError, PdsIssue, SearchMatch, TraceOutcome};
+use vmcheck_jws::jsonwebtoken::{Algorithm, EncodingKey, Header};
+use zeroize::Zeroizing;
 
 use crate::http::{self, HttpTimeouts, TransportError};
 
 const SERVICE: &str = "PDS";
+/// The service named in transport errors of the token request.
+const TOKEN_SERVICE: &str = "the NHS API platform's token service";
+/// `client_assertion_type` of the signed-JWT flow.
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// Lifetime of a client assertion (the platform accepts at most 5 minutes).
+pub const ASSERTION_LIFETIME_SECS: u64 = 300;
+/// How long before its expiry an access token is replaced, by default.
+pub const DEFAULT_TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
 /// How the adapter authenticates to PDS.
 #[derive(Clone, Default)]
@@ -23,14 +39,32 @@ pub enum PdsAuth {
     None,
     /// A bearer token obtained elsewhere.
     Bearer(String),
+    /// NHS API platform application-restricted access with a signed JWT: the access token is
+    /// fetched (and refreshed) by the client itself.
+    SignedJwt {
+        /// The application's API key (`iss` and `sub` of the client assertion).
+        api_key: String,
+        /// The `kid` of the public key registered for the application.
+        kid: String,
+        /// The OAuth token URL (`aud` of the assertion), e.g.
+        /// `https://int.api.service.nhs.uk/oauth2/token`.
+        token_url: String,
+        /// The application's RSA private key, PEM (PKCS#8 or PKCS#1).
+        private_key_pem: Zeroizing<Vec<u8>>,
+    },
 }
 
 impl std::fmt::Debug for PdsAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::None => "None",
-            Self::Bearer(_) => "Bearer(***)",
-        })
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Bearer(_) => f.write_str("Bearer(***)"),
+            Self::SignedJwt { kid, token_url, .. } => f
+                .debug_struct("SignedJwt")
+                .field("kid", kid)
+                .field("token_url", token_url)
+                .finish_non_exhaustive(),
+        }
     }
 }
 
@@ -76,6 +110,15 @@ pub enum PdsError {
     /// 401: the access token is missing, invalid or expired.
     #[error("PDS did not accept this system's credentials")]
     Unauthorised,
+    /// The NHS API platform's token service refused the signed-JWT client assertion (an OAuth
+    /// error such as `invalid_request` or `invalid_client`), or gave no usable token.
+    #[error("the NHS API platform refused this system's PDS credentials ({error}: {description})")]
+    Auth {
+        /// The OAuth `error` code.
+        error: String,
+        /// The OAuth `error_description` (never the assertion or a token).
+        description: String,
+    },
     /// 403: not permitted.
     #[error("PDS says this system is not permitted to make this request")]
     Forbidden,
@@ -125,6 +168,7 @@ impl PdsError {
             Self::InvalidNumber => "INVALID_RESOURCE_ID",
             Self::BadRequest(issue) => &issue.code,
             Self::Unauthorised | Self::Forbidden => "ACCESS_DENIED",
+            Self::Auth { .. } => "PDS_AUTH_REFUSED",
             Self::UpstreamTimeout => "UNABLE_TO_CALL_SERVICE",
             Self::RateLimited { .. } => "TOO_MANY_REQUESTS",
             Self::Server { .. } => "PDS_SERVER_ERROR",
@@ -136,7 +180,7 @@ impl PdsError {
     /// The HTTP status, when PDS answered.
     pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::Transport(_) | Self::Body(_) => None,
+            Self::Transport(_) | Self::Body(_) | Self::Auth { .. } => None,
             Self::TooManyMatches => Some(200),
             Self::NotFound | Self::Invalidated => Some(404),
             Self::InvalidNumber | Self::BadRequest(_) => Some(400),
@@ -149,27 +193,205 @@ impl PdsError {
     }
 }
 
-/// The PDS adapter. Cheap to clone; connections are pooled.
+/// An access token and when to stop using it.
+struct AccessToken {
+    value: Zeroizing<String>,
+    refresh_at: Instant,
+}
+
+/// The signed-JWT flow's settings and its access-token cache, shared by clones of the client.
+struct SignedJwtState {
+    api_key: String,
+    kid: String,
+    token_url: String,
+    key: EncodingKey,
+    /// The cached token. A tokio mutex held across the fetch: concurrent lookups share one.
+    cache: tokio::sync::Mutex<Option<AccessToken>>,
+    token_requests: AtomicU64,
+}
+
+impl std::fmt::Debug for SignedJwtState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedJwtState")
+            .field("kid", &self.kid)
+            .field("token_url", &self.token_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The claims of the client assertion.
+#[derive(serde::Serialize)]
+struct AssertionClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    jti: String,
+    exp: u64,
+}
+
+/// The PDS adapter. Cheap to clone; connections are pooled, and with [`PdsAuth::SignedJwt`]
+/// clones share one access token.
 #[derive(Debug, Clone)]
 pub struct PdsClient {
     http: reqwest::Client,
     base_url: String,
     auth: PdsAuth,
+    signed: Option<Arc<SignedJwtState>>,
+    token_margin: Duration,
     max_retry_wait: Duration,
 }
 
 impl PdsClient {
     /// A client for the PDS FHIR R4 base URL (e.g. `https://…/personal-demographics/FHIR/R4`).
+    /// With [`PdsAuth::SignedJwt`] the private key is read now: a key that is not an RSA
+    /// private key in PEM is a [`TransportError::Setup`] (which says so without showing it).
     pub fn new(
         base_url: &str,
         timeouts: HttpTimeouts,
         auth: PdsAuth,
     ) -> Result<Self, TransportError> {
+        let signed = match &auth {
+            PdsAuth::SignedJwt {
+                api_key,
+                kid,
+                token_url,
+                private_key_pem,
+            } => {
+                let key = EncodingKey::from_rsa_pem(private_key_pem).map_err(|_| {
+                    TransportError::Setup(
+                        "the PDS signing key is not an RSA private key in PEM form".into(),
+                    )
+                })?;
+                Some(Arc::new(SignedJwtState {
+                    api_key: api_key.clone(),
+                    kid: kid.clone(),
+                    token_url: token_url.clone(),
+                    key,
+                    cache: tokio::sync::Mutex::new(None),
+                    token_requests: AtomicU64::new(0),
+                }))
+            }
+            PdsAuth::None | PdsAuth::Bearer(_) => None,
+        };
         Ok(Self {
             http: http::client(timeouts)?,
             base_url: base_url.trim_end_matches('/').to_owned(),
             auth,
+            signed,
+            token_margin: DEFAULT_TOKEN_MARGIN,
             max_retry_wait: Duration::from_secs(2),
+        })
+    }
+
+    /// How long before its expiry an access token is replaced (default 30 s; at most half its
+    /// lifetime is given up).
+    pub fn with_token_margin(mut self, margin: Duration) -> Self {
+        self.token_margin = margin;
+        self
+    }
+
+    /// How many access tokens this client (and its clones) has requested.
+    pub fn token_requests(&self) -> u64 {
+        self.signed
+            .as_ref()
+            .map_or(0, |s| s.token_requests.load(Ordering::Relaxed))
+    }
+
+    /// The access token to send: the cached one while fresh, else a new one (signed-JWT only).
+    async fn access_token(&self, state: &SignedJwtState) -> Result<Zeroizing<String>, PdsError> {
+        let mut cached = state.cache.lock().await;
+        if let Some(token) = cached.as_ref() {
+            if Instant::now() < token.refresh_at {
+                return Ok(token.value.clone());
+            }
+        }
+        let fresh = self.fetch_token(state).await?;
+        let value = fresh.value.clone();
+        *cached = Some(fresh);
+        Ok(value)
+    }
+
+    /// Forgets `used` if it is still the cached token (a concurrent lookup may have replaced it).
+    async fn drop_token(&self, state: &SignedJwtState, used: &str) {
+        let mut cached = state.cache.lock().await;
+        if cached.as_ref().is_some_and(|t| t.value.as_str() == used) {
+            *cached = None;
+        }
+    }
+
+    /// Signs a fresh client assertion and exchanges it for an access token.
+    async fn fetch_token(&self, state: &SignedJwtState) -> Result<AccessToken, PdsError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let claims = AssertionClaims {
+            iss: &state.api_key,
+            sub: &state.api_key,
+            aud: &state.token_url,
+            jti: uuid::Uuid::new_v4().to_string(),
+            exp: now + ASSERTION_LIFETIME_SECS,
+        };
+        let mut header = Header::new(Algorithm::RS512);
+        header.kid = Some(state.kid.clone());
+        let assertion = vmcheck_jws::encode(&header, &claims, &state.key)
+            .map(Zeroizing::new)
+            .map_err(|_| PdsError::Auth {
+                error: "signing_failed".into(),
+                description: "the client assertion could not be signed with the PDS signing key"
+                    .into(),
+            })?;
+        state.token_requests.fetch_add(1, Ordering::Relaxed);
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", CLIENT_ASSERTION_TYPE),
+            ("client_assertion", assertion.as_str()),
+        ];
+        let sent = Instant::now();
+        let response = self
+            .http
+            .post(&state.token_url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| TransportError::from_reqwest(TOKEN_SERVICE, &e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| TransportError::from_reqwest(TOKEN_SERVICE, &e))?;
+        let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+        let text = |v: &serde_json::Value, k: &str| v[k].as_str().map(str::to_owned);
+        if status != 200 {
+            let (error, description) = match &json {
+                Some(v) if v["error"].is_string() => (
+                    text(v, "error").unwrap_or_default(),
+                    text(v, "error_description").unwrap_or_default(),
+                ),
+                _ => (format!("http_{status}"), http::excerpt(&body)),
+            };
+            tracing::info!(status, error = %error, "PDS access token refused");
+            return Err(PdsError::Auth { error, description });
+        }
+        let token = json.as_ref().and_then(|v| text(v, "access_token"));
+        let expires_in = json.as_ref().and_then(|v| match &v["expires_in"] {
+            // The platform sends a string ("599"); a number is accepted too.
+            serde_json::Value::String(s) => s.trim().parse::<u64>().ok(),
+            other => other.as_u64(),
+        });
+        let (Some(token), Some(expires_in)) = (token.filter(|t| !t.is_empty()), expires_in) else {
+            return Err(PdsError::Auth {
+                error: "invalid_response".into(),
+                description: "the token service's answer has no access_token and expires_in".into(),
+            });
+        };
+        let lifetime = Duration::from_secs(expires_in);
+        let usable = lifetime.saturating_sub(self.token_margin).max(lifetime / 2);
+        tracing::debug!(expires_in, "PDS access token obtained");
+        Ok(AccessToken {
+            value: Zeroizing::new(token),
+            refresh_at: sent + usable,
         })
     }
 
@@ -186,6 +408,7 @@ impl PdsClient {
         correlation_id: &str,
     ) -> Result<Vec<u8>, PdsError> {
         let mut retried = false;
+        let mut refreshed = false;
         loop {
             let mut request = self
                 .http
@@ -194,7 +417,12 @@ impl PdsClient {
                 .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
                 .header("X-Correlation-ID", correlation_id)
                 .header(reqwest::header::ACCEPT, "application/fhir+json");
-            if let PdsAuth::Bearer(token) = &self.auth {
+            let mut used_token = None;
+            if let Some(state) = &self.signed {
+                let token = self.access_token(state).await?;
+                request = request.bearer_auth(token.as_str());
+                used_token = Some(token);
+            } else if let PdsAuth::Bearer(token) = &self.auth {
                 request = request.bearer_auth(token);
             }
             let response = request
@@ -215,6 +443,15 @@ impl PdsClient {
                 .to_vec();
             if status == 200 {
                 return Ok(body);
+            }
+            if let (401, false, Some(state), Some(used)) =
+                (status, refreshed, &self.signed, &used_token)
+            {
+                // The token was revoked or expired early: a new one, once.
+                tracing::info!("PDS refused the access token; fetching a new one");
+                self.drop_token(state, used).await;
+                refreshed = true;
+                continue;
             }
             if status == 429 && !retried {
                 if let Some(wait) = retry_after.filter(|w| *w <= self.max_retry_wait) {

@@ -37,6 +37,8 @@ use vmcheck_core::sds::{
     SpineEndpoint, ACCREDITED_SYSTEM_ATTRIBUTES, MHS_ATTRIBUTES, SERVICES_BASE_DN,
 };
 
+use crate::tls::{presented_name, server_name};
+
 /// One entry's attributes as `(name, values)` pairs, names in the directory's spelling.
 type EntryAttributes = Vec<(String, Vec<String>)>;
 
@@ -247,28 +249,6 @@ impl TlsProblem {
             other => TlsProblem::Other(other.to_string()),
         }
     }
-}
-
-/// A rustls server name as the user wrote it (host name or IP address).
-fn server_name(name: &rustls::pki_types::ServerName<'_>) -> String {
-    match name {
-        rustls::pki_types::ServerName::DnsName(d) => d.as_ref().to_owned(),
-        rustls::pki_types::ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
-/// A subject alternative name as webpki reports it (`DnsName("sds.nhs.uk")`,
-/// `IpAddress(127.0.0.1)`) without the decoration.
-fn presented_name(name: &str) -> String {
-    name.strip_prefix("DnsName(\"")
-        .and_then(|n| n.strip_suffix("\")"))
-        .or_else(|| {
-            name.strip_prefix("IpAddress(")
-                .and_then(|n| n.strip_suffix(')'))
-        })
-        .unwrap_or(name)
-        .to_owned()
 }
 
 /// The rustls error inside an I/O error from a TLS stream, if there is one.
