@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
 bash scripts/setup.sh
-cargo build --release --quiet --locked -p vmcheck-cli --examples
+cargo build --release --quiet --locked -p vmcheck-cli --bins --examples
 bin=target/release/vmcheck
 work=$(mktemp -d)
 trap 'kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -268,6 +268,24 @@ pub struct SdsConfig {
     /// Per-operation timeout in seconds.
     #[serde(default = "default_sds_timeout")]
     pub timeout_secs: u64,
+    /// PEM CA certificates trusted for `ldaps://` (default: the system's trust store).
+    pub ca_bundle: Option<std::path::PathBuf>,
+}
+
+impl SdsConfig {
+    /// The directory client these settings describe (reads the CA bundle, when set).
+    pub fn client(&self) -> Result<vmcheck_spine::sds::SdsClient, String> {
+        let client = vmcheck_spine::sds::SdsClient::new(self.ldap_url.clone())
+            .with_base_dn(self.base_dn.clone())
+            .with_timeout(Duration::from_secs(self.timeout_secs));
+        match &self.ca_bundle {
+            None => Ok(client),
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))?;
+                client.with_ca_bundle(&pem).map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))
+            }
+        }
+    }
 }
 
 /// V&M settings.
@@ -449,6 +467,9 @@ impl Config {
         }
         if let Some(auth) = self.pds.auth.as_mut() {
             fix(&mut auth.key_file);
+        }
+        if let Some(sds) = self.sds.as_mut() {
+            fix(&mut sds.ca_bundle);
         }
         fix(&mut self.audit_jwt.key_file);
         fix(&mut self.audit.path);
@@ -713,6 +734,7 @@ impl Config {
                 interaction: default_interaction(),
                 cache_ttl_secs: default_ttl(),
                 timeout_secs: default_sds_timeout(),
+                ca_bundle: None,
             }),
             vandm: VandmConfig::default(),
             tls: None,

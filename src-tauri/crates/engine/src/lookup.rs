@@ -178,9 +178,9 @@ impl Engine {
                 authenticated: None,
             }),
             (_, _, Some(sds)) => EndpointSource::Directory {
-                client: SdsClient::new(sds.ldap_url.clone())
-                    .with_base_dn(sds.base_dn.clone())
-                    .with_timeout(secs(sds.timeout_secs)),
+                client: sds.client().map_err(|e| {
+                    LookupError::Setup(vmcheck_spine::http::TransportError::Setup(e))
+                })?,
                 spine_ods_code: sds.spine_ods_code.clone(),
                 interaction: sds.interaction.clone(),
                 ttl: secs(sds.cache_ttl_secs),

@@ -8,10 +8,10 @@ use vmcheck_card::pcsc_access::PcscCards;
 use vmcheck_card::soft_access::TrainingCards;
 use vmcheck_card::CardAccess;
 use vmcheck_core::roles::Role;
-use vmcheck_spine::sds::SdsClient;
+
 
 use crate::clock::Clock;
-use crate::config::{secs, CardSource, Config, SessionConfig};
+use crate::config::{CardSource, Config, SessionConfig};
 use crate::session::{
     AuditTrail, ConfiguredRoles, DirectoryRoles, Mode, RoleSource, Session, SessionSettings,
 };
@@ -22,16 +22,19 @@ pub enum SetupError {
     /// The audit log could not be opened: lookups must not run unaudited.
     #[error("the audit log could not be opened: {0}")]
     Audit(String),
+    /// The directory settings are unusable (the CA bundle).
+    #[error("the directory settings are unusable: {0}")]
+    Directory(String),
     /// No smartcard settings.
     #[error("smartcard sign-in is not configured (no [session] section)")]
     NoSession,
 }
 
 /// The roles source for this configuration: SDS when configured, else the listed roles.
-pub fn role_source(config: &Config, session: &SessionConfig) -> Arc<dyn RoleSource> {
-    match &config.sds {
+pub fn role_source(config: &Config, session: &SessionConfig) -> Result<Arc<dyn RoleSource>, SetupError> {
+    Ok(match &config.sds {
         Some(sds) => Arc::new(DirectoryRoles {
-            client: SdsClient::new(sds.ldap_url.clone()).with_timeout(secs(sds.timeout_secs)),
+            client: sds.client().map_err(SetupError::Directory)?,
             ods_code: config.organisation.ods_code.clone(),
         }),
         None => Arc::new(ConfiguredRoles(
@@ -46,7 +49,7 @@ pub fn role_source(config: &Config, session: &SessionConfig) -> Arc<dyn RoleSour
                 })
                 .collect(),
         )),
-    }
+    })
 }
 
 /// Opens the configured audit log (default location when not set).
@@ -76,7 +79,7 @@ pub fn session(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Session>, S
     };
     let session = Session::new(
         access,
-        role_source(config, s),
+        role_source(config, s)?,
         Some(audit_log(config)?),
         clock,
         settings,
