@@ -21,7 +21,7 @@ step "web UI: install, typecheck, unit tests, build"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm test --silent && npm run --silent build)
 
 step "Rust tests (unit, flow, sandbox, slapd, PC/SC system tests, CLI)"
-cargo test --workspace --all-targets --locked
+cargo test --workspace --all-targets --locked --exclude vmcheck-e2e-tests
 
 step "OS keyring tests (a real Secret Service: gnome-keyring in a private D-Bus session)"
 bash tests/keyring/run.sh
@@ -35,6 +35,6 @@ if [ -x tests/e2e/run.sh ]; then
 fi
 
 step "benchmarks compile (they are run by bench/, not here)"
-cargo bench --workspace --no-run --locked >/dev/null
+cargo bench -p vmcheck-core --benches --no-run --locked >/dev/null
 
 step "done"

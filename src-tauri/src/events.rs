@@ -22,7 +22,12 @@ pub fn forward_session_events(app: AppHandle) {
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     // Missed events: send the current state so the UI cannot drift.
                     let view = app.state::<AppState>().session.view();
-                    let _ = app.emit(SESSION_EVENT, &SessionEvent::Changed { view });
+                    let _ = app.emit(
+                        SESSION_EVENT,
+                        &SessionEvent::Changed {
+                            view: Box::new(view),
+                        },
+                    );
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }

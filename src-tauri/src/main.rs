@@ -63,7 +63,10 @@ fn main() {
         }
     };
     let kiosk = state.kiosk;
-    let idle_timer = runtime.block_on(async { state.session.spawn_idle_timer() });
+    let idle_timer = {
+        let _entered = runtime.enter();
+        state.session.spawn_idle_timer()
+    };
     let result = tauri::Builder::default()
         .manage(state)
         .invoke_handler(tauri::generate_handler![

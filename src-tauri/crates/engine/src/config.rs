@@ -281,8 +281,11 @@ impl SdsConfig {
         match &self.ca_bundle {
             None => Ok(client),
             Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))?;
-                client.with_ca_bundle(&pem).map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))?;
+                client
+                    .with_ca_bundle(&pem)
+                    .map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))
             }
         }
     }

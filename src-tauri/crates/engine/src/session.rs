@@ -241,7 +241,7 @@ pub enum SessionEvent {
     /// The session changed.
     Changed {
         /// The new view.
-        view: SessionView,
+        view: Box<SessionView>,
     },
     /// The session locked: clear the screen and every patient detail now.
     Locked {
@@ -427,7 +427,7 @@ impl Session {
 
     fn changed(&self, inner: &Inner) {
         let _ = self.events.send(SessionEvent::Changed {
-            view: self.view_of(inner),
+            view: Box::new(self.view_of(inner)),
         });
     }
 

@@ -9,7 +9,6 @@ use vmcheck_card::soft_access::TrainingCards;
 use vmcheck_card::CardAccess;
 use vmcheck_core::roles::Role;
 
-
 use crate::clock::Clock;
 use crate::config::{CardSource, Config, SessionConfig};
 use crate::session::{
@@ -31,7 +30,10 @@ pub enum SetupError {
 }
 
 /// The roles source for this configuration: SDS when configured, else the listed roles.
-pub fn role_source(config: &Config, session: &SessionConfig) -> Result<Arc<dyn RoleSource>, SetupError> {
+pub fn role_source(
+    config: &Config,
+    session: &SessionConfig,
+) -> Result<Arc<dyn RoleSource>, SetupError> {
     Ok(match &config.sds {
         Some(sds) => Arc::new(DirectoryRoles {
             client: sds.client().map_err(SetupError::Directory)?,

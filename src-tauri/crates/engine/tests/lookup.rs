@@ -98,7 +98,7 @@ async fn every_sandbox_patient_gets_its_expected_result_json_and_xml() {
                     .patient
                     .as_ref()
                     .expect("a status always comes with the traced patient");
-                assert_eq!(r.basic.is_some(), true, "{}", p.nhs_number);
+                assert!(r.basic.is_some(), "{}", p.nhs_number);
                 assert!(!patient.name.is_empty());
             }
         }

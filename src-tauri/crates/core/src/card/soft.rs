@@ -71,8 +71,7 @@ impl SoftCard {
 
     /// Answers one command APDU.
     pub fn transmit(&mut self, apdu: &[u8]) -> Vec<u8> {
-        let Some((&[_cla, ins, p1, p2], rest)) = apdu.split_first_chunk::<4>().map(|(h, r)| (h, r))
-        else {
+        let Some((&[_cla, ins, p1, p2], rest)) = apdu.split_first_chunk::<4>() else {
             return response_bytes(&[], 0x6700);
         };
         let (data, le) = split_body(rest);
