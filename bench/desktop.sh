@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Desktop app figures, under Xvfb (printed, never asserted). Usage: bench/desktop.sh [runs] (5)
+#
+#  launch = from WebDriver's new-session request (WebKitWebDriver spawns the release app) until
+#           the passcode field is in the DOM (polled over WebDriver every 10 ms), the card
+#           already in the reader; each run a fresh app process
+#  memory = PSS (/proc/PID/smaps_rollup) of the app + its WebKitWebProcess and
+#           WebKitNetworkProcess, after sign-in and one lookup
+# Three setups: PC/SC card with a config file (sandbox over loopback) and training mode (no
+# config), both with WEBKIT_DISABLE_COMPOSITING_MODE=1; and PC/SC with compositing on (what the
+# e2e tests use). Needs root (pcscd), tauri-driver and WebKitWebDriver: scripts/setup.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+bash scripts/setup.sh
+[ "$(id -u)" -eq 0 ] || { echo "bench: pcscd must run as root" >&2; exit 1; }
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+cargo build --release --quiet --locked -p vmcheck-desktop
+cargo build --quiet --locked -p vmcheck-cli -p vmcheck-e2e-tests --examples
+BENCH_RUNS=$runs VMCHECK_E2E_APP="$PWD/target/release/vmcheck-desktop" \
+  xvfb-run -a -s "-screen 0 1280x900x24" target/debug/examples/desktop_bench

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The desktop end-to-end tests (tests/e2e): the real V&M Check app under Xvfb, driven over
+# WebDriver (thirtyfour → tauri-driver → WebKitWebDriver), signing in with the virtual smartcard
+# through a real pcscd, looking patients up in the sandbox, axe-core in the page.
+#
+#   tests/e2e/run.sh                 everything
+#   tests/e2e/run.sh kiosk           only tests whose name contains "kiosk" (cargo test filter)
+#
+# Builds the web UI, the app and the CLI, installs axe-core (npm ci here), then runs
+# `cargo test -p vmcheck-e2e-tests` under xvfb-run, one test at a time. Screenshots of every
+# state: target/e2e-screenshots/<test>-<state>.png; axe-core reports: target/e2e-axe/.
+# Needs root (the tests start pcscd). Fails, never skips, when something is missing: run
+# scripts/setup.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+fail() { echo "e2e: $*" >&2; exit 1; }
+command -v xvfb-run >/dev/null || fail "xvfb-run is missing (Debian: xvfb xauth): run scripts/setup.sh"
+command -v WebKitWebDriver >/dev/null || fail "WebKitWebDriver is missing (Debian: webkit2gtk-driver): run scripts/setup.sh"
+command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] ||
+  fail "tauri-driver is missing: cargo install tauri-driver --locked --version '^2' (scripts/setup.sh does)"
+command -v npm >/dev/null || fail "npm is missing: run scripts/setup.sh"
+[ -x /usr/sbin/pcscd ] || fail "pcscd is missing: run scripts/setup.sh (or tests/card/harness.sh install)"
+[ "$(id -u)" -eq 0 ] || fail "the tests start pcscd, which must run as root: run them as root"
+
+echo "e2e: building the web UI, the app and the CLI"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+cargo build --locked --quiet -p vmcheck-desktop -p vmcheck-cli
+
+rm -rf target/e2e-screenshots target/e2e-axe
+status=0
+xvfb-run -a -s "-screen 0 1280x900x24" \
+  cargo test -p vmcheck-e2e-tests --locked -- --test-threads=1 "$@" || status=$?
+shots=$(find target/e2e-screenshots -name '*.png' 2>/dev/null | wc -l)
+echo "e2e: $shots screenshots in target/e2e-screenshots/, axe-core reports in target/e2e-axe/"
+exit "$status"
