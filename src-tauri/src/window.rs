@@ -38,13 +38,38 @@ pub fn create(app: &App, kiosk: bool) -> tauri::Result<()> {
             .min_inner_size(800.0, 600.0)
     };
     let window = builder.build()?;
+    // WebKitGTK's native menu offers Back/Forward/Reload and Inspect even in release builds:
+    // at a kiosk no menu at all; at a desk only the editing actions (cut, copy, paste…).
+    #[cfg(target_os = "linux")]
+    window.with_webview(move |webview| {
+        use webkit2gtk::{ContextMenuAction, ContextMenuExt, ContextMenuItemExt, WebViewExt};
+        webview.inner().connect_context_menu(move |_, menu, _, _| {
+            if kiosk {
+                return true;
+            }
+            let editing = |a: ContextMenuAction| {
+                matches!(
+                    a,
+                    ContextMenuAction::Copy
+                        | ContextMenuAction::Cut
+                        | ContextMenuAction::Paste
+                        | ContextMenuAction::Delete
+                        | ContextMenuAction::SelectAll
+                        | ContextMenuAction::SpellingGuess
+                        | ContextMenuAction::IgnoreSpelling
+                        | ContextMenuAction::LearnSpelling
+                )
+            };
+            for item in menu.items() {
+                if !editing(item.stock_action()) {
+                    menu.remove(&item);
+                }
+            }
+            // Suppress the menu when nothing useful is left.
+            menu.n_items() == 0
+        });
+    })?;
     if kiosk {
-        #[cfg(target_os = "linux")]
-        window.with_webview(|webview| {
-            use webkit2gtk::WebViewExt;
-            // WebKitGTK shows Back/Reload/Inspect even in release builds: no menu at all.
-            webview.inner().connect_context_menu(|_, _, _, _| true);
-        })?;
         let w = window.clone();
         window.on_window_event(move |event| {
             if let WindowEvent::CloseRequested { api, .. } = event {

@@ -78,7 +78,7 @@ export class App {
     private readonly root: HTMLElement,
     private readonly ipc: Ipc,
   ) {
-    this.trainingBar = h("div", { class: "vm-training", id: "training-marker", role: "note", hidden: true }, h("strong", null, TRAINING_TEXT));
+    this.trainingBar = h("aside", { class: "vm-training", id: "training-marker", "aria-label": "Training mode", hidden: true }, h("strong", null, TRAINING_TEXT));
     this.account = h("nav", { class: "nhsuk-header__account", "aria-label": "Account", id: "account" });
     this.header = h(
       "header",

@@ -92,7 +92,10 @@ function passcodeForm(p: SignInProps): HTMLElement {
   }
   const tries = pin?.state === "tries_left" ? pin.tries : null;
   const lastTry = tries === 1 || p.forceConfirm;
-  const hint = tries === null ? "Your smartcard passcode (PIN)." : `${plural(tries, "try", "tries")} left before the card is locked.`;
+  // A wrong-passcode error already says how many tries are left: say it once.
+  const errorShowsTries = error?.code === "WRONG_PASSCODE" && advice?.placement === "passcode";
+  const hint =
+    tries === null || errorShowsTries ? "Your smartcard passcode (PIN)." : `${plural(tries, "try", "tries")} left before the card is locked.`;
   const { group, input } = textField({
     id: "passcode",
     label: "Enter your smartcard passcode",

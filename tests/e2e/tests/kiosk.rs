@@ -288,13 +288,29 @@ async fn control_a_desk_window_is_an_ordinary_window() {
 
     app.js(RECORDER, vec![]).await;
     let (wx, wy, ww, wh) = x.rect(win);
+    // On the page itself: WebKitGTK's navigation items (Back, Reload, Inspect) are removed, so
+    // no menu opens at all.
     let before: Vec<u32> = x.viewable().iter().map(|w| w.id).collect();
     x.click(wx + ww as i32 / 2, wy + wh as i32 - 40, 3);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        new_windows(&x, &before).is_empty(),
+        "a right click on the page at a desk opens no navigation menu"
+    );
+    // In a text field: the editing menu (cut, copy, paste) opens — so the probe can see menus.
+    let centre = app
+        .js(
+            "const r = document.querySelector('#nhs-number').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];",
+            vec![],
+        )
+        .await;
+    let at = |i: usize| centre[i].as_f64().expect("a coordinate") as i32;
+    x.click(wx + at(0), wy + at(1), 3);
     tokio::time::sleep(Duration::from_millis(700)).await;
     let menus = new_windows(&x, &before);
     assert!(
         !menus.is_empty(),
-        "a right click at a desk should open WebKitGTK's menu (the probe is blind otherwise)"
+        "a right click in a text field at a desk should open the editing menu (the probe is blind otherwise)"
     );
     let _ = std::process::Command::new("import")
         .args(["-window", "root"])

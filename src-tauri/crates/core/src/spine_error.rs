@@ -137,7 +137,7 @@ impl SpineErrorCode {
     /// What happened, in plain English, for the person at the screen.
     pub fn user_message(&self) -> &'static str {
         match self {
-            Self::PatientNotFound => "Spine has no patient with this NHS number.",
+            Self::PatientNotFound => "The visitor status service has no patient with this NHS number.",
             Self::InvalidNhsNumber => "Spine did not accept this NHS number.",
             Self::InvalidCodeSystem | Self::InvalidCodeValue | Self::InvalidIdentifierSystem
             | Self::InvalidElement | Self::InvalidParameter | Self::MessageNotWellFormed => {
@@ -155,7 +155,7 @@ impl SpineErrorCode {
     /// What the user should do next.
     pub fn user_action(&self) -> &'static str {
         match self {
-            Self::PatientNotFound => "Check the NHS number with the patient or their documents and trace them again. If the number is right, ask the OVM team.",
+            Self::PatientNotFound => "Check the NHS number matches the patient shown and their documents. If it does, ask the OVM team, quoting the trace ID.",
             Self::InvalidNhsNumber => "Check the NHS number and try again. If it is right, contact the service desk with the trace ID.",
             Self::AccessDeniedSsl | Self::AsidCheckFailed => "Contact your IT service desk with the trace ID: this computer's Spine connection needs attention. No status can be shown until it is fixed.",
             _ => "Try again. If it happens again, contact the service desk with the trace ID.",
