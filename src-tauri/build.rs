@@ -3,7 +3,19 @@
 
 fn main() {
     let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist/index.html");
-    println!("cargo:rerun-if-changed=../ui/dist");
+    // A directory's mtime changes only when entries come and go: watch every built file.
+    fn watch(dir: &std::path::Path) {
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                watch(&path);
+            } else {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+        }
+    }
+    watch(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"));
     if !dist.exists() {
         panic!("the web UI is not built: run `npm ci && npm run build` in ui/ (scripts/test.sh and scripts/run.sh do it)");
     }
@@ -18,6 +30,7 @@ fn main() {
         "lookup",
         "cancel_lookup",
         "search_patients",
+        "save_settings",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

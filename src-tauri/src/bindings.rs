@@ -21,6 +21,7 @@ fn export_all(dir: &Path) {
         vmcheck_engine::session::SessionView,
         vmcheck_engine::session::SessionEvent,
         vmcheck_core::card::PinState,
+        vmcheck_engine::preferences::Preferences,
     );
 }
 

@@ -112,3 +112,23 @@ pub async fn search_patients(
     let matches = state.engine.search_patients(&terms).await?;
     Ok(matches.iter().map(SearchMatchReport::from).collect())
 }
+
+/// Saves the user's preferences into the configuration file (desk mode only); they apply the
+/// next time V&M Check starts. Returns the installation summary with the saved values.
+#[tauri::command]
+pub fn save_settings(
+    state: State<'_, AppState>,
+    preferences: vmcheck_engine::preferences::Preferences,
+) -> Result<AppInfo, IpcError> {
+    let path = state.editable_config.as_ref().ok_or_else(|| {
+        IpcError::new(
+            "SETTINGS_READ_ONLY",
+            "Settings can only be changed at a desk, in the configuration of this computer.",
+        )
+    })?;
+    let saved = vmcheck_engine::preferences::save(path, &preferences)
+        .map_err(|e| IpcError::new("SETTINGS_INVALID", e.to_string()))?;
+    let mut info = state.info.clone();
+    info.preferences = Some(vmcheck_engine::preferences::Preferences::of(&saved));
+    Ok(info)
+}

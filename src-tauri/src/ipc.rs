@@ -93,6 +93,8 @@ pub struct AppInfo {
     pub kiosk: KioskInfo,
     /// Idle lock in force, seconds.
     pub idle_lock_secs: u32,
+    /// The settings the user may change (desk mode with a configuration file), else `None`.
+    pub preferences: Option<vmcheck_engine::preferences::Preferences>,
 }
 
 /// A lookup's result as the UI receives it.

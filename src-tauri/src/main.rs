@@ -35,8 +35,11 @@ fn main() {
             std::process::exit(4);
         }
     };
-    let log_config = config.as_ref().map(|c| c.log.clone()).unwrap_or_default();
-    let _log = match state::log_dir(config.as_ref()) {
+    let log_config = config
+        .as_ref()
+        .map(|(_, c)| c.log.clone())
+        .unwrap_or_default();
+    let _log = match state::log_dir(config.as_ref().map(|(_, c)| c)) {
         Some(dir) => vmcheck_engine::logging::init_file(&log_config, &dir),
         None => {
             vmcheck_engine::logging::init_stderr(log_config.level);
@@ -80,6 +83,7 @@ fn main() {
             commands::lookup,
             commands::cancel_lookup,
             commands::search_patients,
+            commands::save_settings,
         ])
         .setup(move |app| {
             window::create(app, kiosk)?;

@@ -57,6 +57,8 @@ pub struct AppState {
     pub info: AppInfo,
     /// Kiosk mode (window policy).
     pub kiosk: bool,
+    /// The configuration file, when the user may edit preferences in it (desk mode only).
+    pub editable_config: Option<PathBuf>,
     /// In-flight lookups, by the UI's id.
     pub lookups: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
     /// The PC/SC watcher, when real readers are used.
@@ -76,10 +78,12 @@ fn default_config_path() -> Option<PathBuf> {
 }
 
 /// The configuration file in force: `None` means training mode (no file, or `--training`).
-pub fn load_config(launch: &Launch) -> Result<Option<Config>, String> {
+pub fn load_config(launch: &Launch) -> Result<Option<(PathBuf, Config)>, String> {
     let path = launch.config.clone().or_else(default_config_path);
     match path.filter(|p| p.exists()).filter(|_| !launch.training) {
-        Some(path) => Config::load(&path).map(Some).map_err(|e| e.to_string()),
+        Some(path) => Config::load(&path)
+            .map(|c| Some((path, c)))
+            .map_err(|e| e.to_string()),
         None => Ok(None),
     }
 }
@@ -95,10 +99,14 @@ pub fn log_dir(config: Option<&Config>) -> Option<PathBuf> {
 
 /// Starts everything: the configuration's environment, or training mode when there is no
 /// configuration file (so a fresh machine shows a working app) or `--training` is given.
-pub async fn start(launch: &Launch, configured: Option<Config>) -> Result<AppState, String> {
+pub async fn start(
+    launch: &Launch,
+    configured: Option<(PathBuf, Config)>,
+) -> Result<AppState, String> {
     let clock = Arc::new(SystemClock::default());
+    let config_path = configured.as_ref().map(|(p, _)| p.clone());
     let (mut config, sandbox, training) = match configured {
-        Some(config) => (config, None, false),
+        Some((_, config)) => (config, None, false),
         None => {
             let sandbox = Sandbox::start(SandboxOptions::default())
                 .await
@@ -169,12 +177,20 @@ pub async fn start(launch: &Launch, configured: Option<Config>) -> Result<AppSta
             idle_lock_secs: idle,
         },
         idle_lock_secs: idle,
+        preferences: None,
     };
+    // Preferences are edited at a desk only: never at a kiosk, never in training.
+    let editable_config = config_path.filter(|_| !kiosk && !training);
+    let mut info = info;
+    info.preferences = editable_config
+        .as_ref()
+        .map(|_| vmcheck_engine::preferences::Preferences::of(&config));
     Ok(AppState {
         engine,
         session,
         info,
         kiosk,
+        editable_config,
         lookups: Mutex::new(HashMap::new()),
         _watcher: watcher,
         _sandbox: sandbox,

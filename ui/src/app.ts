@@ -622,11 +622,19 @@ export class App {
     if (this.screen === "settings") {
       replace(
         this.main,
-        settingsView(this.info, () => {
-          this.screen = "main";
-          this.render();
-          this.focus("#settings-link");
-        }),
+        settingsView(
+          this.info,
+          () => {
+            this.screen = "main";
+            this.render();
+            this.focus("#settings-link");
+          },
+          (p) =>
+            this.ipc.saveSettings(p).then((info) => {
+              this.info = info;
+              return info;
+            }),
+        ),
       );
       return;
     }

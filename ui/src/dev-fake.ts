@@ -35,6 +35,7 @@ export function appInfo(mode: AppInfo["mode"] = "training", training = true): Ap
     vandm_endpoint: null,
     kiosk: { result_clear_secs: 60, idle_lock_secs: 120 },
     idle_lock_secs: mode === "kiosk" ? 120 : 900,
+    preferences: mode === "desk" ? { format: "json", idle_lock_minutes: 15, log_level: "info" } : null,
   };
 }
 
@@ -301,6 +302,7 @@ export function fakeIpc(o: FakeOptions): Ipc & { emit(e: SessionEvent): void; lo
       await wait(300);
       return MATCHES;
     },
+    saveSettings: async (preferences) => ({ ...o.info, preferences }),
     onSession: async (h) => {
       sessionHandlers.push(h);
       return () => undefined;

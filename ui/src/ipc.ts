@@ -3,6 +3,7 @@
 // The UI never talks to the network: only these commands and events.
 
 import type { AppInfo } from "./bindings/AppInfo";
+import type { Preferences } from "./bindings/Preferences";
 import type { IpcError } from "./bindings/IpcError";
 import type { LookupView } from "./bindings/LookupView";
 import type { PinState } from "./bindings/PinState";
@@ -31,6 +32,7 @@ export interface Ipc {
   lookup(nhsNumber: string, lookupId: number): Promise<LookupView>;
   cancelLookup(lookupId: number): Promise<null>;
   searchPatients(terms: SearchTerms): Promise<SearchMatchView[]>;
+  saveSettings(preferences: Preferences): Promise<AppInfo>;
   onSession(handler: (event: SessionEvent) => void): Promise<Unlisten>;
   onLookupProgress(handler: (event: ProgressEvent) => void): Promise<Unlisten>;
 }
@@ -71,6 +73,7 @@ export function tauriIpc(): Ipc {
     lookup: (nhsNumber, lookupId) => invoke<LookupView>("lookup", { nhsNumber, lookupId }),
     cancelLookup: (lookupId) => invoke<null>("cancel_lookup", { lookupId }),
     searchPatients: (terms) => invoke<SearchMatchView[]>("search_patients", { terms }),
+    saveSettings: (preferences) => invoke<AppInfo>("save_settings", { preferences }),
     onSession: (handler) => listen<SessionEvent>(SESSION_EVENT, handler),
     onLookupProgress: (handler) => listen<ProgressEvent>(PROGRESS_EVENT, handler),
   };

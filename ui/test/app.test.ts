@@ -508,14 +508,18 @@ describe("training marker", () => {
 });
 
 describe("settings", () => {
-  it("summarises the configuration read-only, with a way back", async () => {
+  it("summarises the deployment configuration read-only, with a way back", async () => {
     await startApp({ mode: "desk" });
     must("#settings-link").click();
     const text = must("#settings").textContent ?? "";
     for (const s of ["RRK", "University Hospitals Birmingham", "200000000359", "personal-demographics", "0.1.0", "Integration", "15 minutes"]) {
       expect(text).toContain(s);
     }
-    expect(must("#settings").querySelector("input, select, textarea")).toBeNull();
+    // The trust's configuration is read-only; only the user's own settings form takes input.
+    expect(must("#settings-list").querySelector("input, select, textarea")).toBeNull();
+    for (const field of Array.from(must("#settings").querySelectorAll("input, select, textarea"))) {
+      expect(field.closest("#preferences")).not.toBeNull();
+    }
     must("#settings-back").click();
     expect($("#nhs-number")).not.toBeNull();
   });

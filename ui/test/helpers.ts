@@ -1,3 +1,4 @@
+import type { Preferences } from "../src/bindings/Preferences";
 // A controllable fake of the shell for UI tests: every command is recorded, lookups and
 // searches resolve only when the test says so, and events are emitted by hand.
 
@@ -56,6 +57,10 @@ export class FakeIpc implements Ipc {
     return d.promise;
   });
   cancelLookup = vi.fn(async () => null);
+  saveSettings = vi.fn(async (p: Preferences): Promise<AppInfo> => {
+    this.info = { ...this.info, preferences: p };
+    return this.info;
+  });
   searchPatients = vi.fn((terms: SearchTerms) => {
     const d = deferred<SearchMatchView[]>();
     this.searches.push({ terms, d });

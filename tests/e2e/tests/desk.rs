@@ -124,6 +124,18 @@ async fn sign_in_and_every_banner() {
         .starts_with("Sandbox"));
     assert_eq!(app.text("#settings-ods").await, ODS_CODE);
     app.check_screen("settings").await;
+    // The user's own settings are written into the configuration file (comments kept).
+    app.click("#pref-format-xml").await;
+    app.type_into("#pref-idle", "5").await;
+    app.click("#pref-save").await;
+    app.wait("#pref-saved").await;
+    let saved =
+        std::fs::read_to_string(stack.dir().join("config.toml")).expect("the configuration");
+    assert!(
+        saved.contains("format = \"xml\"") && saved.contains("idle_lock_secs = 300"),
+        "saved settings: {saved}"
+    );
+    app.check_screen("settings-saved").await;
     app.click("#settings-back").await;
     app.wait("#nhs-number").await;
 

@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod logging;
 pub mod lookup;
+pub mod preferences;
 pub mod report;
 pub mod secrets;
 pub mod session;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { flush, must, startApp, submit } from "./helpers";
+
+async function openSettings(mode: "desk" | "kiosk" | "training") {
+  const started = await startApp({ state: "ready", mode });
+  if (mode !== "kiosk") must("#settings-link").click();
+  await flush();
+  return started;
+}
+
+describe("settings", () => {
+  it("at a desk, the user's own settings can be changed and are saved", async () => {
+    const { ipc } = await openSettings("desk");
+    must<HTMLInputElement>("#pref-format-xml").click();
+    const idle = must<HTMLInputElement>("#pref-idle");
+    idle.value = "5";
+    must<HTMLSelectElement>("#pref-log").value = "debug";
+    submit("#preferences");
+    await flush();
+    expect(ipc.saveSettings).toHaveBeenCalledWith({ format: "xml", idle_lock_minutes: 5, log_level: "debug" });
+    expect(must("#pref-saved").textContent).toContain("apply the next time V&M Check starts");
+  });
+
+  it("refuses an idle time out of range without calling the app", async () => {
+    const { ipc } = await openSettings("desk");
+    const idle = must<HTMLInputElement>("#pref-idle");
+    for (const bad of ["0", "61", "ten", "1.5"]) {
+      idle.value = bad;
+      submit("#preferences");
+      await flush();
+      expect(must("#pref-idle-error").textContent).toContain("from 1 to 60");
+    }
+    expect(ipc.saveSettings).not.toHaveBeenCalled();
+  });
+
+  it("shows the app's refusal and keeps the form", async () => {
+    const { ipc } = await openSettings("desk");
+    ipc.saveSettings.mockImplementationOnce(async () => {
+      throw { code: "SETTINGS_INVALID", message: "the configuration file could not be saved: disk full", detail: null, trace_id: null };
+    });
+    submit("#preferences");
+    await flush();
+    expect(must("#pref-error").textContent).toContain("disk full");
+    expect(document.querySelector("#pref-saved")).toBeNull();
+  });
+
+  it("is read-only in training mode", async () => {
+    await openSettings("training");
+    expect(document.querySelector("#preferences")).toBeNull();
+    expect(must("#settings").textContent).toContain("contact IT");
+  });
+});
