@@ -67,19 +67,12 @@ pub struct AppState {
     pub _sandbox: Option<Sandbox>,
 }
 
-fn default_config_path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("VMCHECK_CONFIG") {
-        return Some(PathBuf::from(p));
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("vmcheck").join("config.toml"))
-}
-
 /// The configuration file in force: `None` means training mode (no file, or `--training`).
 pub fn load_config(launch: &Launch) -> Result<Option<(PathBuf, Config)>, String> {
-    let path = launch.config.clone().or_else(default_config_path);
+    let path = launch
+        .config
+        .clone()
+        .or_else(vmcheck_engine::config::default_path);
     match path.filter(|p| p.exists()).filter(|_| !launch.training) {
         Some(path) => Config::load(&path)
             .map(|c| Some((path, c)))

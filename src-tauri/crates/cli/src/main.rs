@@ -188,16 +188,6 @@ fn init_logging() {
     vmcheck_engine::logging::init_stderr(vmcheck_engine::logging::Level::Warn);
 }
 
-fn default_config_path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("VMCHECK_CONFIG") {
-        return Some(PathBuf::from(p));
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("vmcheck").join("config.toml"))
-}
-
 /// A configured engine, and the sandbox it uses when `--sandbox` was given (kept alive).
 struct Prepared {
     engine: Engine,
@@ -244,7 +234,7 @@ async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared,
         let path = target
             .config
             .clone()
-            .or_else(default_config_path)
+            .or_else(vmcheck_engine::config::default_path)
             .ok_or("no configuration file: use --config FILE or --sandbox")?;
         if !path.exists() {
             return Err(format!(

@@ -365,6 +365,20 @@ fn default_format() -> WireFormat {
     WireFormat::Json
 }
 
+/// The configuration file used when none is named: `$VMCHECK_CONFIG`, else
+/// `$XDG_CONFIG_HOME/vmcheck/config.toml`, else `~/.config/vmcheck/config.toml`.
+pub fn default_path() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    if let Some(p) = std::env::var_os("VMCHECK_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("vmcheck").join("config.toml"))
+}
+
 /// Where a sandbox runs and whom it knows: what [`Config::for_sandbox`] needs.
 #[derive(Debug, Clone)]
 pub struct SandboxTarget {
