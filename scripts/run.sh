@@ -16,8 +16,15 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec target/debug/vmcheck-desktop "$@"
 fi
 shot=${VMCHECK_SCREENSHOT:-target/vmcheck-desktop.png}
-echo "No display: running under Xvfb; a screenshot goes to $shot after 8 seconds (Ctrl+C to stop)."
+# VMCHECK_RUN_SECONDS=N stops the app after N seconds (the test suite's smoke run).
+stop_after=${VMCHECK_RUN_SECONDS:-}
+echo "No display: running under Xvfb; a screenshot goes to $shot after 8 seconds${stop_after:+, stopping after $stop_after s} (Ctrl+C to stop)."
 exec xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
   target/debug/vmcheck-desktop "$@" & app=$!
   sleep 8; import -window root "'"$shot"'" && echo "screenshot: '"$shot"'"
+  if [ -n "'"$stop_after"'" ]; then
+    sleep $(( '"${stop_after:-0}"' > 8 ? '"${stop_after:-0}"' - 8 : 0 ))
+    kill -0 $app || { echo "the app exited early" >&2; exit 1; }
+    kill -TERM $app; wait $app || true; exit 0
+  fi
   wait $app' _ "$@"

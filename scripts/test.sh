@@ -34,6 +34,15 @@ if [ -x tests/e2e/run.sh ]; then
   bash tests/e2e/run.sh
 fi
 
+step "the README's run command: the app starts in training mode under Xvfb"
+smoke=target/run-smoke
+rm -rf "$smoke" && mkdir -p "$smoke"
+env -u DISPLAY -u WAYLAND_DISPLAY -u VMCHECK_CONFIG XDG_CONFIG_HOME="$PWD/$smoke/config" VMCHECK_DATA_DIR="$PWD/$smoke/data" \
+  VMCHECK_RUN_SECONDS=10 VMCHECK_SCREENSHOT="$smoke/app.png" bash scripts/run.sh
+# The screenshot must show a rendered window, not an empty screen (a blank PNG is a few KB).
+[ "$(stat -c %s "$smoke/app.png")" -gt 20000 ] || { echo "the app showed nothing" >&2; exit 1; }
+ls "$smoke/data/audit.sqlite" >/dev/null
+
 step "benchmarks compile (they are run by bench/, not here)"
 cargo bench -p vmcheck-core --benches --no-run --locked >/dev/null
 

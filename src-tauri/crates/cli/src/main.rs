@@ -74,6 +74,9 @@ enum Command {
         /// Ask Spine for JSON (default) or XML.
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
+        /// With smartcard sign-in: the role profile to act in, when there are several.
+        #[arg(long)]
+        role: Option<String>,
     },
     /// Test the connection: find the endpoint and fetch its Conformance statement.
     Metadata {
@@ -271,6 +274,7 @@ async fn run(cli: Cli) -> u8 {
             target,
             json,
             format,
+            role,
         } => {
             let prepared = match prepare(&target, format).await {
                 Ok(p) => p,
@@ -283,7 +287,8 @@ async fn run(cli: Cli) -> u8 {
             };
             let result = match &session {
                 Some(session) => {
-                    if let Err((code, message)) = signin::sign_in(session, None, false, json).await
+                    if let Err((code, message)) =
+                        signin::sign_in(session, role.as_deref(), true, false, json).await
                     {
                         output::print_error(
                             &code,
@@ -339,7 +344,7 @@ async fn run(cli: Cli) -> u8 {
                 Ok(None) => return config_error("smartcard sign-in is not configured: add a [session] section, or use --sandbox", json),
                 Err(message) => return config_error(&message, json),
             };
-            match signin::sign_in(&session, role.as_deref(), confirm_last_try, json).await {
+            match signin::sign_in(&session, role.as_deref(), false, confirm_last_try, json).await {
                 Ok(view) => {
                     output::print_login(&view, json);
                     EXIT_OK

@@ -170,6 +170,9 @@ pub fn print_login(view: &vmcheck_engine::session::SessionView, json: bool) {
             role.role_profile_id, role.job_role, role.ods_code
         );
     }
+    if view.role.is_none() && !view.roles.is_empty() {
+        println!("Several roles: choose one with --role when looking a patient up.");
+    }
     if let Some(w) = &view.certificate_warning {
         println!("Warning: {w}");
     }

@@ -40,11 +40,14 @@ pub async fn wait_for_card(session: &Arc<Session>, timeout: Duration) -> Option<
     }
 }
 
+/// `require_role`: lookups need a role, so several roles without `--role` is an error then;
+/// `login` only lists them.
 /// Signs in: waits for a card, shows tries left, reads the passcode, confirms the last try
 /// (only on a terminal; from stdin the caller must pass `--confirm-last-try`), chooses the role.
 pub async fn sign_in(
     session: &Arc<Session>,
     role: Option<&str>,
+    require_role: bool,
     confirm_last_try: bool,
     json: bool,
 ) -> Result<SessionView, (String, String)> {
@@ -94,6 +97,8 @@ pub async fn sign_in(
     if view.state == "choose_role" {
         let chosen = match role {
             Some(id) => id.to_owned(),
+            // Signing in only: the roles are listed, none chosen.
+            None if !require_role => return Ok(view),
             None => {
                 let list: Vec<String> = view
                     .roles
