@@ -110,7 +110,11 @@ pub async fn search_patients(
         postcode: terms.postcode,
     };
     let matches = state.engine.search_patients(&terms).await?;
-    Ok(matches.iter().map(SearchMatchReport::from).collect())
+    let today = state.engine.clock().today();
+    Ok(matches
+        .iter()
+        .map(|m| SearchMatchReport::new(m, today))
+        .collect())
 }
 
 /// Saves the user's preferences into the configuration file (desk mode only); they apply the

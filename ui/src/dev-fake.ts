@@ -57,7 +57,21 @@ export function session(state: SessionView["state"], extra: Partial<SessionView>
 }
 
 function patient(nhs: string, name: string, birth: string, gender: string, address: string[] | null, extra: Partial<PatientReport> = {}): PatientReport {
-  return { nhs_number: nhs, name, birth_date: birth, gender, address, restricted: false, deceased: null, superseded_from: null, ...extra };
+  return {
+    nhs_number: nhs,
+    name,
+    name_note: null,
+    birth_date: birth,
+    gender,
+    address,
+    address_note: null,
+    missing: [],
+    identity_warning: null,
+    restricted: false,
+    deceased: null,
+    superseded_from: null,
+    ...extra,
+  };
 }
 
 const CATEGORY: Record<string, [string, string]> = {
@@ -92,6 +106,7 @@ function status(
     effective,
     effective_display: effectiveDisplay,
     effective_older_than_12_months: old,
+    effective_in_future: false,
     exemption_reminder: banner === "red" || banner === "amber",
     patient: p,
     error: null,
@@ -202,6 +217,7 @@ export function lookupView(nhs: string, lookupId: number): LookupView {
       effective: null,
       effective_display: null,
       effective_older_than_12_months: false,
+      effective_in_future: false,
       exemption_reminder: false,
       patient: null,
       error: {
@@ -216,9 +232,9 @@ export function lookupView(nhs: string, lookupId: number): LookupView {
 }
 
 export const MATCHES: SearchMatchView[] = [
-  { nhs_number: "9990000018", name: "TAYLOR, Mary (Miss)", birth_date: "1998-02-11", gender: "female", postcode: "LS11 6AD", restricted: false, score: 1 },
-  { nhs_number: "9990000158", name: "TAYLOR, Emily (Miss)", birth_date: "1998-02-11", gender: "female", postcode: "LS6 2QT", restricted: false, score: 0.84 },
-  { nhs_number: "9990000239", name: "GREEN, Hannah (Ms)", birth_date: "1998-02-11", gender: "female", postcode: null, restricted: true, score: 0.61 },
+  { nhs_number: "9990000018", name: "TAYLOR, Mary (Miss)", birth_date: "1998-02-11", gender: "female", postcode: "LS11 6AD", name_note: null, restricted: false, score: 1 },
+  { nhs_number: "9990000158", name: "TAYLOR, Emily (Miss)", birth_date: "1998-02-11", gender: "female", postcode: "LS6 2QT", name_note: null, restricted: false, score: 0.84 },
+  { nhs_number: "9990000239", name: "GREEN, Hannah (Ms)", birth_date: "1998-02-11", gender: "female", postcode: null, name_note: null, restricted: true, score: 0.61 },
 ];
 
 interface FakeOptions {

@@ -19,6 +19,9 @@ import { formatNhsNumber } from "./nhs-number";
 export const EXEMPTION_REMINDER =
   "Some NHS services are free for everyone, and clinicians decide how urgent treatment is — do not delay urgent or immediately necessary treatment.";
 
+export const FUTURE_DATE_HEADING = "The last update is dated in the future.";
+export const FUTURE_DATE_WARNING = "This cannot be right: check with the Overseas Visitor Manager before relying on this status.";
+
 export const STALE_HINT_HEADING = "Last updated more than 12 months ago.";
 export const STALE_HINT = "The patient's circumstances may have changed: check with the Overseas Visitor Manager before relying on it.";
 
@@ -66,6 +69,14 @@ export function resultView(view: LookupView, handlers: ResultHandlers): HTMLElem
         "div",
         { class: "vm-result__status" },
         banner(report),
+        report.effective_in_future
+          ? h(
+              "div",
+              { class: "nhsuk-warning-callout vm-future-date", id: "future-date-warning" },
+              h("h3", { class: "nhsuk-warning-callout__label" }, h("span", { role: "text" }, hidden("Important: "), "Check the date")),
+              h("p", null, h("strong", null, FUTURE_DATE_HEADING), " ", FUTURE_DATE_WARNING),
+            )
+          : null,
         report.effective_older_than_12_months
           ? h("p", { class: "vm-stale-hint", id: "stale-hint" }, icon("info", "vm-icon vm-icon--small"), h("span", null, h("strong", null, STALE_HINT_HEADING), " ", STALE_HINT))
           : null,
@@ -162,15 +173,29 @@ export function patientBlock(p: PatientReport): HTMLElement {
             ` This patient died on ${formatDate(p.deceased)}.`,
           )
         : null,
+      p.identity_warning
+        ? h(
+            "div",
+            { class: "nhsuk-warning-callout vm-identity-warning", id: "identity-warning" },
+            h("h3", { class: "nhsuk-warning-callout__label" }, h("span", { role: "text" }, hidden("Important: "), "Confirm identity another way")),
+            h("p", null, p.identity_warning),
+          )
+        : null,
       summaryList([
-        ["Name", p.name, "patient-name"],
+        ["Name", withNote(p.name === "" ? "Not held by PDS" : p.name, p.name_note, "patient-name-note"), "patient-name"],
         ["NHS number", formatNhsNumber(p.nhs_number), "patient-nhs-number"],
-        ["Date of birth", formatDate(p.birth_date), "patient-birth-date"],
+        ["Date of birth", p.birth_date ? formatDate(p.birth_date) : "Not held by PDS", "patient-birth-date"],
         ["Gender", formatGender(p.gender), "patient-gender"],
-        ["Address", address, "patient-address"],
+        ["Address", withNote(address, p.restricted ? null : p.address_note, "patient-address-note"), "patient-address"],
       ]),
     ),
   );
+}
+
+/** A value with, when it is not current, a tag saying so (`historic — ended 31 December 2021`). */
+function withNote(value: Child, note: string | null, id: string): Child {
+  if (!note) return value;
+  return [value, h("br"), h("strong", { class: "nhsuk-tag nhsuk-tag--grey vm-historic", id }, note)];
 }
 
 function noPatientBlock(): HTMLElement {
@@ -329,7 +354,13 @@ export function matchesView(matches: SearchMatchView[], onPick: (nhs: string) =>
           h(
             "tr",
             { class: "nhsuk-table__row", id: `match-${m.nhs_number}` },
-            h("th", { class: "nhsuk-table__header", scope: "row" }, m.name, m.restricted ? [" ", h("strong", { class: "nhsuk-tag nhsuk-tag--grey" }, "Restricted")] : null),
+            h(
+              "th",
+              { class: "nhsuk-table__header", scope: "row" },
+              m.name === "" ? "Name not held by PDS" : m.name,
+              m.name_note ? [" ", h("strong", { class: "nhsuk-tag nhsuk-tag--grey" }, `Name ${m.name_note}`)] : null,
+              m.restricted ? [" ", h("strong", { class: "nhsuk-tag nhsuk-tag--grey" }, "Restricted")] : null,
+            ),
             h("td", { class: "nhsuk-table__cell vm-nowrap" }, formatNhsNumber(m.nhs_number)),
             h("td", { class: "nhsuk-table__cell" }, formatDate(m.birth_date)),
             h("td", { class: "nhsuk-table__cell" }, formatGender(m.gender)),

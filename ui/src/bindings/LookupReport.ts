@@ -52,6 +52,10 @@ effective_display: string | null,
  */
 effective_older_than_12_months: boolean, 
 /**
+ * The last update's date is after today (a warning is shown; it cannot be right).
+ */
+effective_in_future: boolean, 
+/**
  * Whether to show the reminder about exempt services and clinical urgency.
  */
 exemption_reminder: boolean, 

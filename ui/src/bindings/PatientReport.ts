@@ -9,9 +9,14 @@ export type PatientReport = {
  */
 nhs_number: string, 
 /**
- * `FAMILY, Given (Title)`.
+ * `FAMILY, Given (Title)`: the current name, else the latest (see `name_note`); empty when
+ * PDS holds none.
  */
 name: string, 
+/**
+ * Set when the name shown is not current: `historic — ended 31 December 2021`.
+ */
+name_note: string | null, 
 /**
  * Date of birth.
  */
@@ -21,9 +26,23 @@ birth_date: string | null,
  */
 gender: string | null, 
 /**
- * Address lines and postcode, or `None` (absent or withheld).
+ * Address lines and postcode: the current address (home first), else the latest (see
+ * `address_note`); `None` when absent or withheld.
  */
 address: Array<string> | null, 
+/**
+ * Set when the address shown is not current: `historic — ended 31 December 2021`.
+ */
+address_note: string | null, 
+/**
+ * What PDS does not hold of what confirms a person: `name`, `date of birth`.
+ */
+missing: Array<string>, 
+/**
+ * Said when something is missing: confirm identity another way before relying on the
+ * status.
+ */
+identity_warning: string | null, 
 /**
  * Restricted record: address withheld.
  */

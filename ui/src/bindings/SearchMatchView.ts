@@ -21,9 +21,13 @@ birth_date: string | null,
  */
 gender: string | null, 
 /**
- * Postcode (never for restricted records).
+ * Postcode of the address shown (never for restricted records).
  */
 postcode: string | null, 
+/**
+ * Set when the name shown is not current.
+ */
+name_note: string | null, 
 /**
  * Restricted record.
  */

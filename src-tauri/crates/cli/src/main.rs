@@ -49,9 +49,13 @@ struct Target {
     /// Start the sandbox in-process and use it, as the training identity. Not real patient data.
     #[arg(long)]
     sandbox: bool,
-    /// With --sandbox: a fault to inject into every V&M request (e.g. html502, latency:300ms).
+    /// With --sandbox: a fault to inject into every V&M request, or the directory's (e.g.
+    /// html502, latency:300ms, oversized, refused, sds-down; `vmcheck sandbox --help` lists all).
     #[arg(long, requires = "sandbox")]
     fault: Option<Fault>,
+    /// With --sandbox: a fault to inject into every PDS request (e.g. 429:1s, hang).
+    #[arg(long, requires = "sandbox")]
+    pds_fault: Option<Fault>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -124,9 +128,16 @@ enum Command {
         /// Print the test patients as JSON and exit.
         #[arg(long)]
         list: bool,
-        /// A fault to inject into every V&M request.
+        /// A fault to inject into every V&M request, or the directory's: latency:<n>ms, 500,
+        /// html502, reset, truncated, wrong-content-type, slow-drip:<n>ms, hang, closed,
+        /// oversized, redirect, 429:<n>s, deep-json, deep-xml, refused, tls-failure, sds-down,
+        /// sds-slow:<n>s.
         #[arg(long)]
         fault: Option<Fault>,
+        /// A fault to inject into every PDS request (the same list, but for refused,
+        /// tls-failure, sds-down and sds-slow).
+        #[arg(long)]
+        pds_fault: Option<Fault>,
     },
 }
 
@@ -230,6 +241,7 @@ async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared,
         let sandbox = Sandbox::start(opts)
             .await
             .map_err(|e| format!("the sandbox could not start: {e}"))?;
+        sandbox.set_pds_fault(target.pds_fault.clone());
         let urls = sandbox.urls();
         let config = vmcheck_engine::training::config(urls);
         (config, Some(sandbox))
@@ -388,6 +400,7 @@ async fn run(cli: Cli) -> u8 {
             port_base,
             list,
             fault,
+            pds_fault,
         } => {
             if list {
                 println!(
@@ -408,6 +421,7 @@ async fn run(cli: Cli) -> u8 {
                     return EXIT_CONFIG;
                 }
             };
+            sandbox.set_pds_fault(pds_fault);
             println!(
                 "{}",
                 serde_json::to_string(sandbox.urls()).unwrap_or_default()

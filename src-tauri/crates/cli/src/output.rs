@@ -44,7 +44,15 @@ pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment)
         println!("TRAINING — not real patient data");
     }
     if let Some(p) = &report.patient {
-        let mut line = format!("{}  NHS {}", p.name, formatted(&p.nhs_number));
+        let name = if p.name.is_empty() {
+            "(no name on PDS)"
+        } else {
+            p.name.as_str()
+        };
+        let mut line = format!("{name}  NHS {}", formatted(&p.nhs_number));
+        if let Some(note) = &p.name_note {
+            line.push_str(&format!(" (name {note})"));
+        }
         if let Some(b) = &p.birth_date {
             line.push_str(&format!("  born {b}"));
         }
@@ -62,7 +70,16 @@ pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment)
         if p.restricted {
             println!("  Address withheld (restricted record)");
         } else if let Some(a) = &p.address {
-            println!("  {}", a.join(", "));
+            match &p.address_note {
+                Some(note) => println!("  {} (address {note})", a.join(", ")),
+                None => println!("  {}", a.join(", ")),
+            }
+        }
+        if let Some(warning) = &p.identity_warning {
+            println!(
+                "  {}",
+                paint(&format!("Warning: {warning}"), Some(BannerColour::Amber))
+            );
         }
         if let Some(d) = &p.deceased {
             println!("  Deceased ({d})");
@@ -92,6 +109,15 @@ pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment)
                     ""
                 };
                 println!("  Last updated {e}{hint}");
+                if report.effective_in_future {
+                    println!(
+                        "  {}",
+                        paint(
+                            &format!("Warning: {}", vmcheck_core::assess::FUTURE_DATE_WARNING),
+                            Some(vmcheck_core::BannerColour::Amber)
+                        )
+                    );
+                }
             }
             if report.exemption_reminder {
                 println!("  Some services are exempt from charges, and clinicians decide how urgent treatment is.");

@@ -4,7 +4,7 @@
 //! safety table says. Anything uncertain is amber or grey, never green. An error is not a banner:
 //! errors never pass through here.
 
-use crate::status::{BasicStatus, Category, ChargeableStatus, Reading};
+use crate::status::{BasicStatus, Category, ChargeableStatus, Reading, RecordState};
 
 /// The banner colour. The UI pairs each with an icon and words; colour is never alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -55,8 +55,11 @@ pub enum BannerKind {
     NoStatusDetermined,
     /// Y or N with NONE.
     StatusWithdrawn,
-    /// An unknown code, or a component without a coding.
+    /// An unknown code, a component without a coding, a component we cannot identify, or an
+    /// unreadable date.
     Unrecognised,
+    /// `Observation.status` is not `final`, `amended` or `corrected`: the record may change.
+    NotFinal,
     /// No V&M record for the patient.
     NoRecord,
 }
@@ -94,6 +97,7 @@ impl Banner {
             BannerKind::NoStatusDetermined => "No status determined",
             BannerKind::StatusWithdrawn => "Status withdrawn — check with the OVM team",
             BannerKind::Unrecognised => "Unrecognised status — contact the service desk",
+            BannerKind::NotFinal => "Status not final — check with the OVM team",
             BannerKind::NoRecord => {
                 "No overseas visitor record (this does not mean the patient is exempt)"
             }
@@ -117,13 +121,26 @@ impl Banner {
 }
 
 /// Classifies a chargeable status. Rows are tried in the order of the safety table, uncertain
-/// input first, so nothing doubtful can reach a green row.
+/// input first, so nothing doubtful can reach a green row: a record that is not settled (its
+/// `Observation.status`), a component or date that cannot be read, then the codes.
+///
+/// A void record (`entered-in-error`, `cancelled`) is refused before it gets here
+/// ([`crate::assess::assess`]); should one arrive anyway it is amber, never a status.
 pub fn classify(status: &ChargeableStatus) -> Banner {
     use BannerColour::{Amber, Green, Grey, Red};
     use BannerKind as K;
     use BasicStatus::{Chargeable as Y, NotChargeable as N, Unset as U};
 
     let banner = |colour, kind| Banner { colour, kind };
+
+    match status.record_state() {
+        RecordState::Settled => {}
+        RecordState::NotFinal => return banner(Amber, K::NotFinal),
+        RecordState::Void => return banner(Amber, K::Unrecognised),
+    }
+    if status.unrecognised_components > 0 || status.effective_unreadable {
+        return banner(Amber, K::Unrecognised);
+    }
 
     // The basic status is required: without a known value nothing can be said.
     let Some(basic) = status.basic.known() else {
@@ -164,9 +181,12 @@ mod tests {
 
     fn status(basic: Reading<BasicStatus>, category: Reading<Category>) -> ChargeableStatus {
         ChargeableStatus {
+            record_status: Some("final".into()),
             basic,
             category,
+            unrecognised_components: 0,
             effective: None,
+            effective_unreadable: false,
             subject_reference: None,
             subject_display: None,
             version_id: None,

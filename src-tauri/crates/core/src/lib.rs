@@ -9,6 +9,7 @@
 //! device ids are parameters, so every function here is testable with plain data. The adapters
 //! (`vmcheck-spine`) do the talking; the engine (`vmcheck-engine`) orchestrates.
 
+pub mod assess;
 pub mod banner;
 pub mod card;
 pub mod fhir;
@@ -22,6 +23,7 @@ pub mod spine_error;
 pub mod status;
 pub mod time;
 
+pub use assess::{assess, Assessment, Refusal};
 pub use banner::{classify, Banner, BannerColour, BannerKind};
 pub use nhs::{NhsNumber, NhsNumberError};
 pub use status::{BasicStatus, Category, ChargeableStatus, Reading};

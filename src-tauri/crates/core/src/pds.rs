@@ -1,12 +1,20 @@
 //! The PDS FHIR R4 Patient as V&M Check shows it, and PDS error bodies.
 //!
-//! Only what the user needs to confirm the person on screen is kept: NHS number, name, birth
-//! date, gender, home address (unless the record is restricted), deceased date, and whether
-//! PDS answered with a different number than the one asked for (a superseded record).
+//! Only what the user needs to confirm the person on screen is kept: NHS number, names and
+//! addresses with their periods, birth date, gender, deceased date, and whether PDS answered
+//! with a different number than the one asked for (a superseded record). Addresses of a
+//! restricted record are never kept.
+//!
+//! PDS names and addresses carry `period`s, and a record may hold only ended ones (PDS's own
+//! example patient does). [`PdsPatient::name_on`] and [`PdsPatient::address_on`] choose what
+//! to show on a given day: a current one (the period covers the day; `usual` name first, `home`
+//! address first), otherwise the latest one marked historic with the day it ended — an ended
+//! address is never presented as current. The day is a parameter: the core has no clock.
 
 use serde_json::Value;
 
 use crate::nhs::NhsNumber;
+use crate::time::{CalendarDate, FhirDateTime};
 
 /// Confidentiality codes PDS uses for restricted ("sensitive") records.
 const RESTRICTED_CODES: [&str; 2] = ["R", "V"];
@@ -48,19 +56,89 @@ pub struct PostalAddress {
     pub postcode: Option<String>,
 }
 
+/// A name or address with its `use` and `period`, as PDS holds it.
+#[derive(Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Dated<T> {
+    /// The name or address.
+    pub value: T,
+    /// `use` (`usual`, `official`, `old`…; `home`, `temp`…).
+    pub use_: Option<String>,
+    /// `period.start`: the first day it applies.
+    pub start: Option<CalendarDate>,
+    /// `period.end`: the last day it applies.
+    pub end: Option<CalendarDate>,
+}
+
+impl<T> Dated<T> {
+    /// Whether it applies on `day`: the period covers the day and it is not marked `old`.
+    pub fn is_current_on(&self, day: CalendarDate) -> bool {
+        self.use_.as_deref() != Some("old")
+            && self.start.is_none_or(|s| s <= day)
+            && self.end.is_none_or(|e| e >= day)
+    }
+}
+
+/// What to show of a name or address on a given day.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Shown<'a, T> {
+    /// The value.
+    pub value: &'a T,
+    /// It applies on the day. When false it is shown as historic, never as current.
+    pub current: bool,
+    /// When not current: the day it ended, if PDS gives one.
+    pub ended: Option<CalendarDate>,
+}
+
+impl<T> Clone for Shown<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Shown<'_, T> {}
+
+/// Chooses what to show on `day`: the first current one in order of `preferred` use, then any
+/// current one; otherwise the latest one (latest end, then latest start), marked with its end.
+fn choose<'a, T>(
+    items: &'a [Dated<T>],
+    preferred: &str,
+    day: CalendarDate,
+) -> Option<Shown<'a, T>> {
+    let current = items
+        .iter()
+        .filter(|i| i.is_current_on(day))
+        .min_by_key(|i| i.use_.as_deref() != Some(preferred));
+    if let Some(c) = current {
+        return Some(Shown {
+            value: &c.value,
+            current: true,
+            ended: None,
+        });
+    }
+    let latest = items
+        .iter()
+        .max_by_key(|i| (i.end, i.start, i.use_.as_deref() == Some(preferred)))?;
+    Some(Shown {
+        value: &latest.value,
+        current: false,
+        // Without an end it starts after `day`, or is marked `old`.
+        ended: latest.end,
+    })
+}
+
 /// A PDS patient, reduced to what the product shows.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PdsPatient {
     /// The record's NHS number (`id`).
     pub nhs_number: NhsNumber,
-    /// The usual name.
-    pub name: PersonName,
+    /// Every name, in PDS's order.
+    pub names: Vec<Dated<PersonName>>,
     /// `YYYY-MM-DD` (or partial).
     pub birth_date: Option<String>,
     /// `male` | `female` | `other` | `unknown`.
     pub gender: Option<String>,
-    /// Home address; `None` when absent or withheld.
-    pub address: Option<PostalAddress>,
+    /// Every address, in PDS's order; empty when absent or withheld (restricted).
+    pub addresses: Vec<Dated<PostalAddress>>,
     /// `deceasedDateTime`, when the patient has died.
     pub deceased: Option<String>,
     /// `meta.security` is R (restricted) or V: address and contacts are withheld.
@@ -100,12 +178,42 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn pick<'a>(items: &'a Value, preferred_use: &str) -> Option<&'a Value> {
-    let items = items.as_array()?;
-    items
-        .iter()
-        .find(|i| i["use"] == preferred_use)
-        .or_else(|| items.first())
+impl PdsPatient {
+    /// The name to show on `day` (see the module documentation).
+    pub fn name_on(&self, day: CalendarDate) -> Option<Shown<'_, PersonName>> {
+        choose(&self.names, "usual", day)
+    }
+
+    /// The address to show on `day`; `None` when there is none (or it is withheld).
+    pub fn address_on(&self, day: CalendarDate) -> Option<Shown<'_, PostalAddress>> {
+        choose(&self.addresses, "home", day)
+    }
+}
+
+/// Reads `period` and `use` around a value.
+fn dated<T>(v: &Value, value: T) -> Dated<T> {
+    let date = |key: &str, end: bool| {
+        v["period"][key]
+            .as_str()
+            .and_then(FhirDateTime::parse)
+            .map(|d| {
+                if end {
+                    d.latest_date()
+                } else {
+                    d.earliest_date()
+                }
+            })
+    };
+    Dated {
+        value,
+        use_: v["use"].as_str().map(str::to_owned),
+        start: date("start", false),
+        end: date("end", true),
+    }
+}
+
+fn each(v: &Value) -> impl Iterator<Item = &Value> {
+    v.as_array().into_iter().flatten()
 }
 
 /// Reads a Patient resource (already parsed JSON).
@@ -122,13 +230,19 @@ pub fn patient_from_value(v: &Value) -> Result<PdsPatient, PdsBodyError> {
     let nhs_number = NhsNumber::parse(id).map_err(|_| {
         PdsBodyError::Unexpected("a Patient whose id is not a valid NHS number".into())
     })?;
-    let name = pick(&v["name"], "usual")
-        .map(|n| PersonName {
-            prefix: strings(&n["prefix"]),
-            given: strings(&n["given"]),
-            family: n["family"].as_str().map(str::to_owned),
+    let names = each(&v["name"])
+        .map(|n| {
+            dated(
+                n,
+                PersonName {
+                    prefix: strings(&n["prefix"]),
+                    given: strings(&n["given"]),
+                    family: n["family"].as_str().map(str::to_owned),
+                },
+            )
         })
-        .unwrap_or_default();
+        .filter(|n| n.value.family.is_some() || !n.value.given.is_empty())
+        .collect();
     let restricted = v["meta"]["security"].as_array().is_some_and(|s| {
         s.iter().any(|c| {
             c["code"]
@@ -136,20 +250,28 @@ pub fn patient_from_value(v: &Value) -> Result<PdsPatient, PdsBodyError> {
                 .is_some_and(|c| RESTRICTED_CODES.contains(&c))
         })
     });
-    let address = if restricted {
-        None
+    let addresses = if restricted {
+        Vec::new()
     } else {
-        pick(&v["address"], "home").map(|a| PostalAddress {
-            lines: strings(&a["line"]),
-            postcode: a["postalCode"].as_str().map(str::to_owned),
-        })
+        each(&v["address"])
+            .map(|a| {
+                dated(
+                    a,
+                    PostalAddress {
+                        lines: strings(&a["line"]),
+                        postcode: a["postalCode"].as_str().map(str::to_owned),
+                    },
+                )
+            })
+            .filter(|a| !a.value.lines.is_empty() || a.value.postcode.is_some())
+            .collect()
     };
     Ok(PdsPatient {
         nhs_number,
-        name,
+        names,
         birth_date: v["birthDate"].as_str().map(str::to_owned),
         gender: v["gender"].as_str().map(str::to_owned),
-        address,
+        addresses,
         deceased: v["deceasedDateTime"].as_str().map(str::to_owned),
         restricted,
         version_id: v["meta"]["versionId"].as_str().map(str::to_owned),

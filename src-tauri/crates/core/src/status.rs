@@ -176,6 +176,13 @@ pub enum Reading<T> {
     NoCoding,
 }
 
+impl ChargeableStatus {
+    /// What `Observation.status` says about the record.
+    pub fn record_state(&self) -> RecordState {
+        RecordState::of(self.record_status.as_deref())
+    }
+}
+
 impl<T: Copy> Reading<T> {
     /// The value when known.
     pub fn known(&self) -> Option<T> {
@@ -186,15 +193,50 @@ impl<T: Copy> Reading<T> {
     }
 }
 
+/// What `Observation.status` says about the record itself, before its content is read.
+///
+/// FHIR DSTU2 codes: `registered | preliminary | final | amended | cancelled |
+/// entered-in-error | unknown`; `corrected` (R4) is accepted as settled too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    /// `final`, `amended` or `corrected`: the record can be shown as it is.
+    Settled,
+    /// `preliminary`, `registered`, `unknown`, another code, or no status at all: the content
+    /// may change; at most amber.
+    NotFinal,
+    /// `entered-in-error` or `cancelled`: the record is void and is never shown as a status.
+    Void,
+}
+
+impl RecordState {
+    /// Classifies `Observation.status` as sent (`None` when absent). Codes are case-sensitive,
+    /// as FHIR codes are.
+    pub fn of(status: Option<&str>) -> Self {
+        match status {
+            Some("final" | "amended" | "corrected") => Self::Settled,
+            Some("entered-in-error" | "cancelled") => Self::Void,
+            _ => Self::NotFinal,
+        }
+    }
+}
+
 /// The chargeable status one V&M Observation carries.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChargeableStatus {
+    /// `Observation.status` as sent (`final` in every published example); see [`RecordState`].
+    pub record_status: Option<String>,
     /// The basic status component.
     pub basic: Reading<BasicStatus>,
     /// The category component.
     pub category: Reading<Category>,
+    /// Components that are neither the basic status nor the category (or whose code is not in
+    /// the V&M component code system): the Observation says something we cannot read.
+    pub unrecognised_components: u32,
     /// `effectiveDateTime`: when the Home Office or an OVM last updated the status.
     pub effective: Option<FhirDateTime>,
+    /// An `effectiveDateTime` was sent but is not a FHIR dateTime (it is not in `effective`).
+    pub effective_unreadable: bool,
     /// `subject.reference` (`Patient/{nhs}`).
     pub subject_reference: Option<String>,
     /// `subject.display` (the patient's name as Spine holds it).
@@ -209,9 +251,12 @@ impl std::fmt::Debug for ChargeableStatus {
     /// The subject (NHS number, name) is left out: debug output ends up in logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChargeableStatus")
+            .field("record_status", &self.record_status)
             .field("basic", &self.basic)
             .field("category", &self.category)
+            .field("unrecognised_components", &self.unrecognised_components)
             .field("effective", &self.effective.as_ref().map(|e| &e.raw))
+            .field("effective_unreadable", &self.effective_unreadable)
             .finish_non_exhaustive()
     }
 }

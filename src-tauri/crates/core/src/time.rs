@@ -47,6 +47,17 @@ impl CalendarDate {
         Self { year, month, day }
     }
 
+    /// The date as people read it in the UK: `31 December 2021`.
+    pub fn human(self) -> String {
+        FhirDateTime {
+            raw: self.to_string(),
+            year: self.year,
+            month: Some(self.month),
+            day: Some(self.day),
+        }
+        .human()
+    }
+
     /// The same day `months` months earlier (clamped to the month's last day).
     pub fn minus_months(self, months: u32) -> Self {
         let total = self.year * 12 + i32::from(self.month) - 1 - months as i32;
@@ -137,6 +148,21 @@ impl FhirDateTime {
         }
     }
 
+    /// The earliest calendar date this value can stand for (`2027` → 1 January 2027).
+    pub fn earliest_date(&self) -> CalendarDate {
+        CalendarDate {
+            year: self.year,
+            month: self.month.unwrap_or(1),
+            day: self.day.unwrap_or(1),
+        }
+    }
+
+    /// Whether the value lies after `today` whichever day it stands for (a date in the future
+    /// is shown with a warning: a record cannot have been updated tomorrow).
+    pub fn is_after(&self, today: CalendarDate) -> bool {
+        self.earliest_date() > today
+    }
+
     /// The date as people read it in the UK: `1 January 2015` (or `January 2015`, `2015`).
     pub fn human(&self) -> String {
         const MONTHS: [&str; 12] = [
@@ -222,6 +248,31 @@ mod tests {
     }
 
     #[test]
+    fn after_today_only_when_every_day_it_may_mean_is() {
+        let today = CalendarDate::parse("2026-12-04").expect("date");
+        for (raw, after) in [
+            ("2026-12-05", true),
+            ("2026-12-04T23:59:59+00:00", false),
+            ("2026-12-04", false),
+            ("2026-12", false),
+            ("2027-01", true),
+            ("2027", true),
+            ("2026", false),
+            ("2015-01-01T15:00:00+00:00", false),
+        ] {
+            let t = FhirDateTime::parse(raw).expect(raw);
+            assert_eq!(t.is_after(today), after, "{raw}");
+        }
+        assert_eq!(
+            FhirDateTime::parse("2027")
+                .expect("y")
+                .earliest_date()
+                .to_string(),
+            "2027-01-01"
+        );
+    }
+
+    #[test]
     fn unix_seconds_to_dates() {
         assert_eq!(CalendarDate::from_unix_seconds(0).to_string(), "1970-01-01");
         assert_eq!(
@@ -231,6 +282,18 @@ mod tests {
         assert_eq!(
             CalendarDate::from_unix_seconds(1_795_219_200).to_string(),
             "2026-11-21"
+        );
+    }
+
+    #[test]
+    fn calendar_dates_read_as_people_write_them() {
+        assert_eq!(
+            CalendarDate::parse("2021-12-31").expect("date").human(),
+            "31 December 2021"
+        );
+        assert_eq!(
+            CalendarDate::parse("2020-01-01").expect("date").human(),
+            "1 January 2020"
         );
     }
 

@@ -118,16 +118,108 @@ fn conflicting_duplicate_components_are_unrecognised() {
 }
 
 #[test]
-fn a_component_with_the_wrong_component_system_is_ignored() {
+fn a_component_code_in_the_wrong_system_is_unrecognised_never_green() {
+    // The basic status's component code in another code system, beside a proper one.
     let mut odd = basic("N");
     odd["code"]["coding"][0]["system"] = json!("https://example.org/components");
-    let s = status_of(&bundle(observation(vec![odd, basic("Y")])));
+    let s = status_of(&bundle(observation(vec![
+        odd.clone(),
+        basic("N"),
+        category("A"),
+    ])));
+    assert!(matches!(s.basic, Reading::Unrecognised { .. }), "{s:?}");
+    assert_eq!(classify(&s).colour, BannerColour::Amber);
+    let s = status_of(&bundle(observation(vec![odd, category("A")])));
     assert_eq!(
         s.basic,
-        Reading::Known {
-            value: BasicStatus::Chargeable
+        Reading::Unrecognised {
+            system: Some("https://example.org/components".into()),
+            code: Some("BASIC_CHARGEABLE_STATUS".into())
         }
     );
+
+    // A category filed under another system must not vanish (N with no category is green).
+    let mut odd = category("F");
+    odd["code"]["coding"][0]["system"] = json!("https://example.org/components");
+    let s = status_of(&bundle(observation(vec![basic("N"), odd])));
+    assert!(matches!(s.category, Reading::Unrecognised { .. }), "{s:?}");
+    assert_eq!(classify(&s).colour, BannerColour::Amber);
+
+    // No system at all.
+    let mut odd = category("F");
+    odd["code"]["coding"][0]
+        .as_object_mut()
+        .expect("coding")
+        .remove("system");
+    let s = status_of(&bundle(observation(vec![basic("N"), odd])));
+    assert_eq!(classify(&s).colour, BannerColour::Amber);
+}
+
+#[test]
+fn a_component_we_cannot_identify_makes_the_status_amber() {
+    let extra = component(
+        "RESIDENCY_CHECK",
+        "https://fhir.nhs.uk/spine-chargeable-status-1",
+        "N",
+    );
+    let s = status_of(&bundle(observation(vec![basic("N"), category("A"), extra])));
+    assert_eq!(s.unrecognised_components, 1);
+    assert_eq!(classify(&s).colour, BannerColour::Amber);
+
+    let mut no_code = basic("N");
+    no_code.as_object_mut().expect("component").remove("code");
+    let s = status_of(&bundle(observation(vec![basic("N"), no_code])));
+    assert_eq!(s.unrecognised_components, 1);
+    assert_eq!(classify(&s).colour, BannerColour::Amber);
+
+    // One component claiming to be both.
+    let mut both = basic("N");
+    both["code"]["coding"]
+        .as_array_mut()
+        .expect("codings")
+        .push(json!({"system": "https://fhir.nhs.uk/spine-vm-observation-component-1", "code": "CATEGORY_CHARGEABLE_STATUS"}));
+    let s = status_of(&bundle(observation(vec![both])));
+    assert_eq!(s.unrecognised_components, 1);
+    assert_eq!(classify(&s).colour, BannerColour::Amber);
+}
+
+#[test]
+fn the_record_status_is_read_as_sent() {
+    for (sent, colour) in [
+        (Some("final"), BannerColour::Green),
+        (Some("amended"), BannerColour::Green),
+        (Some("preliminary"), BannerColour::Amber),
+        (Some("registered"), BannerColour::Amber),
+        (Some("unknown"), BannerColour::Amber),
+        (None, BannerColour::Amber),
+    ] {
+        let mut obs = observation(vec![basic("N"), category("A")]);
+        match sent {
+            Some(v) => obs["status"] = json!(v),
+            None => {
+                obs.as_object_mut().expect("obs").remove("status");
+            }
+        }
+        let s = status_of(&bundle(obs));
+        assert_eq!(s.record_status.as_deref(), sent);
+        assert_eq!(classify(&s).colour, colour, "{sent:?}");
+    }
+}
+
+#[test]
+fn an_unreadable_update_date_is_amber_never_dropped_silently() {
+    let mut obs = observation(vec![basic("N"), category("A")]);
+    obs["effectiveDateTime"] = json!("last Tuesday");
+    let s = status_of(&bundle(obs));
+    assert!(s.effective_unreadable);
+    assert_eq!(s.effective, None);
+    assert_eq!(classify(&s).colour, BannerColour::Amber);
+
+    let mut obs = observation(vec![basic("N"), category("A")]);
+    obs["effectiveDateTime"] = json!("2025-06-01");
+    let s = status_of(&bundle(obs));
+    assert!(!s.effective_unreadable);
+    assert_eq!(classify(&s).colour, BannerColour::Green);
 }
 
 #[test]
@@ -149,11 +241,44 @@ fn bundles_with_zero_or_two_entries_are_errors() {
         Err(BodyError::Model(ModelError::EntryCount(0)))
     );
     let o = observation(vec![basic("N")]);
-    let two = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": o}, {"resource": o}]}).to_string();
+    let outcome = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]});
+    let two = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": o}, {"resource": outcome}]}).to_string();
     assert_eq!(
         parse_search_body(WireFormat::Json, two.as_bytes()),
         Err(BodyError::Model(ModelError::EntryCount(2)))
     );
+    let no_resource =
+        json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"fullUrl": "x"}]})
+            .to_string();
+    assert!(matches!(
+        parse_search_body(WireFormat::Json, no_resource.as_bytes()),
+        Err(BodyError::Model(ModelError::Unexpected(_)))
+    ));
+}
+
+#[test]
+fn several_status_records_are_refused_never_one_picked() {
+    let green = observation(vec![basic("N"), category("A")]);
+    let red = observation(vec![basic("Y"), category("F")]);
+    for entries in [
+        vec![green.clone(), red.clone()],
+        vec![green.clone(), green.clone()],
+        vec![red.clone(), green.clone(), green.clone()],
+    ] {
+        let n = entries.len();
+        let entry: Vec<Value> = entries
+            .into_iter()
+            .map(|r| json!({"resource": r}))
+            .collect();
+        let body =
+            json!({"resourceType": "Bundle", "type": "searchset", "entry": entry}).to_string();
+        assert_eq!(
+            parse_search_body(WireFormat::Json, body.as_bytes()),
+            Err(BodyError::Model(ModelError::SeveralStatusRecords(n)))
+        );
+    }
+    let err = ModelError::SeveralStatusRecords(2).to_string();
+    assert!(err.contains("2 status records"), "{err}");
 }
 
 #[test]

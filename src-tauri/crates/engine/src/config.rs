@@ -51,6 +51,37 @@ pub struct Config {
     /// The application log.
     #[serde(default)]
     pub log: crate::logging::LogConfig,
+    /// Limits on every HTTP answer (PDS, V&M, the token service).
+    #[serde(default)]
+    pub http: HttpConfig,
+}
+
+/// `[http]`: limits applied to every HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// The largest response body read, in bytes (default 2 MiB); a larger answer is an error.
+    #[serde(default = "default_max_response_bytes")]
+    pub max_response_bytes: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_response_bytes: default_max_response_bytes(),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The cap as a size.
+    pub fn max_body_bytes(&self) -> usize {
+        usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX)
+    }
+}
+
+fn default_max_response_bytes() -> u64 {
+    vmcheck_spine::http::DEFAULT_MAX_BODY_BYTES as u64
 }
 
 /// Where the smartcard is read.
@@ -503,6 +534,13 @@ impl Config {
 
     /// Checks every value; the first problem is returned.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(65_536..=67_108_864).contains(&self.http.max_response_bytes) {
+            return Err(invalid(
+                "http.max_response_bytes",
+                format!("{} is out of range", self.http.max_response_bytes),
+                "Use a number of bytes from 65536 (64 KiB) to 67108864 (64 MiB); the default is 2097152 (2 MiB).",
+            ));
+        }
         let o = &self.organisation;
         if !(3..=6).contains(&o.ods_code.len())
             || !o
@@ -759,6 +797,7 @@ impl Config {
             audit: AuditConfig::default(),
             audit_jwt: AuditJwtConfig::default(),
             log: crate::logging::LogConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! front ends need (a stable code, the HTTP status if any, a sentence saying what happened and
 //! one saying what to do). An error is never a banner.
 
+use vmcheck_core::fhir::{BodyError, ModelError};
 use vmcheck_core::nhs::NhsNumberError;
 use vmcheck_spine::http::TransportError;
 use vmcheck_spine::pds::PdsError;
@@ -32,6 +33,9 @@ pub enum LookupError {
     /// Spine answered about a different patient than the one asked for; nothing is shown.
     #[error("the status returned was not for the patient asked about")]
     SubjectMismatch,
+    /// Spine's status record is void (`entered-in-error` or `cancelled`); nothing is shown.
+    #[error("the status record returned has been withdrawn")]
+    RecordVoid,
     /// The session locked (card removed, idle, sign-out) before the result arrived; the result
     /// was dropped.
     #[error("the session ended before the result arrived")]
@@ -43,6 +47,15 @@ pub enum LookupError {
     /// missing or unusable, or mutual TLS is required and not configured.
     #[error("{0}")]
     TlsConfig(#[from] TlsConfigError),
+}
+
+impl From<vmcheck_core::Refusal> for LookupError {
+    fn from(refusal: vmcheck_core::Refusal) -> Self {
+        match refusal {
+            vmcheck_core::Refusal::SubjectMismatch => Self::SubjectMismatch,
+            vmcheck_core::Refusal::RecordVoid => Self::RecordVoid,
+        }
+    }
 }
 
 /// The code of a failed TLS handshake with the V&M endpoint.
@@ -91,12 +104,23 @@ impl LookupError {
             Self::Vandm(VandmError::Transport(TransportError::Tls { problem, .. })) => {
                 tls_code(problem).into()
             }
+            Self::Vandm(VandmError::Transport(TransportError::Redirected { .. })) => {
+                "SPINE_REDIRECTED".into()
+            }
+            Self::Vandm(VandmError::Transport(TransportError::TooLarge { .. })) => {
+                "SPINE_RESPONSE_TOO_LARGE".into()
+            }
             Self::Vandm(VandmError::Transport(_)) => "SPINE_UNREACHABLE".into(),
             Self::Vandm(VandmError::HttpStatus { .. }) => "SPINE_HTTP_ERROR".into(),
+            Self::Vandm(VandmError::RateLimited { .. }) => "SPINE_RATE_LIMITED".into(),
+            Self::Vandm(VandmError::Body(BodyError::Model(e))) if e.code().is_some() => {
+                e.code().unwrap_or_default().into()
+            }
             Self::Vandm(VandmError::ContentType { .. } | VandmError::Body(_)) => {
                 "SPINE_UNREADABLE_RESPONSE".into()
             }
-            Self::SubjectMismatch => "SUBJECT_MISMATCH".into(),
+            Self::SubjectMismatch => vmcheck_core::Refusal::SubjectMismatch.code().into(),
+            Self::RecordVoid => vmcheck_core::Refusal::RecordVoid.code().into(),
             Self::SessionEnded => "SESSION_ENDED".into(),
             Self::Setup(_) => "CLIENT_SETUP_FAILED".into(),
             Self::TlsConfig(_) => "TLS_CONFIG_INVALID".into(),
@@ -109,6 +133,7 @@ impl LookupError {
             Self::Pds(e) => e.http_status(),
             Self::Vandm(VandmError::Spine(e)) => Some(e.http_status),
             Self::Vandm(VandmError::HttpStatus { status, .. }) => Some(*status),
+            Self::Vandm(VandmError::RateLimited { .. }) => Some(429),
             Self::Vandm(VandmError::ContentType { .. } | VandmError::Body(_)) => Some(200),
             _ => None,
         }
@@ -129,9 +154,11 @@ impl LookupError {
             Self::Pds(e) => format!("The patient could not be traced: {e}."),
             Self::Sds(e) => format!("The Spine service could not be located: {e}"),
             Self::Vandm(VandmError::Spine(e)) => e.code.user_message().into(),
+            Self::Vandm(VandmError::Body(BodyError::Model(ModelError::SeveralStatusRecords(n)))) => format!("Spine returned more than one status record for this patient ({n}), so none is shown: V&M Check never picks one."),
             Self::Vandm(VandmError::Transport(TransportError::Tls { problem, .. })) => format!("The visitor status could not be checked: the secure connection to the Spine V&M service could not be made because {problem}. This is a certificate configuration problem, not a problem with the patient's record."),
             Self::Vandm(e) => format!("The visitor status could not be checked: {e}."),
             Self::SubjectMismatch => "Spine returned a status for a different patient than the one asked about, so nothing is shown.".into(),
+            Self::RecordVoid => "Spine's status record for this patient has been withdrawn (entered in error or cancelled), so no status is shown.".into(),
             Self::SessionEnded => "The session ended before the result arrived, so nothing is shown.".into(),
             Self::Setup(e) => format!("V&M Check could not prepare its connection: {e}."),
             Self::TlsConfig(e) => format!("V&M Check cannot make secure connections to Spine: {e}."),
@@ -145,7 +172,7 @@ impl LookupError {
             Self::NoIdentity | Self::SessionEnded => "Sign in with your smartcard.",
             Self::Pds(PdsError::NotFound | PdsError::InvalidNumber) => "Check the NHS number, or search by the patient's details instead.",
             Self::Pds(PdsError::Invalidated) => "Search by the patient's details to find their current NHS number.",
-            Self::Pds(PdsError::RateLimited { .. }) => "Wait a few seconds and try again.",
+            Self::Pds(PdsError::RateLimited { .. }) | Self::Vandm(VandmError::RateLimited { .. }) => "Wait a few seconds and try again.",
             Self::Pds(PdsError::Auth { .. } | PdsError::Unauthorised | PdsError::Forbidden) => {
                 "Ask IT to check the PDS access settings ([pds.auth]) and the signing key in the keyring."
             }
@@ -153,7 +180,8 @@ impl LookupError {
             Self::Vandm(VandmError::Spine(e)) => e.code.user_action(),
             Self::Vandm(VandmError::Transport(TransportError::Tls { problem, .. })) => tls_action(problem),
             Self::TlsConfig(_) => "Ask IT to fix the certificate configuration (the [tls] section of the configuration file, and the private key in the keyring).",
-            Self::SubjectMismatch => "Do not rely on any earlier result for this patient. Contact the service desk with the trace ID.",
+            Self::SubjectMismatch | Self::RecordVoid => "Do not rely on any earlier result for this patient. Contact the service desk with the trace ID.",
+            Self::Vandm(VandmError::Body(BodyError::Model(ModelError::SeveralStatusRecords(_)))) => "Check with the Overseas Visitor Manager team, and contact the service desk with the trace ID.",
             Self::Pds(e) if e.is_retryable() => "Try again. If it keeps happening, contact the service desk with the trace ID.",
             Self::Vandm(e) if e.is_retryable() => "Try again. If it keeps happening, contact the service desk with the trace ID.",
             _ => "Contact the service desk with the trace ID.",

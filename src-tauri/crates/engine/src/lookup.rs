@@ -15,8 +15,8 @@ use vmcheck_core::pds::TraceOutcome;
 use vmcheck_core::request::{self, Routing};
 use vmcheck_core::sds::SpineEndpoint;
 use vmcheck_core::status::ChargeableStatus;
-use vmcheck_core::{classify, Banner};
-use vmcheck_spine::http::HttpTimeouts;
+use vmcheck_core::{assess, Banner};
+use vmcheck_spine::http::HttpSettings;
 use vmcheck_spine::pds::{PdsClient, PdsSearch};
 use vmcheck_spine::sds::SdsClient;
 use vmcheck_spine::vandm::{Conformance, VandmAnswer, VandmClient};
@@ -63,6 +63,8 @@ pub enum Outcome {
         status: ChargeableStatus,
         /// How to show it.
         banner: Banner,
+        /// The last update's date is after today: shown with a warning.
+        effective_in_future: bool,
     },
     /// No V&M record for the patient.
     NoRecord {
@@ -149,9 +151,10 @@ impl Engine {
     ) -> Result<Self, LookupError> {
         let pds = PdsClient::new(
             &config.pds.base_url,
-            HttpTimeouts {
+            HttpSettings {
                 connect: Duration::from_secs(5),
                 request: secs(config.pds.timeout_secs),
+                max_body_bytes: config.http.max_body_bytes(),
             },
             crate::signing::pds_auth(&config, secrets.as_ref())?,
         )
@@ -160,9 +163,10 @@ impl Engine {
         let vandm = crate::tls::vandm_client(
             &config,
             secrets.as_ref(),
-            HttpTimeouts {
+            HttpSettings {
                 connect: Duration::from_secs(5),
                 request: secs(config.vandm.timeout_secs),
+                max_body_bytes: config.http.max_body_bytes(),
             },
         )?;
         let endpoints = match (
@@ -373,14 +377,20 @@ impl Engine {
         result.raw_response = Some(response.raw);
         match response.answer {
             VandmAnswer::Status(status) => {
-                let expected = format!("Patient/{}", current.as_str());
-                if status.subject_reference.as_deref() != Some(expected.as_str()) {
-                    result.raw_response = None;
-                    return Err(LookupError::SubjectMismatch);
-                }
-                let banner = classify(&status);
+                let assessment = match assess(&status, &current, self.clock.today()) {
+                    Ok(a) => a,
+                    Err(refusal) => {
+                        result.raw_response = None;
+                        return Err(refusal.into());
+                    }
+                };
+                let banner = assessment.banner;
                 tracing::info!(banner = banner.colour.as_str(), "lookup classified");
-                Ok(Outcome::Status { status, banner })
+                Ok(Outcome::Status {
+                    status,
+                    banner,
+                    effective_in_future: assessment.effective_in_future,
+                })
             }
             VandmAnswer::NoRecord(_) => Ok(Outcome::NoRecord {
                 banner: Banner::no_record(),

@@ -4,6 +4,7 @@
 //!   "patient": {...}, "error": {"http","code","message","action"}, "trace_id"}`.
 
 use serde::Serialize;
+use vmcheck_core::pds::{Shown, TraceOutcome};
 use vmcheck_core::time::CalendarDate;
 use vmcheck_core::BannerColour;
 
@@ -15,14 +16,25 @@ use crate::lookup::{LookupResult, Outcome};
 pub struct PatientReport {
     /// The patient's current NHS number.
     pub nhs_number: String,
-    /// `FAMILY, Given (Title)`.
+    /// `FAMILY, Given (Title)`: the current name, else the latest (see `name_note`); empty when
+    /// PDS holds none.
     pub name: String,
+    /// Set when the name shown is not current: `historic — ended 31 December 2021`.
+    pub name_note: Option<String>,
     /// Date of birth.
     pub birth_date: Option<String>,
     /// Gender.
     pub gender: Option<String>,
-    /// Address lines and postcode, or `None` (absent or withheld).
+    /// Address lines and postcode: the current address (home first), else the latest (see
+    /// `address_note`); `None` when absent or withheld.
     pub address: Option<Vec<String>>,
+    /// Set when the address shown is not current: `historic — ended 31 December 2021`.
+    pub address_note: Option<String>,
+    /// What PDS does not hold of what confirms a person: `name`, `date of birth`.
+    pub missing: Vec<String>,
+    /// Said when something is missing: confirm identity another way before relying on the
+    /// status.
+    pub identity_warning: Option<String>,
     /// Restricted record: address withheld.
     pub restricted: bool,
     /// Date of death, when deceased.
@@ -72,6 +84,8 @@ pub struct LookupReport {
     pub effective_display: Option<String>,
     /// The last update is more than 12 months old.
     pub effective_older_than_12_months: bool,
+    /// The last update's date is after today (a warning is shown; it cannot be right).
+    pub effective_in_future: bool,
     /// Whether to show the reminder about exempt services and clinical urgency.
     pub exemption_reminder: bool,
     /// The patient, when traced.
@@ -82,23 +96,66 @@ pub struct LookupReport {
     pub trace_id: String,
 }
 
-impl LookupReport {
-    /// Builds the report; `today` decides the "older than 12 months" hint.
-    pub fn new(result: &LookupResult, today: CalendarDate) -> Self {
-        let patient = result.patient.as_ref().map(|t| PatientReport {
-            nhs_number: t.patient.nhs_number.as_str().to_owned(),
-            name: t.patient.name.display(),
-            birth_date: t.patient.birth_date.clone(),
-            gender: t.patient.gender.clone(),
-            address: t.patient.address.as_ref().map(|a| {
-                let mut lines = a.lines.clone();
-                lines.extend(a.postcode.clone());
+/// `historic — ended 31 December 2021` for what is shown but not current.
+fn historic_note<T>(shown: &Shown<'_, T>) -> Option<String> {
+    match (shown.current, shown.ended) {
+        (true, _) => None,
+        (false, Some(end)) => Some(format!("historic — ended {}", end.human())),
+        (false, None) => Some("not current".to_owned()),
+    }
+}
+
+impl PatientReport {
+    /// The patient as shown on `today`.
+    pub fn new(trace: &TraceOutcome, today: CalendarDate) -> Self {
+        let p = &trace.patient;
+        let name = p.name_on(today);
+        let address = p.address_on(today);
+        let mut missing = Vec::new();
+        if name.is_none() {
+            missing.push("name".to_owned());
+        }
+        if p.birth_date.is_none() {
+            missing.push("date of birth".to_owned());
+        }
+        let identity_warning = (!missing.is_empty()).then(|| {
+            format!(
+                "PDS holds no {} for this patient. Confirm the patient's identity another way before relying on the status.",
+                missing.join(" and no ")
+            )
+        });
+        Self {
+            nhs_number: p.nhs_number.as_str().to_owned(),
+            name: name.map(|n| n.value.display()).unwrap_or_default(),
+            name_note: name.as_ref().and_then(historic_note),
+            birth_date: p.birth_date.clone(),
+            gender: p.gender.clone(),
+            address: address.map(|a| {
+                let mut lines = a.value.lines.clone();
+                lines.extend(a.value.postcode.clone());
                 lines
             }),
-            restricted: t.patient.restricted,
-            deceased: t.patient.deceased.clone(),
-            superseded_from: t.superseded_from.as_ref().map(|n| n.as_str().to_owned()),
-        });
+            address_note: address.as_ref().and_then(historic_note),
+            missing,
+            identity_warning,
+            restricted: p.restricted,
+            deceased: p.deceased.clone(),
+            superseded_from: trace
+                .superseded_from
+                .as_ref()
+                .map(|n| n.as_str().to_owned()),
+        }
+    }
+}
+
+impl LookupReport {
+    /// Builds the report; `today` decides the "older than 12 months" hint, the future-date
+    /// warning and which of the patient's names and addresses are current.
+    pub fn new(result: &LookupResult, today: CalendarDate) -> Self {
+        let patient = result
+            .patient
+            .as_ref()
+            .map(|t| PatientReport::new(t, today));
         let mut report = Self {
             nhs_number: result.requested.clone(),
             outcome: "error",
@@ -111,13 +168,18 @@ impl LookupReport {
             effective: None,
             effective_display: None,
             effective_older_than_12_months: false,
+            effective_in_future: false,
             exemption_reminder: false,
             patient,
             error: None,
             trace_id: result.trace_id.clone(),
         };
         match &result.outcome {
-            Outcome::Status { status, banner } => {
+            Outcome::Status {
+                status,
+                banner,
+                effective_in_future,
+            } => {
                 report.outcome = "status";
                 report.banner = Some(banner.colour);
                 report.headline = Some(banner.headline());
@@ -133,6 +195,7 @@ impl LookupReport {
                     report.effective_display = Some(e.human());
                     report.effective_older_than_12_months = e.is_older_than(today, 12);
                 }
+                report.effective_in_future = *effective_in_future;
             }
             Outcome::NoRecord { banner } => {
                 report.outcome = "no_record";
@@ -164,23 +227,28 @@ pub struct SearchMatchReport {
     pub birth_date: Option<String>,
     /// Gender.
     pub gender: Option<String>,
-    /// Postcode (never for restricted records).
+    /// Postcode of the address shown (never for restricted records).
     pub postcode: Option<String>,
+    /// Set when the name shown is not current.
+    pub name_note: Option<String>,
     /// Restricted record.
     pub restricted: bool,
     /// PDS match score, 0–1.
     pub score: Option<f64>,
 }
 
-impl From<&vmcheck_core::pds::SearchMatch> for SearchMatchReport {
-    fn from(m: &vmcheck_core::pds::SearchMatch) -> Self {
+impl SearchMatchReport {
+    /// One match as listed on `today`.
+    pub fn new(m: &vmcheck_core::pds::SearchMatch, today: CalendarDate) -> Self {
         let p = &m.patient;
+        let name = p.name_on(today);
         Self {
             nhs_number: p.nhs_number.as_str().to_owned(),
-            name: p.name.display(),
+            name: name.map(|n| n.value.display()).unwrap_or_default(),
+            name_note: name.as_ref().and_then(historic_note),
             birth_date: p.birth_date.clone(),
             gender: p.gender.clone(),
-            postcode: p.address.as_ref().and_then(|a| a.postcode.clone()),
+            postcode: p.address_on(today).and_then(|a| a.value.postcode.clone()),
             restricted: p.restricted,
             score: m.score,
         }

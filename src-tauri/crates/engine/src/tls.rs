@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use vmcheck_spine::http::{self, HttpTimeouts};
+use vmcheck_spine::http::{self, HttpSettings};
 use vmcheck_spine::tls::{self as spine_tls, KeySource, TlsPart, TlsSettings, TlsSetupError};
 use vmcheck_spine::vandm::VandmClient;
 use zeroize::Zeroizing;
@@ -165,7 +165,7 @@ fn locate(e: TlsSetupError, tls: &TlsConfig) -> TlsConfigError {
 pub(crate) fn vandm_client(
     config: &Config,
     secrets: &dyn SecretLookup,
-    timeouts: HttpTimeouts,
+    timeouts: HttpSettings,
 ) -> Result<VandmClient, LookupError> {
     let Some(tls) = &config.tls else {
         if config.environment != Environment::Sandbox {
@@ -180,5 +180,5 @@ pub(crate) fn vandm_client(
     let rustls = spine_tls::client_config(settings).map_err(|e| locate(e, tls))?;
     let client = http::client_with_tls(timeouts, rustls).map_err(LookupError::Setup)?;
     tracing::debug!("V&M client set up with mutual TLS");
-    Ok(VandmClient::with_client(client))
+    Ok(VandmClient::with_client(client, timeouts.max_body_bytes))
 }

@@ -48,6 +48,33 @@ pub struct ServeOptions {
     pub search_delay: Duration,
 }
 
+/// What the server does for one connection or message, decided as it arrives (so that the
+/// sandbox's run-wide faults can change it between lookups).
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// The directory to answer from.
+    pub directory: Arc<Directory>,
+    /// How long to wait before answering each Search.
+    pub search_delay: Duration,
+    /// Close every connection as soon as it is made.
+    pub down: bool,
+}
+
+/// Decides the [`Plan`].
+pub(crate) trait Planner: Send + Sync + 'static {
+    /// The plan now.
+    fn plan(&self) -> Plan;
+}
+
+/// The same plan always: a directory and fixed options.
+struct Fixed(Plan);
+
+impl Planner for Fixed {
+    fn plan(&self) -> Plan {
+        self.0.clone()
+    }
+}
+
 /// Serves `directory` on `listener` until the task is dropped, each connection in its own task.
 pub async fn serve(listener: TcpListener, directory: Arc<Directory>) {
     serve_with(listener, directory, ServeOptions::default()).await;
@@ -55,16 +82,26 @@ pub async fn serve(listener: TcpListener, directory: Arc<Directory>) {
 
 /// Like [`serve`], with [`ServeOptions`].
 pub async fn serve_with(listener: TcpListener, directory: Arc<Directory>, options: ServeOptions) {
-    let options = Arc::new(options);
+    let plan = Plan {
+        directory,
+        search_delay: options.search_delay,
+        down: false,
+    };
+    serve_planned(listener, Arc::new(Fixed(plan))).await;
+}
+
+/// Serves on `listener`, asking `planner` what to do for each connection and message.
+pub(crate) async fn serve_planned(listener: TcpListener, planner: Arc<dyn Planner>) {
     loop {
         match listener.accept().await {
             Ok((socket, peer)) => {
                 tracing::debug!(%peer, "ldap connection accepted");
-                tokio::spawn(handle_connection(
-                    socket,
-                    Arc::clone(&directory),
-                    Arc::clone(&options),
-                ));
+                if planner.plan().down {
+                    tracing::debug!("ldap fault: closing the connection at once");
+                    drop(socket);
+                    continue;
+                }
+                tokio::spawn(handle_connection(socket, Arc::clone(&planner)));
             }
             Err(e) => {
                 // Typically out of file descriptors: back off instead of spinning.
@@ -81,11 +118,7 @@ enum Next {
     Close,
 }
 
-async fn handle_connection(
-    socket: TcpStream,
-    directory: Arc<Directory>,
-    options: Arc<ServeOptions>,
-) {
+async fn handle_connection(socket: TcpStream, planner: Arc<dyn Planner>) {
     let (r, w) = socket.into_split();
     let mut requests = FramedRead::new(r, LdapCodec::default());
     let mut replies = FramedWrite::new(w, LdapCodec::default());
@@ -97,7 +130,11 @@ async fn handle_connection(
                 return;
             }
         };
-        let (out, next) = answer(msg, &directory, &options).await;
+        let plan = planner.plan();
+        if plan.down {
+            return;
+        }
+        let (out, next) = answer(msg, &plan.directory, plan.search_delay).await;
         for m in out {
             if replies.feed(m).await.is_err() {
                 return;
@@ -163,7 +200,7 @@ fn is_critical(control: &LdapControl) -> bool {
 async fn answer(
     msg: LdapMsg,
     directory: &Directory,
-    options: &ServeOptions,
+    search_delay: Duration,
 ) -> (Vec<LdapMsg>, Next) {
     let LdapMsg { msgid, op, ctrl } = msg;
     let reply = |op: LdapOp| LdapMsg::new(msgid, op);
@@ -193,8 +230,8 @@ async fn answer(
         LdapOp::UnbindRequest => (Vec::new(), Next::Close),
         LdapOp::AbandonRequest(_) => (Vec::new(), Next::Continue),
         LdapOp::SearchRequest(search) => {
-            if !options.search_delay.is_zero() {
-                tokio::time::sleep(options.search_delay).await;
+            if !search_delay.is_zero() {
+                tokio::time::sleep(search_delay).await;
             }
             let ops = search_replies(directory, &search);
             (ops.into_iter().map(reply).collect(), Next::Continue)

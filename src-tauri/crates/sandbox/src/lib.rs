@@ -39,7 +39,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use vmcheck_core::jwt::AuditContext;
 
-pub use faults::{Fault, FaultParseError};
+pub use faults::{Fault, FaultParseError, FaultTarget};
 pub use oauth::PdsAuthConfig;
 pub use patients::{patients, Expected, TestPatient};
 pub use tls::SandboxTls;
@@ -81,8 +81,9 @@ pub struct SandboxOptions {
     pub bind: IpAddr,
     /// `None`: ephemeral ports; `Some(n)`: PDS on `n`, LDAP on `n + 1`, V&M on `n + 2`.
     pub port_base: Option<u16>,
-    /// A fault applied to every V&M request of the run (see [`Sandbox::set_fault`]; PDS faults
-    /// are set with [`Sandbox::set_pds_fault`]).
+    /// A fault applied to every V&M request of the run, or to the directory for `sds-down` and
+    /// `sds-slow` (see [`Sandbox::set_fault`]; PDS faults are set with
+    /// [`Sandbox::set_pds_fault`]).
     pub fault: Option<Fault>,
     /// Client ASIDs accepted in `Ssp-From`.
     pub allowed_client_asids: Vec<String>,
@@ -145,6 +146,7 @@ pub(crate) struct Shared {
     pub allowed_client_asids: Vec<String>,
     fault: Mutex<Option<Fault>>,
     pds_fault: Mutex<Option<Fault>>,
+    sds_fault: Mutex<Option<Fault>>,
     pub vandm_requests: AtomicU64,
     pub pds_requests: AtomicU64,
     /// The token endpoint, when PDS requires tokens.
@@ -169,6 +171,65 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// The run-wide SDS fault now.
+    pub fn sds_fault(&self) -> Option<Fault> {
+        self.sds_fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Sets the run-wide fault of the service `fault` belongs to (V&M or SDS); `None` clears
+    /// both.
+    fn set_run_fault(&self, fault: Option<Fault>) {
+        let slot = |m: &Mutex<Option<Fault>>, f: Option<Fault>| {
+            *m.lock().unwrap_or_else(PoisonError::into_inner) = f;
+        };
+        match fault.as_ref().map(Fault::target) {
+            None => {
+                slot(&self.fault, None);
+                slot(&self.sds_fault, None);
+            }
+            Some(FaultTarget::Vandm) => slot(&self.fault, fault),
+            Some(FaultTarget::Sds) => slot(&self.sds_fault, fault),
+        }
+    }
+}
+
+/// The sandbox's directory as the run-wide faults make it: the V&M endpoint moved to a closed
+/// port (`refused`) or to a port that fails every TLS handshake (`tls-failure`), searches late
+/// (`sds-slow`) or connections closed at once (`sds-down`).
+struct FaultyDirectory {
+    shared: Arc<Shared>,
+    normal: Arc<directory::Directory>,
+    refused: Arc<directory::Directory>,
+    tls_failure: Arc<directory::Directory>,
+}
+
+impl ldap::Planner for FaultyDirectory {
+    fn plan(&self) -> ldap::Plan {
+        let directory = match self.shared.fault() {
+            Some(Fault::Refused) => &self.refused,
+            Some(Fault::TlsFailure) => &self.tls_failure,
+            _ => &self.normal,
+        };
+        let sds = self.shared.sds_fault();
+        ldap::Plan {
+            directory: Arc::clone(directory),
+            search_delay: match sds {
+                Some(Fault::SdsSlow(d)) => d,
+                _ => Duration::ZERO,
+            },
+            down: sds == Some(Fault::SdsDown),
+        }
+    }
+}
+
+/// A loopback port nothing listens on (bound, then released): connecting to it is refused.
+fn closed_port(bind: IpAddr) -> std::io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(SocketAddr::new(bind, 0))?;
+    listener.local_addr()
 }
 
 /// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops its three servers.
@@ -241,18 +302,32 @@ impl Sandbox {
             })
             .transpose()?;
         let directory = Arc::new(directory::Directory::spine(&urls.vandm_base));
+        let refused = Arc::new(directory::Directory::spine(&format!(
+            "http://{}{}",
+            closed_port(opts.bind)?,
+            vandm::BASE_PATH
+        )));
+        let alert_listener = TcpListener::bind(SocketAddr::new(opts.bind, 0)).await?;
+        let tls_failure = Arc::new(directory::Directory::spine(&format!(
+            "https://{}{}",
+            alert_listener.local_addr()?,
+            vandm::BASE_PATH
+        )));
         let shared = Arc::new(Shared {
             urls,
             allowed_client_asids: opts.allowed_client_asids,
-            fault: Mutex::new(opts.fault),
+            fault: Mutex::new(None),
             pds_fault: Mutex::new(None),
+            sds_fault: Mutex::new(None),
             vandm_requests: AtomicU64::new(0),
             pds_requests: AtomicU64::new(0),
             pds_auth,
             audit_jwt_key,
         });
+        shared.set_run_fault(opts.fault);
         let stop = CancellationToken::new();
         let tasks = vec![
+            server::spawn_tls_alert(alert_listener, stop.clone()),
             server::spawn_http(
                 pds_listener,
                 pds::router(Arc::clone(&shared)),
@@ -268,7 +343,13 @@ impl Sandbox {
                 vandm_tls,
             ),
         ];
-        let ldap_task = tokio::spawn(ldap::serve(ldap_listener, directory));
+        let planner = Arc::new(FaultyDirectory {
+            shared: Arc::clone(&shared),
+            normal: directory,
+            refused,
+            tls_failure,
+        });
+        let ldap_task = tokio::spawn(ldap::serve_planned(ldap_listener, planner));
         tracing::info!(patients = patients().len(), "sandbox started");
         Ok(Sandbox {
             shared,
@@ -283,13 +364,10 @@ impl Sandbox {
         &self.shared.urls
     }
 
-    /// Sets (or clears) the fault applied to every V&M request from now on.
+    /// Sets the fault applied from now on to every V&M request or, for `sds-down` and
+    /// `sds-slow`, to the directory; `None` clears both.
     pub fn set_fault(&self, fault: Option<Fault>) {
-        *self
-            .shared
-            .fault
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = fault;
+        self.shared.set_run_fault(fault);
     }
 
     /// Sets (or clears) a fault applied to every PDS request from now on.

@@ -16,9 +16,11 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Serialize;
-use vmcheck_core::fhir::{parse_search_body, write, SearchBody, WireFormat};
+use vmcheck_core::fhir::{parse_search_body, write, BodyError, SearchBody, WireFormat};
+use vmcheck_core::nhs::NhsNumber;
 use vmcheck_core::pds::PersonName;
-use vmcheck_core::{classify, Banner};
+use vmcheck_core::time::CalendarDate;
+use vmcheck_core::{assess, Banner};
 
 use crate::faults::Fault;
 use crate::vandm;
@@ -115,9 +117,25 @@ pub enum Component {
     MissingCoding,
 }
 
+/// How a status answer departs from the published shape (a hostile or broken Spine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "nhs_number", rename_all = "snake_case")]
+pub enum RecordShape {
+    /// One Observation, as published.
+    Single,
+    /// The same Observation twice in the Bundle (two status records).
+    Twice,
+    /// The category component's code filed under another code system.
+    CategoryMisfiled,
+    /// The Observation's subject is another patient (this NHS number).
+    AboutAnotherPatient(&'static str),
+}
+
 /// What the V&M service holds for a patient with a status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VandmRecord {
+    /// `Observation.status` (`final` as published).
+    pub record_status: &'static str,
     /// The basic chargeable status (Y/N/U).
     pub basic: Component,
     /// The category (NONE, DECISION_PENDING, A–F).
@@ -126,6 +144,8 @@ pub struct VandmRecord {
     pub effective: &'static str,
     /// `meta.versionId`.
     pub version_id: &'static str,
+    /// How the answer departs from the published shape.
+    pub shape: RecordShape,
 }
 
 /// How the V&M service answers a valid search for a patient.
@@ -163,6 +183,8 @@ pub struct TestPatient {
     pub restricted: bool,
     /// `deceasedDateTime`.
     pub deceased: Option<&'static str>,
+    /// The day the name's and address's PDS periods ended (`None`: both still current).
+    pub details_ended: Option<&'static str>,
     /// The number that replaced this one (PDS answers with that record).
     pub superseded_by: Option<&'static str>,
     /// PDS `meta.versionId`.
@@ -207,6 +229,7 @@ impl TestPatient {
             postcode: Some(postcode),
             restricted: false,
             deceased: None,
+            details_ended: None,
             superseded_by: None,
             pds_version: "2",
             pds: PdsBehaviour::Found,
@@ -228,6 +251,7 @@ impl TestPatient {
             postcode: None,
             restricted: false,
             deceased: None,
+            details_ended: None,
             superseded_by: None,
             pds_version: "1",
             pds,
@@ -244,11 +268,29 @@ impl TestPatient {
         version_id: &'static str,
     ) -> Self {
         self.vandm = VandmBehaviour::Status(VandmRecord {
+            record_status: "final",
             basic,
             category,
             effective,
             version_id,
+            shape: RecordShape::Single,
         });
+        self
+    }
+
+    /// Changes the status record's `Observation.status` (after [`Self::status`]).
+    fn record_status(mut self, record_status: &'static str) -> Self {
+        if let VandmBehaviour::Status(r) = &mut self.vandm {
+            r.record_status = record_status;
+        }
+        self
+    }
+
+    /// Changes the status answer's shape (after [`Self::status`]).
+    fn shape(mut self, shape: RecordShape) -> Self {
+        if let VandmBehaviour::Status(r) = &mut self.vandm {
+            r.shape = shape;
+        }
         self
     }
 
@@ -269,6 +311,16 @@ impl TestPatient {
 
     fn deceased(mut self, when: &'static str) -> Self {
         self.deceased = Some(when);
+        self
+    }
+
+    fn details_ended(mut self, when: &'static str) -> Self {
+        self.details_ended = Some(when);
+        self
+    }
+
+    fn without_birth_date(mut self) -> Self {
+        self.birth_date = None;
         self
     }
 
@@ -420,6 +472,39 @@ fn table() -> Vec<TestPatient> {
           "1982-09-09", "male", &["25 Mill Road", "Cambridge"], "CB1 2AD")
             .status(Code("N"), Code("B"), "2023-10-02T10:00:00+00:00", "2")
             .fault(Fault::SlowDrip(Duration::from_millis(150))),
+        // --- answers that cannot be vouched for -------------------------------------------
+        p("9990000395", "V&M record not final (Observation.status preliminary): amber, never green", "Mrs", &["Fatima"], "Begum",
+          "1988-02-14", "female", &["9 Soho Road", "Birmingham"], "B21 9SN")
+            .status(Code("N"), Code("A"), "2024-02-02T10:00:00+00:00", "1")
+            .record_status("preliminary"),
+        p("9990000409", "V&M record entered in error: no status is shown", "Mr", &["Luca"], "Bianchi",
+          "1979-10-30", "male", &["14 Ancoats Street", "Manchester"], "M4 5AB")
+            .status(Code("Y"), Code("F"), "2023-03-03T10:00:00+00:00", "2")
+            .record_status("entered-in-error"),
+        p("9990000417", "Spine returns two status records: neither is shown", "Ms", &["Amara"], "Okafor",
+          "1996-05-19", "female", &["3 Peckham High Street", "London"], "SE15 5EB")
+            .status(Code("N"), Code("A"), "2024-04-04T10:00:00+00:00", "1")
+            .shape(RecordShape::Twice),
+        p("9990000425", "V&M record last updated in the future: shown with a warning", "Mr", &["Tomasz"], "Nowak",
+          "1985-12-12", "male", &["77 London Road", "Peterborough"], "PE2 8AN")
+            .status(Code("N"), Code("B"), "2099-01-01T10:00:00+00:00", "1"),
+        p("9990000433", "V&M category filed under another code system: amber, never green", "Mrs", &["Grace"], "Mensah",
+          "1972-08-08", "female", &["20 Chapeltown Road", "Leeds"], "LS7 3AP")
+            .status(Code("N"), Code("F"), "2022-06-06T10:00:00+00:00", "1")
+            .shape(RecordShape::CategoryMisfiled),
+        p("9990000441", "Spine returns another patient's status: nothing is shown", "Mr", &["Henry"], "Fletcher",
+          "1960-04-04", "male", &["8 Castle Street", "Shrewsbury"], "SY1 2BQ")
+            .status(Code("N"), Code("A"), "2020-01-01T10:00:00+00:00", "1")
+            .shape(RecordShape::AboutAnotherPatient("9990000018")),
+        // --- PDS demographics as they really come ------------------------------------------
+        p("9990000468", "PDS holds only ended details (name and address ended 31 December 2021, as in PDS's own example)", "Mrs", &["Jane"], "Smith",
+          "2010-10-22", "female", &["1 Trevelyan Square", "Boar Lane", "Leeds"], "LS1 6AE")
+            .details_ended("2021-12-31")
+            .status(Code("N"), Code("A"), "2021-05-05T10:00:00+00:00", "1"),
+        p("9990000476", "PDS holds no date of birth: confirm identity another way", "Mr", &["Omar"], "Haddad",
+          "1970-01-01", "male", &["5 Kings Road", "Brighton"], "BN1 2FN")
+            .without_birth_date()
+            .status(Code("Y"), Code("F"), "2024-08-08T10:00:00+00:00", "1"),
     ]
 }
 
@@ -438,12 +523,29 @@ fn vandm_expected(p: &TestPatient) -> Expected {
         }
     };
     let rendered = write::render(&body, WireFormat::Json);
+    let Ok(asked) = NhsNumber::parse(p.nhs_number) else {
+        return Expected::error(UNREADABLE);
+    };
     match parse_search_body(WireFormat::Json, rendered.as_bytes()) {
-        Ok(SearchBody::Observation(status)) => Expected::banner("status", classify(&status)),
+        // The banner does not depend on the day; only the future-date warning does.
+        Ok(SearchBody::Observation(status)) => match assess(&status, &asked, EPOCH) {
+            Ok(a) => Expected::banner("status", a.banner),
+            Err(refusal) => Expected::error(refusal.code()),
+        },
         Ok(SearchBody::OperationOutcome(_)) => Expected::banner("no_record", Banner::no_record()),
+        Err(BodyError::Model(e)) if e.code().is_some() => {
+            Expected::error(e.code().unwrap_or(UNREADABLE))
+        }
         Err(_) => Expected::error(UNREADABLE),
     }
 }
+
+/// Any day: the expected banner does not depend on it.
+const EPOCH: CalendarDate = CalendarDate {
+    year: 1970,
+    month: 1,
+    day: 1,
+};
 
 /// The Spine code of a V&M 404.
 const PATIENT_NOT_FOUND: &str = "PATIENT_NOT_FOUND";

@@ -34,7 +34,7 @@ use vmcheck_core::jwt::NHS_NUMBER_SYSTEM;
 use vmcheck_core::time::CalendarDate;
 use vmcheck_core::NhsNumber;
 
-use crate::faults::deliver;
+use crate::faults::{deliver, Service};
 use crate::patients::{self, PdsBehaviour, TestPatient};
 use crate::server::{
     is_uuid, now_instant, parse_query, percent_decode, single_header, BadQuery, ConnCtl, Reply,
@@ -75,7 +75,7 @@ async fn handle(
     shared.pds_requests.fetch_add(1, Ordering::SeqCst);
     let fault = shared.pds_fault();
     let reply = answer(&shared, &request);
-    deliver(reply, fault, &conn).await
+    deliver(reply, fault, &conn, Service::Pds).await
 }
 
 /// A PDS error answer (or the 200 TOO_MANY_MATCHES outcome).
@@ -377,11 +377,18 @@ pub(crate) fn patient_json(p: &TestPatient) -> Value {
             "security": [{ "system": CONFIDENTIALITY_SYSTEM, "code": code, "display": display }]
         }),
     );
+    // PDS sends a period with every name and address; the sandbox's start on the day of
+    // birth (names) or in 2010 (addresses), and end when the patient's details ended.
+    let period = |start: &str| match p.details_ended {
+        Some(end) => json!({ "start": start, "end": end }),
+        None => json!({ "start": start }),
+    };
     if let Some(name) = &p.name {
         map.insert(
             "name".into(),
             json!([{
                 "use": "usual",
+                "period": period(p.birth_date.unwrap_or("2000-01-01")),
                 "given": name.given,
                 "family": name.family,
                 "prefix": [name.prefix]
@@ -400,6 +407,7 @@ pub(crate) fn patient_json(p: &TestPatient) -> Value {
     if !p.restricted && !p.address.is_empty() {
         let mut address = Map::new();
         address.insert("use".into(), json!("home"));
+        address.insert("period".into(), period("2010-01-01"));
         address.insert("line".into(), json!(p.address));
         if let Some(postcode) = p.postcode {
             address.insert("postalCode".into(), json!(postcode));

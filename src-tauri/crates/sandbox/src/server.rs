@@ -84,6 +84,8 @@ impl Reply {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConnCtl {
     reset: Arc<AtomicBool>,
+    close: Arc<AtomicBool>,
+    shutdown: CancellationToken,
 }
 
 impl ConnCtl {
@@ -93,8 +95,26 @@ impl ConnCtl {
         self.reset.store(true, Ordering::SeqCst);
     }
 
+    /// Makes the connection close (FIN) the next time it is written, so the client sees the
+    /// connection end without a response.
+    pub fn close(&self) {
+        self.close.store(true, Ordering::SeqCst);
+    }
+
+    /// Runs `work` until it ends or the sandbox shuts down, whichever comes first.
+    pub async fn until_shutdown(&self, work: impl Future<Output = ()>) {
+        tokio::select! {
+            () = work => {}
+            () = self.shutdown.cancelled() => {}
+        }
+    }
+
     fn is_reset(&self) -> bool {
         self.reset.load(Ordering::SeqCst)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.close.load(Ordering::SeqCst)
     }
 }
 
@@ -135,7 +155,10 @@ impl FaultIo {
     fn new(stream: Stream, shutdown: CancellationToken) -> Self {
         Self {
             stream,
-            ctl: ConnCtl::default(),
+            ctl: ConnCtl {
+                shutdown: shutdown.clone(),
+                ..ConnCtl::default()
+            },
             closed: Box::pin(shutdown.clone().cancelled_owned()),
             shutdown,
         }
@@ -150,6 +173,9 @@ impl FaultIo {
                 tracing::debug!(error = %e, "could not set SO_LINGER");
             }
             return Some(io::ErrorKind::ConnectionReset.into());
+        }
+        if self.ctl.is_closed() {
+            return Some(io::ErrorKind::BrokenPipe.into());
         }
         if self.shutdown.is_cancelled() || self.closed.as_mut().poll(cx).is_ready() {
             return Some(io::ErrorKind::ConnectionAborted.into());
@@ -301,6 +327,33 @@ pub(crate) fn spawn_http(
         .await;
         if let Err(e) = served {
             tracing::warn!(server = which, error = %e, "server stopped with an error");
+        }
+    })
+}
+
+/// A TLS record: alert, TLS 1.2, two bytes, fatal `handshake_failure` (40).
+const HANDSHAKE_FAILURE_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+
+/// Serves a port that answers every TLS ClientHello with a fatal `handshake_failure` alert and
+/// closes the connection (the `tls-failure` fault's endpoint), until `shutdown`.
+pub(crate) fn spawn_tls_alert(
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = tokio::select! {
+                accepted = accept_tcp(&listener) => accepted,
+                () = shutdown.cancelled() => return,
+            };
+            tokio::spawn(async move {
+                let mut hello = [0_u8; 512];
+                if stream.read(&mut hello).await.is_ok() {
+                    let _ = stream.write_all(&HANDSHAKE_FAILURE_ALERT).await;
+                    let _ = stream.shutdown().await;
+                }
+            });
         }
     })
 }

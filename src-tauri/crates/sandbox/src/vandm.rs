@@ -40,8 +40,8 @@ use vmcheck_core::status::{
 use vmcheck_core::NhsNumber;
 
 use crate::directory::SPINE_ASID;
-use crate::faults::{deliver, Fault};
-use crate::patients::{self, Component, TestPatient, VandmBehaviour, VandmRecord};
+use crate::faults::{deliver, Fault, Service};
+use crate::patients::{self, Component, RecordShape, TestPatient, VandmBehaviour, VandmRecord};
 use crate::server::{is_uuid, now_secs, parse_query, single_header, ConnCtl, Reply};
 use crate::Shared;
 
@@ -70,7 +70,7 @@ async fn handle(
     let run_fault = shared.fault();
     let (reply, patient_fault) =
         answer(&shared, request.method(), request.uri(), request.headers());
-    deliver(reply, run_fault.or(patient_fault), &conn).await
+    deliver(reply, run_fault.or(patient_fault), &conn, Service::Vandm).await
 }
 
 /// A refused request: the Spine code and what exactly was wrong.
@@ -579,7 +579,7 @@ pub(crate) fn observation(patient: &TestPatient, record: &VandmRecord) -> Elemen
                 build::value("profile", OBSERVATION_PROFILE),
             ],
         ),
-        build::value("status", "final"),
+        build::value("status", record.record_status),
         build::node(
             "code",
             vec![build::coding(
@@ -591,7 +591,16 @@ pub(crate) fn observation(patient: &TestPatient, record: &VandmRecord) -> Elemen
         build::node(
             "subject",
             vec![
-                build::value("reference", format!("Patient/{}", patient.nhs_number)),
+                build::value(
+                    "reference",
+                    format!(
+                        "Patient/{}",
+                        match record.shape {
+                            RecordShape::AboutAnotherPatient(other) => other,
+                            _ => patient.nhs_number,
+                        }
+                    ),
+                ),
                 build::value("display", display),
             ],
         ),
@@ -604,14 +613,31 @@ pub(crate) fn observation(patient: &TestPatient, record: &VandmRecord) -> Elemen
         record.basic,
         |c| BasicStatus::from_code(c).map(BasicStatus::display),
     ));
-    children.extend(component(
+    let mut category = component(
         CATEGORY_COMPONENT,
         "Category Chargeable Status",
         CATEGORY_SYSTEM,
         record.category,
         |c| Category::from_code(c).map(Category::display),
-    ));
+    );
+    if record.shape == RecordShape::CategoryMisfiled {
+        if let Some(c) = &mut category {
+            misfile_component_code(c);
+        }
+    }
+    children.extend(category);
     build::node("Observation", children)
+}
+
+/// Moves a component's code to a code system that is not the V&M component system.
+fn misfile_component_code(component: &mut Element) {
+    for code in component.children.iter_mut().filter(|c| c.name == "code") {
+        for coding in code.children.iter_mut().filter(|c| c.name == "coding") {
+            for system in coding.children.iter_mut().filter(|c| c.name == "system") {
+                system.value = Some("https://fhir.nhs.uk/spine-vm-observation-component-2".into());
+            }
+        }
+    }
 }
 
 /// The `200` status answer: the Observation in a searchset Bundle, with its `fullUrl`.
@@ -626,7 +652,11 @@ pub(crate) fn observation_bundle(
         base.trim_end_matches('/'),
         observation_id(patient.nhs_number)
     );
-    build::searchset(&new_id(), vec![(Some(full_url), resource)])
+    let mut entries = vec![(Some(full_url.clone()), resource.clone())];
+    if record.shape == RecordShape::Twice {
+        entries.push((Some(full_url), resource));
+    }
+    build::searchset(&new_id(), entries)
 }
 
 /// The Conformance statement in `format`.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use common::*;
 use vmcheck_core::fhir::{SearchBody, WireFormat};
 use vmcheck_core::pds::{read_issue, read_patient, TraceOutcome};
-use vmcheck_core::{classify, Banner, BannerColour, BannerKind, NhsNumber};
+use vmcheck_core::{Banner, BannerColour, BannerKind, NhsNumber};
 use vmcheck_sandbox::patients::{PdsBehaviour, VandmBehaviour};
 use vmcheck_sandbox::{patients, Expected, Sandbox, TestPatient};
 
@@ -198,11 +198,20 @@ async fn observe(
         _ => {}
     }
     let format = WireFormat::from_media_type(&content_type).expect("FHIR content type");
-    let body = vmcheck_core::fhir::parse_search_body(format, &body).expect("the core reads it");
+    let body = match vmcheck_core::fhir::parse_search_body(format, &body) {
+        Ok(body) => body,
+        Err(vmcheck_core::fhir::BodyError::Model(e)) if e.code().is_some() => {
+            return error(e.code().expect("code"));
+        }
+        Err(e) => panic!("the core cannot read it: {e}"),
+    };
     match (status, body) {
         (200, SearchBody::Observation(s)) => {
-            let b = classify(&s);
-            assert_eq!(s.subject_reference, Some(format!("Patient/{number}")));
+            let today = vmcheck_core::time::CalendarDate::parse("2026-12-04").expect("date");
+            let b = match vmcheck_core::assess(&s, &nhs(&number), today) {
+                Ok(a) => a.banner,
+                Err(refusal) => return error(refusal.code()),
+            };
             assert!(s.version_id.is_some() && s.effective.is_some());
             Seen {
                 outcome: "status",

@@ -80,10 +80,15 @@ async fn retrieve_shapes_the_patient_like_pds() {
     assert_eq!(answer.status, 200);
     let patient = read_patient(&answer.body).expect("the core reads it");
     assert_eq!(patient.nhs_number.as_str(), "9990000018");
-    assert_eq!(patient.name.display(), "TAYLOR, Mary (Miss)");
+    let today = vmcheck_core::time::CalendarDate::parse("2026-12-04").expect("date");
+    let name = patient.name_on(today).expect("name");
+    assert_eq!(name.value.display(), "TAYLOR, Mary (Miss)");
+    assert!(name.current);
     assert_eq!(patient.birth_date.as_deref(), Some("1998-02-11"));
     assert_eq!(patient.gender.as_deref(), Some("female"));
-    let address = patient.address.expect("address");
+    let address = patient.address_on(today).expect("address");
+    assert!(address.current);
+    let address = address.value;
     assert_eq!(address.lines, ["14 Rosebery Avenue", "Beeston", "Leeds"]);
     assert_eq!(address.postcode.as_deref(), Some("LS11 6AD"));
     assert!(!patient.restricted);
@@ -99,6 +104,19 @@ async fn retrieve_shapes_the_patient_like_pds() {
     assert_eq!(json["name"][0]["use"], "usual");
     assert_eq!(json["name"][0]["prefix"][0], "Miss");
     assert_eq!(json["address"][0]["use"], "home");
+    assert_eq!(json["name"][0]["period"]["start"], "1998-02-11");
+    assert!(json["address"][0]["period"]["start"].is_string());
+
+    // Details that ended, as in PDS's own example: shown as historic, never as current.
+    let answer = pds_get(&client, &sandbox, "9990000468").await;
+    let patient = read_patient(&answer.body).expect("patient");
+    let address = patient.address_on(today).expect("address");
+    assert!(!address.current);
+    assert_eq!(
+        address.ended.map(|d| d.to_string()).as_deref(),
+        Some("2021-12-31")
+    );
+    assert!(!patient.name_on(today).expect("name").current);
 }
 
 #[tokio::test]
@@ -120,11 +138,11 @@ async fn superseded_restricted_and_deceased_records() {
     let answer = pds_get(&client, &sandbox, "9990000239").await;
     let patient = read_patient(&answer.body).expect("patient");
     assert!(patient.restricted);
-    assert!(patient.address.is_none());
+    assert!(patient.addresses.is_empty());
     let json = answer.json();
     assert_eq!(json["meta"]["security"][0]["code"], "R");
     assert!(json.get("address").is_none(), "no address is sent at all");
-    assert_eq!(patient.name.display(), "GREEN, Hannah (Ms)");
+    assert_eq!(patient.names[0].value.display(), "GREEN, Hannah (Ms)");
 
     let answer = pds_get(&client, &sandbox, "9990000298").await;
     let patient = read_patient(&answer.body).expect("patient");
@@ -146,7 +164,7 @@ async fn retrieve_errors() {
         ("999%20000%200018", 400, "INVALID_RESOURCE_ID"),
         ("9900002831", 400, "INVALID_RESOURCE_ID"),
         ("9990000271", 404, "RESOURCE_NOT_FOUND"),
-        ("9990000395", 404, "RESOURCE_NOT_FOUND"),
+        ("9990000557", 404, "RESOURCE_NOT_FOUND"),
         ("9990000263", 404, "INVALIDATED_RESOURCE"),
         ("9990000301", 429, "TOO_MANY_REQUESTS"),
         ("9990000328", 408, "UNABLE_TO_CALL_SERVICE"),

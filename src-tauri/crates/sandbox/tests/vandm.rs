@@ -680,7 +680,7 @@ async fn unknown_patients_and_no_record() {
         "9990000271",
         "9990000263",
         "9990000247",
-        "9990000395",
+        "9990000557",
     ] {
         for format in [WireFormat::Json, WireFormat::Xml] {
             expect_refusal(

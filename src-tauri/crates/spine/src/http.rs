@@ -1,38 +1,138 @@
 //! What the HTTP adapters share: one pooled client per adapter (connections are reused across
-//! lookups), timeouts, and turning transport failures into plain words.
+//! lookups), timeouts, a cap on every response body, no redirects, and turning transport
+//! failures into plain words.
+//!
+//! Every answer from PDS, Spine and the token service goes through [`receive`]: a redirect is an
+//! error naming its status and target host (never followed: a request carrying a patient's NHS
+//! number and an audit token must not be sent somewhere else), and the body is read as a stream
+//! and stopped at [`HttpSettings::max_body_bytes`] — a huge answer fails as soon as the cap is
+//! passed, with memory flat. No compression is asked for or accepted (reqwest is built without
+//! its decompression features), so the cap is the size of what is decoded.
 
 use std::time::Duration;
 
 use crate::tls::TlsProblem;
 
-/// Timeouts of one HTTP adapter.
+/// The default cap on a response body: 2 MiB, hundreds of times any V&M or PDS answer.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Timeouts and limits of one HTTP adapter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HttpTimeouts {
+pub struct HttpSettings {
     /// TCP + TLS connection establishment.
     pub connect: Duration,
     /// The whole request, from sending to the last byte of the body.
     pub request: Duration,
+    /// The largest response body read; a larger one is [`TransportError::TooLarge`].
+    pub max_body_bytes: usize,
 }
 
-impl Default for HttpTimeouts {
+impl Default for HttpSettings {
     fn default() -> Self {
         Self {
             connect: Duration::from_secs(5),
             request: Duration::from_secs(15),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
 
-fn builder(timeouts: HttpTimeouts) -> reqwest::ClientBuilder {
+fn builder(timeouts: HttpSettings) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)
         .pool_idle_timeout(Duration::from_secs(90))
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("vmcheck/", env!("CARGO_PKG_VERSION")))
 }
 
+/// An answer read within the limits: status, headers and the whole body.
+#[derive(Debug)]
+pub struct Received {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body (at most the cap).
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// A header's value as text.
+    pub fn header(&self, name: reqwest::header::HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Reads an answer: a redirect is refused ([`TransportError::Redirected`]), and the body is
+/// streamed and cut off past `max_body_bytes` ([`TransportError::TooLarge`]) — a declared
+/// `Content-Length` over the cap is refused before any of the body is read.
+pub async fn receive(
+    service: &'static str,
+    mut response: reqwest::Response,
+    max_body_bytes: usize,
+) -> Result<Received, TransportError> {
+    let status = response.status();
+    if status.is_redirection() {
+        let target = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(redirect_host)
+            .unwrap_or_else(|| "nowhere (no Location header)".to_owned());
+        return Err(TransportError::Redirected {
+            service,
+            status: status.as_u16(),
+            target,
+        });
+    }
+    let too_large = || TransportError::TooLarge {
+        service,
+        limit: max_body_bytes,
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > max_body_bytes as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(
+        usize::try_from(response.content_length().unwrap_or(0))
+            .unwrap_or(0)
+            .min(max_body_bytes),
+    );
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| TransportError::from_reqwest(service, &e))?
+    {
+        if body.len() + chunk.len() > max_body_bytes {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Received {
+        status: status.as_u16(),
+        headers: std::mem::take(response.headers_mut()),
+        body,
+    })
+}
+
+/// The host a `Location` points at (a relative one stays on the same host), never its path or
+/// query (they may carry patient data).
+fn redirect_host(location: &str) -> String {
+    match reqwest::Url::parse(location) {
+        Ok(url) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => "an address without a host".to_owned(),
+        },
+        Err(_) => "the same server (a relative address)".to_owned(),
+    }
+}
+
 /// Builds the pooled client an adapter keeps for its lifetime.
-pub fn client(timeouts: HttpTimeouts) -> Result<reqwest::Client, TransportError> {
+pub fn client(timeouts: HttpSettings) -> Result<reqwest::Client, TransportError> {
     builder(timeouts)
         .min_tls_version(reqwest::tls::Version::TLS_1_2)
         .build()
@@ -44,7 +144,7 @@ pub fn client(timeouts: HttpTimeouts) -> Result<reqwest::Client, TransportError>
 /// the TLS 1.2 minimum is the configuration's. It refuses `http://` addresses
 /// ([`TlsProblem::NotHttps`]): mutual TLS must not be skipped silently.
 pub fn client_with_tls(
-    timeouts: HttpTimeouts,
+    timeouts: HttpSettings,
     tls: rustls::ClientConfig,
 ) -> Result<reqwest::Client, TransportError> {
     builder(timeouts)
@@ -83,6 +183,24 @@ pub enum TransportError {
         /// What is wrong, in words for IT.
         problem: TlsProblem,
     },
+    /// The server answered with a redirect (3xx), which is never followed.
+    #[error("{service} answered with a redirect (HTTP {status}) to {target}, which V&M Check does not follow")]
+    Redirected {
+        /// Which service.
+        service: &'static str,
+        /// The 3xx status.
+        status: u16,
+        /// The host the redirect pointed at (never the path or query).
+        target: String,
+    },
+    /// The answer's body is larger than the configured cap; reading stopped there.
+    #[error("{service} sent an answer larger than {limit} bytes, far larger than any real answer; it was not read")]
+    TooLarge {
+        /// Which service.
+        service: &'static str,
+        /// The cap in bytes.
+        limit: usize,
+    },
     /// The connection broke during the exchange (reset, closed early, body cut short).
     #[error("the connection to {service} broke before the whole answer arrived ({detail})")]
     Broken {
@@ -96,7 +214,10 @@ pub enum TransportError {
 impl TransportError {
     /// Whether trying again could help.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, Self::Setup(_) | Self::Tls { .. })
+        !matches!(
+            self,
+            Self::Setup(_) | Self::Tls { .. } | Self::Redirected { .. } | Self::TooLarge { .. }
+        )
     }
 
     /// Classifies a reqwest error; a TLS failure anywhere in its causes is [`Self::Tls`].
@@ -155,4 +276,25 @@ pub fn excerpt(body: &[u8]) -> String {
     let words: Vec<&str> = out.split_whitespace().collect();
     let joined = words.join(" ");
     joined.chars().take(160).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_names_only_the_host() {
+        assert_eq!(
+            redirect_host("https://evil.example.org:8443/Patient/9434765919?x=1"),
+            "evil.example.org:8443"
+        );
+        assert_eq!(
+            redirect_host("http://other.example.org/a"),
+            "other.example.org"
+        );
+        assert_eq!(
+            redirect_host("/Observation?subject=9434765919"),
+            "the same server (a relative address)"
+        );
+    }
 }

@@ -19,7 +19,7 @@ use vmcheck_core::pds::{self, PdsBodyError, PdsIssue, SearchMatch, TraceOutcome}
 use vmcheck_jws::jsonwebtoken::{Algorithm, EncodingKey, Header};
 use zeroize::Zeroizing;
 
-use crate::http::{self, HttpTimeouts, TransportError};
+use crate::http::{self, HttpSettings, TransportError};
 
 const SERVICE: &str = "PDS";
 /// The service named in transport errors of the token request.
@@ -162,6 +162,8 @@ impl PdsError {
     pub fn code(&self) -> &str {
         match self {
             Self::Transport(TransportError::Timeout { .. }) => "PDS_TIMEOUT",
+            Self::Transport(TransportError::Redirected { .. }) => "PDS_REDIRECTED",
+            Self::Transport(TransportError::TooLarge { .. }) => "PDS_RESPONSE_TOO_LARGE",
             Self::Transport(_) => "PDS_UNREACHABLE",
             Self::NotFound => "RESOURCE_NOT_FOUND",
             Self::Invalidated => "INVALIDATED_RESOURCE",
@@ -239,6 +241,7 @@ pub struct PdsClient {
     signed: Option<Arc<SignedJwtState>>,
     token_margin: Duration,
     max_retry_wait: Duration,
+    max_body_bytes: usize,
 }
 
 impl PdsClient {
@@ -247,7 +250,7 @@ impl PdsClient {
     /// private key in PEM is a [`TransportError::Setup`] (which says so without showing it).
     pub fn new(
         base_url: &str,
-        timeouts: HttpTimeouts,
+        timeouts: HttpSettings,
         auth: PdsAuth,
     ) -> Result<Self, TransportError> {
         let signed = match &auth {
@@ -280,6 +283,7 @@ impl PdsClient {
             signed,
             token_margin: DEFAULT_TOKEN_MARGIN,
             max_retry_wait: Duration::from_secs(2),
+            max_body_bytes: timeouts.max_body_bytes,
         })
     }
 
@@ -356,11 +360,8 @@ impl PdsClient {
             .send()
             .await
             .map_err(|e| TransportError::from_reqwest(TOKEN_SERVICE, &e))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| TransportError::from_reqwest(TOKEN_SERVICE, &e))?;
+        let received = http::receive(TOKEN_SERVICE, response, self.max_body_bytes).await?;
+        let (status, body) = (received.status, received.body);
         let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
         let text = |v: &serde_json::Value, k: &str| v[k].as_str().map(str::to_owned);
         if status != 200 {
@@ -429,21 +430,23 @@ impl PdsClient {
                 .send()
                 .await
                 .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?;
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
+            let received = http::receive(SERVICE, response, self.max_body_bytes).await?;
+            let status = received.status;
+            let retry_after = received
+                .header(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?
-                .to_vec();
             if status == 200 {
-                return Ok(body);
+                let content_type = received.header(reqwest::header::CONTENT_TYPE).unwrap_or("");
+                if !is_json(content_type) {
+                    return Err(PdsError::Body(PdsBodyError::Unexpected(format!(
+                        "content of type '{}' where FHIR JSON was expected",
+                        content_type.chars().take(60).collect::<String>()
+                    ))));
+                }
+                return Ok(received.body);
             }
+            let body = received.body;
             if let (401, false, Some(state), Some(used)) =
                 (status, refreshed, &self.signed, &used_token)
             {
@@ -523,6 +526,20 @@ impl PdsClient {
         matches.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
         Ok(matches)
     }
+}
+
+/// `application/fhir+json` or `application/json`, parameters (`charset`) ignored.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "application/fhir+json" | "application/json"
+    )
 }
 
 fn error_for(status: u16, retry_after: Option<Duration>, body: &[u8]) -> PdsError {

@@ -11,12 +11,16 @@ use vmcheck_core::request::HttpGet;
 use vmcheck_core::spine_error::{SpineError, SpineErrorCode};
 use vmcheck_core::status::ChargeableStatus;
 
-use crate::http::{self, HttpTimeouts, TransportError};
+use crate::http::{self, HttpSettings, TransportError};
 
 const SERVICE: &str = "the Spine V&M service";
 
 /// What a successful search says.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per response, moved once into the result; boxing would only add an allocation"
+)]
 pub enum VandmAnswer {
     /// A chargeable-status Observation.
     Status(ChargeableStatus),
@@ -60,6 +64,12 @@ pub enum VandmError {
         /// A short excerpt of the body.
         excerpt: String,
     },
+    /// 429: Spine, or a proxy in front of it, is limiting requests.
+    #[error("{SERVICE} is limiting requests; try again in {} seconds", .retry_after.map(|d| d.as_secs().max(1)).unwrap_or(1))]
+    RateLimited {
+        /// From `Retry-After` (whole seconds), when sent.
+        retry_after: Option<std::time::Duration>,
+    },
     /// A 200 whose content type is not FHIR JSON or XML.
     #[error("{SERVICE} answered with content of type '{content_type}', which is not FHIR")]
     ContentType {
@@ -77,6 +87,7 @@ impl VandmError {
         match self {
             Self::Transport(t) => t.is_retryable(),
             Self::HttpStatus { status, .. } => *status >= 500,
+            Self::RateLimited { .. } => true,
             Self::Spine(e) => e.code.is_retryable(),
             Self::ContentType { .. } | Self::Body(_) => false,
         }
@@ -95,19 +106,25 @@ impl VandmError {
 #[derive(Debug, Clone)]
 pub struct VandmClient {
     http: reqwest::Client,
+    max_body_bytes: usize,
 }
 
 impl VandmClient {
     /// A client with these timeouts.
-    pub fn new(timeouts: HttpTimeouts) -> Result<Self, TransportError> {
+    pub fn new(settings: HttpSettings) -> Result<Self, TransportError> {
         Ok(Self {
-            http: http::client(timeouts)?,
+            http: http::client(settings)?,
+            max_body_bytes: settings.max_body_bytes,
         })
     }
 
-    /// A client over an already configured reqwest client (mutual TLS is set up by the caller).
-    pub fn with_client(http: reqwest::Client) -> Self {
-        Self { http }
+    /// A client over an already configured reqwest client (mutual TLS is set up by the caller,
+    /// with [`http::client_with_tls`]); answers are capped at `max_body_bytes`.
+    pub fn with_client(http: reqwest::Client, max_body_bytes: usize) -> Self {
+        Self {
+            http,
+            max_body_bytes,
+        }
     }
 
     async fn send(&self, get: &HttpGet) -> Result<(u16, Option<String>, Vec<u8>), VandmError> {
@@ -119,17 +136,19 @@ impl VandmClient {
             .send()
             .await
             .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+        let received = http::receive(SERVICE, response, self.max_body_bytes).await?;
+        if received.status == 429 {
+            return Err(VandmError::RateLimited {
+                retry_after: received
+                    .header(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(std::time::Duration::from_secs),
+            });
+        }
+        let content_type = received
+            .header(reqwest::header::CONTENT_TYPE)
             .map(str::to_owned);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?;
-        Ok((status, content_type, body.to_vec()))
+        Ok((received.status, content_type, received.body))
     }
 
     /// Runs a search built by `vmcheck_core::request::search`.

@@ -8,7 +8,7 @@ use vmcheck_core::nhs::NhsNumber;
 use vmcheck_jws::testing::{rsa_key_pair, TestKeyPair};
 use vmcheck_sandbox::patients::PdsBehaviour;
 use vmcheck_sandbox::{PdsAuthConfig, Sandbox, SandboxOptions};
-use vmcheck_spine::http::HttpTimeouts;
+use vmcheck_spine::http::HttpSettings;
 use vmcheck_spine::pds::{PdsAuth, PdsClient, PdsError};
 use zeroize::Zeroizing;
 
@@ -38,9 +38,10 @@ fn signed(sandbox: &Sandbox, keys: &TestKeyPair) -> PdsAuth {
 fn client(sandbox: &Sandbox, auth: PdsAuth) -> PdsClient {
     PdsClient::new(
         &sandbox.urls().pds_base,
-        HttpTimeouts {
+        HttpSettings {
             connect: Duration::from_secs(3),
             request: Duration::from_secs(5),
+            ..HttpSettings::default()
         },
         auth,
     )
@@ -237,7 +238,7 @@ async fn a_wrong_audience_kid_or_api_key_is_a_clear_auth_error() {
 fn a_key_that_is_not_rsa_pem_is_refused_at_setup_without_showing_it() {
     let e = PdsClient::new(
         "http://127.0.0.1:9/personal-demographics/FHIR/R4",
-        HttpTimeouts::default(),
+        HttpSettings::default(),
         PdsAuth::SignedJwt {
             api_key: API_KEY.into(),
             kid: KID.into(),

@@ -117,6 +117,10 @@ impl OperationOutcome {
 
 /// What a V&M search body holds, once unwrapped from its Bundle (if any).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per response, moved once into the result; boxing would only add an allocation"
+)]
 pub enum SearchBody {
     /// A V&M Observation.
     Observation(ChargeableStatus),
@@ -133,9 +137,24 @@ pub enum ModelError {
     /// The Bundle does not hold exactly one entry.
     #[error("the result bundle holds {0} entries where the service sends exactly one")]
     EntryCount(usize),
+    /// The Bundle holds several Observations: Spine returned more than one status record for
+    /// the patient. None is picked.
+    #[error("Spine returned {0} status records for this patient where there is only ever one")]
+    SeveralStatusRecords(usize),
     /// The Observation is not a V&M status observation (wrong code).
     #[error("the observation is not a Visitors and Migrants status (code {0})")]
     NotVandmObservation(String),
+}
+
+impl ModelError {
+    /// The stable error code of a model error that is more than "unreadable": several status
+    /// records (`SPINE_SEVERAL_RECORDS`).
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Self::SeveralStatusRecords(_) => Some("SPINE_SEVERAL_RECORDS"),
+            _ => None,
+        }
+    }
 }
 
 /// Reads a V&M search response: a searchset Bundle with one entry, or a bare Observation or
@@ -150,16 +169,24 @@ pub fn read_search_body(root: &Element) -> Result<SearchBody, ModelError> {
                 )));
             }
             let entries: Vec<&Element> = root.children_named("entry").collect();
-            if entries.len() != 1 {
-                return Err(ModelError::EntryCount(entries.len()));
+            let resources: Vec<Option<&Element>> = entries
+                .iter()
+                .map(|entry| entry.child("resource").and_then(Element::inner_resource))
+                .collect();
+            let observations = resources
+                .iter()
+                .filter(|r| r.is_some_and(|r| r.name == "Observation"))
+                .count();
+            if observations > 1 {
+                return Err(ModelError::SeveralStatusRecords(observations));
             }
-            let resource = entries[0]
-                .child("resource")
-                .and_then(Element::inner_resource)
-                .ok_or_else(|| {
-                    ModelError::Unexpected("a bundle entry without a resource".into())
-                })?;
-            read_resource(resource)
+            match resources.as_slice() {
+                [Some(resource)] => read_resource(resource),
+                [None] => Err(ModelError::Unexpected(
+                    "a bundle entry without a resource".into(),
+                )),
+                _ => Err(ModelError::EntryCount(entries.len())),
+            }
         }
         _ => read_resource(root),
     }
@@ -199,42 +226,106 @@ pub fn read_observation(e: &Element) -> Result<ChargeableStatus, ModelError> {
 
     let mut basic = Reading::Absent;
     let mut category = Reading::Absent;
+    let mut unrecognised_components = 0_u32;
     for component in e.children_named("component") {
-        let which = component
-            .child("code")
-            .into_iter()
-            .flat_map(|c| c.children_named("coding"))
-            .map(Coding::read)
-            .find(|c| c.system.as_deref() == Some(COMPONENT_SYSTEM));
-        match which.as_ref().and_then(|c| c.code.as_deref()) {
-            Some(BASIC_COMPONENT) => {
+        match ComponentKind::of(component) {
+            ComponentKind::Basic => {
                 basic = merge(
                     basic,
                     read_value(component, BASIC_STATUS_SYSTEM, BasicStatus::from_code),
                 );
             }
-            Some(CATEGORY_COMPONENT) => {
+            ComponentKind::Category => {
                 category = merge(
                     category,
                     read_value(component, CATEGORY_SYSTEM, Category::from_code),
                 );
             }
-            // Components we do not know do not change the status.
-            _ => {}
+            ComponentKind::BasicMisfiled(coding) => {
+                basic = merge(basic, unrecognised(&coding));
+            }
+            ComponentKind::CategoryMisfiled(coding) => {
+                category = merge(category, unrecognised(&coding));
+            }
+            ComponentKind::Unknown => {
+                unrecognised_components = unrecognised_components.saturating_add(1);
+            }
         }
     }
 
+    let effective_text = e.child_value("effectiveDateTime");
+    let effective = effective_text.and_then(FhirDateTime::parse);
     Ok(ChargeableStatus {
+        record_status: e.child_value("status").map(str::to_owned),
         basic,
         category,
-        effective: e
-            .child_value("effectiveDateTime")
-            .and_then(FhirDateTime::parse),
+        unrecognised_components,
+        effective_unreadable: effective_text.is_some() && effective.is_none(),
+        effective,
         subject_reference: e.value_at(&["subject", "reference"]).map(str::to_owned),
         subject_display: e.value_at(&["subject", "display"]).map(str::to_owned),
         version_id: e.value_at(&["meta", "versionId"]).map(str::to_owned),
         observation_id: e.child_value("id").map(str::to_owned),
     })
+}
+
+/// Which of the two V&M components a `component` is, from its `code.coding`.
+enum ComponentKind {
+    /// `BASIC_CHARGEABLE_STATUS` in the V&M component code system.
+    Basic,
+    /// `CATEGORY_CHARGEABLE_STATUS` in the V&M component code system.
+    Category,
+    /// The basic status's code, but in another code system (or with no system).
+    BasicMisfiled(Coding),
+    /// The category's code, but in another code system (or with no system).
+    CategoryMisfiled(Coding),
+    /// Anything else: no coding, an unknown code, or several V&M component codes at once.
+    Unknown,
+}
+
+impl ComponentKind {
+    fn of(component: &Element) -> Self {
+        let codings: Vec<Coding> = component
+            .child("code")
+            .into_iter()
+            .flat_map(|c| c.children_named("coding"))
+            .map(Coding::read)
+            .collect();
+        let ours: Vec<&Coding> = codings
+            .iter()
+            .filter(|c| c.system.as_deref() == Some(COMPONENT_SYSTEM))
+            .collect();
+        match ours.as_slice() {
+            [one] => match one.code.as_deref() {
+                Some(BASIC_COMPONENT) => Self::Basic,
+                Some(CATEGORY_COMPONENT) => Self::Category,
+                _ => Self::Unknown,
+            },
+            [] => {
+                let misfiled = |name: &str| {
+                    codings
+                        .iter()
+                        .find(|c| c.code.as_deref() == Some(name))
+                        .cloned()
+                };
+                if let Some(c) = misfiled(BASIC_COMPONENT) {
+                    Self::BasicMisfiled(c)
+                } else if let Some(c) = misfiled(CATEGORY_COMPONENT) {
+                    Self::CategoryMisfiled(c)
+                } else {
+                    Self::Unknown
+                }
+            }
+            _ => Self::Unknown,
+        }
+    }
+}
+
+fn unrecognised<T>(coding: &Coding) -> Reading<T> {
+    Reading::Unrecognised {
+        system: coding.system.clone(),
+        code: coding.code.clone(),
+    }
 }
 
 /// A component sent twice is only trusted when both say the same.

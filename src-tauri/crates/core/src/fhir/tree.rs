@@ -17,6 +17,11 @@ pub const XML_FHIR_DSTU2: &str = "application/xml+fhir";
 /// The FHIR XML namespace.
 pub const FHIR_NS: &str = "http://hl7.org/fhir";
 
+/// The deepest element nesting read (the resource is level 1). A V&M Bundle is 8 levels deep
+/// and a Conformance statement 6; a remote peer's deeper nesting is refused as unreadable
+/// before anything recurses into it, so no answer can exhaust the stack.
+pub const MAX_DEPTH: usize = 64;
+
 /// One element of a resource: name, primitive value (if any), children in document order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
@@ -43,6 +48,14 @@ pub enum TreeError {
     /// Well-formed, but not a FHIR resource (no `resourceType`, wrong namespace, an array…).
     #[error("the response is not a FHIR resource ({0})")]
     NotFhir(String),
+    /// Nested deeper than any FHIR answer V&M Check reads ([`MAX_DEPTH`]).
+    #[error(
+        "the response is nested more than {MAX_DEPTH} levels deep, deeper than any FHIR answer"
+    )]
+    TooDeep,
+    /// An XML document type declaration: DTDs and entities are never processed.
+    #[error("the response is XML with a document type declaration (DOCTYPE), which is refused")]
+    Doctype,
 }
 
 impl Element {
@@ -81,15 +94,27 @@ pub fn from_json(body: &[u8]) -> Result<Element, TreeError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(TreeError::Empty);
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| TreeError::Json(e.to_string()))?;
+    // serde_json refuses nesting deeper than 128 levels itself (without recursing further).
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        if e.to_string().starts_with("recursion limit exceeded") {
+            TreeError::TooDeep
+        } else {
+            TreeError::Json(e.to_string())
+        }
+    })?;
     let serde_json::Value::Object(map) = value else {
         return Err(TreeError::NotFhir("the top level is not an object".into()));
     };
-    json_resource(&map)
+    json_resource(&map, 1)
 }
 
-fn json_resource(map: &serde_json::Map<String, serde_json::Value>) -> Result<Element, TreeError> {
+fn json_resource(
+    map: &serde_json::Map<String, serde_json::Value>,
+    depth: usize,
+) -> Result<Element, TreeError> {
+    if depth > MAX_DEPTH {
+        return Err(TreeError::TooDeep);
+    }
     let Some(serde_json::Value::String(kind)) = map.get("resourceType") else {
         return Err(TreeError::NotFhir("no resourceType".into()));
     };
@@ -97,13 +122,15 @@ fn json_resource(map: &serde_json::Map<String, serde_json::Value>) -> Result<Ele
         name: kind.clone(),
         ..Element::default()
     };
-    json_members(map, &mut element.children)?;
+    json_members(map, &mut element.children, depth)?;
     Ok(element)
 }
 
+/// The members of an object at `depth` become elements at `depth + 1`.
 fn json_members(
     map: &serde_json::Map<String, serde_json::Value>,
     out: &mut Vec<Element>,
+    depth: usize,
 ) -> Result<(), TreeError> {
     for (key, value) in map {
         if key == "resourceType" || key.starts_with('_') {
@@ -112,16 +139,19 @@ fn json_members(
         match value {
             serde_json::Value::Array(items) => {
                 for item in items {
-                    out.push(json_element(key, item)?);
+                    out.push(json_element(key, item, depth + 1)?);
                 }
             }
-            other => out.push(json_element(key, other)?),
+            other => out.push(json_element(key, other, depth + 1)?),
         }
     }
     Ok(())
 }
 
-fn json_element(name: &str, value: &serde_json::Value) -> Result<Element, TreeError> {
+fn json_element(name: &str, value: &serde_json::Value, depth: usize) -> Result<Element, TreeError> {
+    if depth > MAX_DEPTH {
+        return Err(TreeError::TooDeep);
+    }
     let mut element = Element {
         name: name.to_owned(),
         ..Element::default()
@@ -129,9 +159,9 @@ fn json_element(name: &str, value: &serde_json::Value) -> Result<Element, TreeEr
     match value {
         serde_json::Value::Object(map) if map.contains_key("resourceType") => {
             // `resource` (and `contained`) hold a resource: wrap it like XML does.
-            element.children.push(json_resource(map)?);
+            element.children.push(json_resource(map, depth + 1)?);
         }
-        serde_json::Value::Object(map) => json_members(map, &mut element.children)?,
+        serde_json::Value::Object(map) => json_members(map, &mut element.children, depth)?,
         serde_json::Value::String(s) => element.value = Some(s.clone()),
         serde_json::Value::Number(n) => element.value = Some(n.to_string()),
         serde_json::Value::Bool(b) => element.value = Some(b.to_string()),
@@ -143,13 +173,22 @@ fn json_element(name: &str, value: &serde_json::Value) -> Result<Element, TreeEr
     Ok(element)
 }
 
-/// Reads a FHIR XML resource (root element in the FHIR namespace).
+/// Reads a FHIR XML resource (root element in the FHIR namespace). A document type
+/// declaration is refused ([`TreeError::Doctype`]): no DTD is read and no entity expanded.
 pub fn from_xml(body: &[u8]) -> Result<Element, TreeError> {
     let text = std::str::from_utf8(body).map_err(|e| TreeError::Xml(e.to_string()))?;
     if text.trim().is_empty() {
         return Err(TreeError::Empty);
     }
-    let doc = roxmltree::Document::parse(text).map_err(|e| TreeError::Xml(e.to_string()))?;
+    // roxmltree builds its document without recursion and refuses DTDs unless allowed.
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        ..roxmltree::ParsingOptions::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
+        roxmltree::Error::DtdDetected => TreeError::Doctype,
+        e => TreeError::Xml(e.to_string()),
+    })?;
     let root = doc.root_element();
     if root.tag_name().namespace() != Some(FHIR_NS) {
         return Err(TreeError::NotFhir(format!(
@@ -157,19 +196,22 @@ pub fn from_xml(body: &[u8]) -> Result<Element, TreeError> {
             root.tag_name().name()
         )));
     }
-    Ok(xml_element(root))
+    xml_element(root, 1)
 }
 
-fn xml_element(node: roxmltree::Node<'_, '_>) -> Element {
-    Element {
+fn xml_element(node: roxmltree::Node<'_, '_>, depth: usize) -> Result<Element, TreeError> {
+    if depth > MAX_DEPTH {
+        return Err(TreeError::TooDeep);
+    }
+    Ok(Element {
         name: node.tag_name().name().to_owned(),
         value: node.attribute("value").map(str::to_owned),
         children: node
             .children()
             .filter(|c| c.is_element() && c.tag_name().namespace() == Some(FHIR_NS))
-            .map(xml_element)
-            .collect(),
-    }
+            .map(|c| xml_element(c, depth + 1))
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// Which wire format a body is in, from its media type (`Content-Type`).
