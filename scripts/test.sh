@@ -14,8 +14,14 @@ step() { echo; echo "== $* ($(( $(date +%s) - start )) s)"; }
 step "formatting"
 cargo fmt --all -- --check
 
-step "the core crate has no I/O dependencies"
-bash scripts/check-core-purity.sh
+step "the layering: a pure core, no sandbox in the engine, no adapter above its layer, no shell past the engine"
+bash scripts/check-layers.sh
+
+step "lints: clippy with warnings as errors (the core's clippy.toml forbids clock, randomness, environment, files)"
+cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
+
+step "documentation builds without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked --quiet
 
 step "web UI: install, typecheck, unit tests, build"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm test --silent && npm run --silent build)
@@ -37,11 +43,11 @@ fi
 step "the README's run command: the app starts in training mode under Xvfb"
 smoke=target/run-smoke
 rm -rf "$smoke" && mkdir -p "$smoke"
-env -u DISPLAY -u WAYLAND_DISPLAY -u VMCHECK_CONFIG XDG_CONFIG_HOME="$PWD/$smoke/config" VMCHECK_DATA_DIR="$PWD/$smoke/data" \
+env -u DISPLAY -u WAYLAND_DISPLAY -u VMCHECK_CONFIG XDG_CONFIG_HOME="$PWD/$smoke/config" XDG_DATA_HOME="$PWD/$smoke/data" XDG_STATE_HOME="$PWD/$smoke/state" \
   VMCHECK_RUN_SECONDS=10 VMCHECK_SCREENSHOT="$smoke/app.png" bash scripts/run.sh
 # The screenshot must show a rendered window, not an empty screen (a blank PNG is a few KB).
 [ "$(stat -c %s "$smoke/app.png")" -gt 20000 ] || { echo "the app showed nothing" >&2; exit 1; }
-ls "$smoke/data/audit.sqlite" >/dev/null
+ls "$smoke/data/vmcheck/training-audit.sqlite" >/dev/null
 
 step "benchmarks compile (they are run by bench/, not here)"
 cargo bench -p vmcheck-core --benches --no-run --locked >/dev/null

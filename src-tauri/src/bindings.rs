@@ -16,7 +16,7 @@ fn export_all(dir: &Path) {
         crate::ipc::IpcError,
         crate::ipc::LookupView,
         crate::ipc::ProgressEvent,
-        crate::ipc::SearchTerms,
+        vmcheck_engine::SearchTerms,
         vmcheck_engine::SearchMatchReport,
         vmcheck_engine::session::SessionView,
         vmcheck_engine::session::SessionEvent,

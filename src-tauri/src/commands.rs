@@ -4,10 +4,9 @@
 use tauri::{AppHandle, Emitter, State};
 use vmcheck_core::card::PinState;
 use vmcheck_engine::session::SessionView;
-use vmcheck_engine::{LookupReport, SearchMatchReport};
-use vmcheck_spine::pds::PdsSearch;
+use vmcheck_engine::{LookupReport, SearchMatchReport, SearchTerms};
 
-use crate::ipc::{AppInfo, IpcError, LookupView, ProgressEvent, SearchTerms, PROGRESS_EVENT};
+use crate::ipc::{AppInfo, IpcError, LookupView, ProgressEvent, PROGRESS_EVENT};
 use crate::state::AppState;
 
 /// The installation summary.
@@ -67,18 +66,18 @@ pub async fn lookup(
     nhs_number: String,
     lookup_id: u32,
 ) -> Result<LookupView, IpcError> {
-    let (engine, session) = (state.engine.clone(), state.session.clone());
+    let session = state.session.clone();
     let task = tokio::spawn(async move {
         let progress = |step| {
             let _ = app.emit(PROGRESS_EVENT, ProgressEvent { lookup_id, step });
         };
-        session.lookup(&engine, &nhs_number, progress).await
+        session.lookup(&nhs_number, progress).await
     });
     state.register_lookup(lookup_id, task.abort_handle());
     let outcome = task.await;
     state.forget_lookup(lookup_id);
     let result = outcome.map_err(|_| IpcError::new("CANCELLED", "The lookup was cancelled."))?;
-    let report = LookupReport::new(&result, state.engine.clock().today());
+    let report = LookupReport::new(&result, state.patient().clock().today());
     Ok(LookupView {
         lookup_id,
         report,
@@ -92,25 +91,14 @@ pub fn cancel_lookup(state: State<'_, AppState>, lookup_id: u32) {
     state.cancel_lookup(lookup_id);
 }
 
-/// Searches PDS by demographics; signed-in users only.
+/// Searches PDS by demographics as the signed-in user (audited).
 #[tauri::command]
 pub async fn search_patients(
     state: State<'_, AppState>,
     terms: SearchTerms,
 ) -> Result<Vec<SearchMatchReport>, IpcError> {
-    state.session.touch();
-    if state.session.actor().is_none() {
-        return Err(vmcheck_engine::LookupError::NoIdentity.into());
-    }
-    let terms = PdsSearch {
-        family: terms.family,
-        given: terms.given,
-        gender: terms.gender,
-        birth_date: terms.birth_date,
-        postcode: terms.postcode,
-    };
-    let matches = state.engine.search_patients(&terms).await?;
-    let today = state.engine.clock().today();
+    let matches = state.session.search(&terms).await?;
+    let today = state.patient().clock().today();
     Ok(matches
         .iter()
         .map(|m| SearchMatchReport::new(m, today))

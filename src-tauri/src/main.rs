@@ -28,24 +28,6 @@ fn main() {
             std::process::exit(4);
         }
     };
-    let config = match state::load_config(&launch) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("vmcheck-desktop: {e}");
-            std::process::exit(4);
-        }
-    };
-    let log_config = config
-        .as_ref()
-        .map(|(_, c)| c.log.clone())
-        .unwrap_or_default();
-    let _log = match state::log_dir(config.as_ref().map(|(_, c)| c)) {
-        Some(dir) => vmcheck_engine::logging::init_file(&log_config, &dir),
-        None => {
-            vmcheck_engine::logging::init_stderr(log_config.level);
-            vmcheck_engine::logging::LogGuard::none()
-        }
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -58,7 +40,7 @@ fn main() {
         }
     };
     tauri::async_runtime::set(runtime.handle().clone());
-    let state = match runtime.block_on(start(&launch, config)) {
+    let state = match runtime.block_on(start(&launch)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("vmcheck-desktop: {e}");

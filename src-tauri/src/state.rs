@@ -1,15 +1,15 @@
-//! Start-up: from the command line and the configuration file to the running services — the
-//! engine, the session (PC/SC or the training card), the in-process sandbox in training mode —
-//! and the in-flight lookups the UI may cancel.
+//! Start-up: the command line → the engine's start-up routine (with the in-process sandbox
+//! composed in training mode) → the services the commands use, and the in-flight lookups the
+//! UI may cancel.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use vmcheck_engine::config::Config;
 use vmcheck_engine::session::{Mode, Session};
-use vmcheck_engine::{Engine, SystemClock};
-use vmcheck_sandbox::{Sandbox, SandboxOptions};
+use vmcheck_engine::startup::{ConfigSource, LogTarget, Running, SessionChoice, Startup};
+use vmcheck_engine::PatientAccess;
+use vmcheck_training::{Sandbox, SandboxOptions};
 
 use crate::ipc::{AppInfo, KioskInfo, OrganisationInfo};
 
@@ -49,9 +49,7 @@ impl Launch {
 
 /// The services the commands use.
 pub struct AppState {
-    /// The lookup engine.
-    pub engine: Arc<Engine>,
-    /// The session.
+    /// The signed-in session, which reaches patient data along the audited path.
     pub session: Arc<Session>,
     /// The installation summary.
     pub info: AppInfo,
@@ -61,86 +59,82 @@ pub struct AppState {
     pub editable_config: Option<PathBuf>,
     /// In-flight lookups, by the UI's id.
     pub lookups: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
-    /// The PC/SC watcher, when real readers are used.
-    pub _watcher: Option<vmcheck_card::pcsc_access::Watcher>,
+    /// The engine's services (the PC/SC watcher, the file log), kept running.
+    pub _running: Running,
     /// The training sandbox, kept running while the app runs.
     pub _sandbox: Option<Sandbox>,
 }
 
-/// The configuration file in force: `None` means training mode (no file, or `--training`).
-pub fn load_config(launch: &Launch) -> Result<Option<(PathBuf, Config)>, String> {
-    let path = launch
+impl AppState {
+    /// The audited path to patient data.
+    pub fn patient(&self) -> &Arc<PatientAccess> {
+        self.session.patient_access()
+    }
+}
+
+/// The configuration file to use: `None` means training mode (`--training`, or no file).
+fn config_file(launch: &Launch) -> Option<PathBuf> {
+    if launch.training {
+        return None;
+    }
+    launch
         .config
         .clone()
-        .or_else(vmcheck_engine::config::default_path);
-    match path.filter(|p| p.exists()).filter(|_| !launch.training) {
-        Some(path) => Config::load(&path)
-            .map(|c| Some((path, c)))
-            .map_err(|e| e.to_string()),
-        None => Ok(None),
-    }
+        .or_else(vmcheck_engine::config::default_path)
+        .filter(|p| p.exists())
 }
 
-/// Where the log files go: `VMCHECK_DATA_DIR/logs` in tests, else the configured or default
-/// folder.
-pub fn log_dir(config: Option<&Config>) -> Option<PathBuf> {
-    std::env::var_os("VMCHECK_DATA_DIR")
-        .map(|d| PathBuf::from(d).join("logs"))
-        .or_else(|| config.and_then(|c| c.log.dir.clone()))
-        .or_else(vmcheck_engine::logging::default_dir)
-}
-
-/// Starts everything: the configuration's environment, or training mode when there is no
-/// configuration file (so a fresh machine shows a working app) or `--training` is given.
-pub async fn start(
-    launch: &Launch,
-    configured: Option<(PathBuf, Config)>,
-) -> Result<AppState, String> {
-    let clock = Arc::new(SystemClock::default());
-    let config_path = configured.as_ref().map(|(p, _)| p.clone());
-    let (mut config, sandbox, training) = match configured {
-        Some((_, config)) => (config, None, false),
+/// Starts everything through the engine's start-up routine: the configuration's environment,
+/// or training mode (the sandbox and the training card) when there is no configuration file
+/// (so a fresh machine shows a working app) or `--training` is given.
+pub async fn start(launch: &Launch) -> Result<AppState, String> {
+    let (source, session, sandbox, config_path) = match config_file(launch) {
+        Some(path) => (
+            ConfigSource::File(path.clone()),
+            SessionChoice::Required,
+            None,
+            Some(path),
+        ),
         None => {
-            let sandbox = Sandbox::start(SandboxOptions::default())
+            let (sandbox, config) = vmcheck_training::start(SandboxOptions::default())
                 .await
                 .map_err(|e| format!("the training sandbox could not start: {e}"))?;
-            let urls = sandbox.urls();
-            let config = vmcheck_engine::training::config(urls);
-            (config, Some(sandbox), true)
+            let mode = if launch.kiosk {
+                Mode::Kiosk
+            } else {
+                Mode::Desk
+            };
+            (
+                ConfigSource::Given(Box::new(config)),
+                SessionChoice::Training(mode),
+                Some(sandbox),
+                None,
+            )
         }
     };
-    let kiosk = launch.kiosk
-        || config
-            .session
-            .as_ref()
-            .is_some_and(|s| s.mode == Mode::Kiosk);
-    let mode = if kiosk { Mode::Kiosk } else { Mode::Desk };
-    if training {
-        config.session = Some(vmcheck_engine::setup::training_session_config(mode));
-    }
-    if let Some(dir) = std::env::var_os("VMCHECK_DATA_DIR") {
-        config.audit.path = Some(PathBuf::from(dir).join("audit.sqlite"));
-    }
+    let training = sandbox.is_some();
+    let running = vmcheck_engine::startup::start(Startup {
+        log: LogTarget::Files,
+        session,
+        watch_cards: true,
+        kiosk: launch.kiosk,
+        ..Startup::new(source)
+    })
+    .map_err(|e| e.to_string())?;
+    let config = &running.config;
     let Some(session_config) = config.session.clone() else {
         return Err(
             "smartcard sign-in is not configured: add a [session] section to the configuration"
                 .into(),
         );
     };
-    let engine = Arc::new(
-        Engine::with_secrets(
-            config.clone(),
-            clock.clone(),
-            Arc::new(vmcheck_secrets::LazyKeyring::new()),
-        )
-        .map_err(|e| e.message())?,
-    );
-    let session = vmcheck_engine::setup::session(&config, clock).map_err(|e| e.to_string())?;
-    let watcher = (session_config.card == vmcheck_engine::config::CardSource::Pcsc).then(|| {
-        let s = session.clone();
-        vmcheck_card::pcsc_access::watch(move |event| s.handle_card_event(event))
-    });
+    let Some(session) = running.session.clone() else {
+        return Err("smartcard sign-in is not configured".into());
+    };
+    let kiosk = session_config.mode == Mode::Kiosk;
     let idle = u32::try_from(session_config.idle_lock().as_secs()).unwrap_or(u32::MAX);
+    // Preferences are edited at a desk only: never at a kiosk, never in training.
+    let editable_config = config_path.filter(|_| !kiosk && !training);
     let info = AppInfo {
         mode: if kiosk {
             "kiosk"
@@ -170,22 +164,17 @@ pub async fn start(
             idle_lock_secs: idle,
         },
         idle_lock_secs: idle,
-        preferences: None,
+        preferences: editable_config
+            .as_ref()
+            .map(|_| vmcheck_engine::preferences::Preferences::of(config)),
     };
-    // Preferences are edited at a desk only: never at a kiosk, never in training.
-    let editable_config = config_path.filter(|_| !kiosk && !training);
-    let mut info = info;
-    info.preferences = editable_config
-        .as_ref()
-        .map(|_| vmcheck_engine::preferences::Preferences::of(&config));
     Ok(AppState {
-        engine,
         session,
         info,
         kiosk,
         editable_config,
         lookups: Mutex::new(HashMap::new()),
-        _watcher: watcher,
+        _running: running,
         _sandbox: sandbox,
     })
 }

@@ -471,7 +471,7 @@ impl Stack {
             .tempdir_in(&root)
             .expect("create the test's directory");
         let path = dir.path().to_path_buf();
-        for sub in ["home", "config", "data", "cache", "runtime"] {
+        for sub in ["home", "config", "data", "state", "cache", "runtime"] {
             std::fs::create_dir_all(path.join(sub)).expect("create a test directory");
         }
         let _ = Command::new("chmod")
@@ -723,7 +723,7 @@ impl Stack {
             .env("XDG_DATA_HOME", self.path.join("data"))
             .env("XDG_CACHE_HOME", self.path.join("cache"))
             .env("XDG_RUNTIME_DIR", self.path.join("runtime"))
-            .env("VMCHECK_DATA_DIR", self.path.join("data"))
+            .env("XDG_STATE_HOME", self.path.join("state"))
             .env("NO_AT_BRIDGE", "1")
             .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
             .env_remove("VMCHECK_CONFIG")

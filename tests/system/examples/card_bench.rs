@@ -50,7 +50,7 @@ fn run(runs: usize) -> Result<(), String> {
                 .block_on(f.session.sign_in("1234".into(), false))
                 .map_err(|e| format!("run {i}: sign-in failed: {} ({e})", e.code()))?;
             let done = Instant::now();
-            if view.state != "ready" {
+            if view.state.as_str() != "ready" {
                 return Err(format!("run {i}: signed in but {}", view.state));
             }
             s.to_card_present.push(present - inserted);

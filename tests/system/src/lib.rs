@@ -10,7 +10,7 @@
 //! - [`Card`]: one virtual card in a vpcd reader, removed when dropped (also when a test
 //!   panics).
 //! - [`Fixture`]: a real [`PcscCards`] behind an engine [`Session`], wired to the PC/SC watcher
-//!   thread, with an in-memory audit trail and a log of every session event.
+//!   thread, with a real audit log in a temporary folder and a log of every session event.
 //! - [`JwtRecorder`]: a loopback TCP relay in front of the sandbox's V&M endpoint that keeps the
 //!   `Authorization` headers, so a test can decode the audit JWT the engine sent.
 //!
@@ -24,14 +24,13 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use vmcheck_audit::{Action, AuditLog, AuditRecord};
 use vmcheck_card::pcsc_access::{watch, PcscCards, Watcher};
 use vmcheck_core::card::CardProfile;
 use vmcheck_core::roles::Role;
-use vmcheck_engine::session::{
-    AuditAction, AuditEntry, AuditTrail, ConfiguredRoles, Mode, Session, SessionEvent,
-    SessionSettings,
-};
-use vmcheck_engine::SystemClock;
+use vmcheck_engine::config::{Config, SandboxTarget};
+use vmcheck_engine::session::{ConfiguredRoles, Mode, Session, SessionEvent, SessionSettings};
+use vmcheck_engine::{MemorySecrets, PatientAccess, SystemClock};
 
 /// The stack script.
 pub const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/stack.sh");
@@ -426,27 +425,42 @@ impl Drop for Card {
     }
 }
 
-/// An audit trail in memory.
-#[derive(Debug, Default)]
-pub struct MemoryAudit(Mutex<Vec<AuditEntry>>);
+/// The session's audit log, read back.
+#[derive(Debug)]
+pub struct AuditView(Arc<AuditLog>);
 
-impl AuditTrail for MemoryAudit {
-    fn record(&self, entry: AuditEntry) -> Result<(), String> {
-        lock(&self.0).push(entry);
-        Ok(())
-    }
-}
-
-impl MemoryAudit {
-    /// Every entry so far.
-    pub fn entries(&self) -> Vec<AuditEntry> {
-        lock(&self.0).clone()
+impl AuditView {
+    /// Every record so far.
+    pub fn entries(&self) -> Vec<AuditRecord> {
+        self.0
+            .records_after(0, usize::MAX)
+            .expect("the audit log reads")
     }
 
     /// The actions so far.
-    pub fn actions(&self) -> Vec<AuditAction> {
-        lock(&self.0).iter().map(|e| e.action).collect()
+    pub fn actions(&self) -> Vec<Action> {
+        self.entries().iter().map(|e| e.record.action).collect()
     }
+}
+
+/// A configuration for the session's organisation: the sandbox at `urls` when given (lookups
+/// go there), else addresses nothing listens on (sign-in only); the audit log in `dir`.
+pub fn config_for(urls: Option<&vmcheck_sandbox::SandboxUrls>, dir: &Path) -> Config {
+    let (pds_base, ldap_url) = match urls {
+        Some(u) => (u.pds_base.clone(), u.ldap_url.clone()),
+        None => ("http://127.0.0.1:9/pds".into(), "ldap://127.0.0.1:9".into()),
+    };
+    let mut config = Config::for_sandbox(&SandboxTarget {
+        pds_base,
+        ldap_url,
+        client_asid: vmcheck_sandbox::TRAINING_CLIENT_ASID.into(),
+        ods_code: ODS_CODE.into(),
+        organisation_name: "System test hospital".into(),
+        user_uuid: "555000000001".into(),
+        role_profile_id: "555000000002".into(),
+    });
+    config.audit.path = Some(dir.join("audit.sqlite"));
+    config
 }
 
 /// A role at [`ODS_CODE`].
@@ -466,8 +480,10 @@ pub type EventLog = Arc<Mutex<Vec<(Instant, SessionEvent)>>>;
 pub struct Fixture {
     /// The session.
     pub session: Arc<Session>,
-    /// Its audit trail.
-    pub audit: Arc<MemoryAudit>,
+    /// Its audit log.
+    pub audit: AuditView,
+    /// The folder holding the audit log.
+    _dir: tempfile::TempDir,
     /// The PC/SC adapter the session uses.
     pub cards: Arc<PcscCards>,
     /// Every session event (card events included), in order.
@@ -491,12 +507,32 @@ impl Fixture {
     /// A session trying these card profiles. It learns the readers now
     /// ([`Session::refresh_readers`]) and then follows the watcher.
     pub fn with_profiles(roles: Vec<Role>, profiles: Vec<CardProfile>) -> Self {
+        Self::with_config(roles, profiles, |_| {})
+    }
+
+    /// A session whose configuration `edit` adjusts (lookups against a sandbox).
+    pub fn with_config(
+        roles: Vec<Role>,
+        profiles: Vec<CardProfile>,
+        edit: impl FnOnce(&mut Config),
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut config = config_for(None, dir.path());
+        edit(&mut config);
+        let patient = Arc::new(
+            PatientAccess::open(
+                config,
+                Arc::new(SystemClock::default()),
+                Arc::new(MemorySecrets::new()),
+            )
+            .expect("the audited path"),
+        );
+        let audit = AuditView(patient.audit_log().expect("an audit log").clone());
         let cards = Arc::new(PcscCards::new());
-        let audit = Arc::new(MemoryAudit::default());
         let session = Session::new(
             cards.clone(),
             Arc::new(ConfiguredRoles(roles)),
-            Some(audit.clone()),
+            patient,
             Arc::new(SystemClock::default()),
             SessionSettings {
                 mode: Mode::Desk,
@@ -526,6 +562,7 @@ impl Fixture {
         Self {
             session,
             audit,
+            _dir: dir,
             cards,
             events,
             watcher: Some(watcher),
@@ -538,7 +575,7 @@ impl Fixture {
         let start = Instant::now();
         loop {
             let now = self.session.view().state;
-            if now == state {
+            if now.as_str() == state {
                 return Ok(start.elapsed());
             }
             if start.elapsed() > timeout {

@@ -20,11 +20,13 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use vmcheck_audit::Action as AuditAction;
 use vmcheck_card::pcsc_access::PcscCards;
 use vmcheck_card::{CardAccess, CardAccessError, CardEvent, CardOutcome};
 use vmcheck_core::card::{CardProfile, FileProfile, Operation, Passcode, PinState};
-use vmcheck_engine::session::{AuditAction, LockReason, SessionEvent, SignInError};
-use vmcheck_engine::{Engine, Outcome};
+use vmcheck_core::session::Refusal;
+use vmcheck_engine::session::{LockReason, SessionEvent, SignInError};
+use vmcheck_engine::Outcome;
 use vmcheck_sandbox::{Sandbox, SandboxOptions};
 use vmcheck_system_tests::{
     default_root, reader_name, role, Fixture, JwtRecorder, Readers, Stack, StackGuard,
@@ -108,7 +110,7 @@ fn piv_card_signs_in_with_the_right_passcode() {
     let start = Instant::now();
     let view = block_on(f.session.sign_in("1234".into(), false)).expect("signed in");
     println!("piv: sign_in took {:.1} ms", ms(start.elapsed()));
-    assert_eq!(view.state, "ready");
+    assert_eq!(view.state.as_str(), "ready");
     assert_eq!(
         view.user.as_ref().map(|u| u.uuid.as_str()),
         Some(card.uuid())
@@ -116,7 +118,7 @@ fn piv_card_signs_in_with_the_right_passcode() {
     assert_eq!(view.pin, Some(PinState::Verified));
     assert_eq!(view.role.map(|r| r.role_profile_id), Some(ROLE_ID.into()));
     assert_eq!(f.audit.actions(), [AuditAction::SignIn]);
-    assert_eq!(f.audit.entries()[0].user_uuid, card.uuid());
+    assert_eq!(f.audit.entries()[0].record.user_uuid, card.uuid());
     assert_eq!(
         profile_that_reads(&card.reader_name(), "1234", &CardProfile::defaults()),
         "piv",
@@ -141,7 +143,7 @@ fn file_profile_card_signs_in_with_the_right_passcode() {
     let f = one_role();
     f.wait_state("card_present", NOTICE).expect("card seen");
     let view = block_on(f.session.sign_in("4321".into(), false)).expect("signed in");
-    assert_eq!(view.state, "ready");
+    assert_eq!(view.state.as_str(), "ready");
     assert_eq!(
         view.user.as_ref().map(|u| u.uuid.as_str()),
         Some("555021935108")
@@ -201,7 +203,7 @@ fn wrong_passcode_shows_the_tries_left() {
     );
     // The right passcode still works and restores the tries.
     let view = block_on(f.session.sign_in("2468".into(), false)).expect("signed in");
-    assert_eq!(view.state, "ready");
+    assert_eq!(view.state.as_str(), "ready");
     f.session.sign_out();
     assert_eq!(
         block_on(f.session.query_tries()),
@@ -220,7 +222,11 @@ fn one_try_left_asks_for_confirmation_then_the_card_blocks() {
         let f = one_role();
         f.wait_state("card_present", NOTICE).expect("card seen");
         let err = block_on(f.session.sign_in("9999".into(), false)).expect_err("not confirmed");
-        assert_eq!(err, SignInError::ConfirmLastTry, "{last_wrong}: {err}");
+        assert_eq!(
+            err,
+            SignInError::Refused(Refusal::ConfirmLastTry),
+            "{last_wrong}: {err}"
+        );
         assert_eq!(err.code(), "CONFIRM_LAST_TRY");
         assert_eq!(
             block_on(f.session.query_tries()),
@@ -285,7 +291,7 @@ fn card_pulled_during_the_certificate_read_is_reported_removed() {
         // Nothing stale is left behind: the next card in that reader signs in.
         let _next = stack.insert(&["--profile", profile]).expect("insert again");
         let view = sign_in_ok(&f, "the card put back");
-        assert_eq!(view.state, "ready");
+        assert_eq!(view.state.as_str(), "ready");
     }
 }
 
@@ -331,7 +337,7 @@ fn removing_the_card_locks_and_clears_the_session() {
     assert_eq!(view.locked_reason, Some(LockReason::CardRemoved));
     assert_eq!(f.session.actor(), None);
     assert_eq!(f.audit.actions(), [AuditAction::SignIn, AuditAction::Lock]);
-    assert_eq!(f.audit.entries()[1].user_uuid, "555021935110");
+    assert_eq!(f.audit.entries()[1].record.user_uuid, "555021935110");
     // The card again: the passcode again.
     let _again = stack
         .insert(&["--uuid", "555021935110"])
@@ -352,7 +358,7 @@ fn a_service_without_readers_is_no_reader_and_losing_the_readers_locks() {
     assert!(f.session.view().readers.is_empty());
     assert_eq!(
         block_on(f.session.sign_in("1234".into(), false)),
-        Err(SignInError::NoCard)
+        Err(SignInError::Refused(Refusal::NoCard))
     );
     assert_eq!(PcscCards::new().readers(), Ok(Vec::new()));
     // The readers come (a pcscd with vpcd replaces it): the session follows.
@@ -397,11 +403,11 @@ fn no_service_then_pcscd_restarts_and_the_adapter_carries_on() {
     let mut stack = stack();
     stack.stop_pcscd().expect("stop pcscd");
     let f = one_role();
-    assert_eq!(f.session.view().state, "no_service");
+    assert_eq!(f.session.view().state.as_str(), "no_service");
     assert_eq!(f.cards.readers(), Err(CardAccessError::NoService));
     assert_eq!(
         block_on(f.session.sign_in("1234".into(), false)),
-        Err(SignInError::NoCard)
+        Err(SignInError::Refused(Refusal::NoCard))
     );
     f.wait_event(0, NOTICE, |e| {
         matches!(
@@ -517,7 +523,7 @@ fn two_readers_the_session_follows_the_first_card() {
         "removing the other card must not lock; events: {}",
         f.describe_events()
     );
-    assert_eq!(f.session.view().state, "ready");
+    assert_eq!(f.session.view().state.as_str(), "ready");
     assert!(f.session.actor().is_some());
 
     // The other card back, then the followed one out: locked; the session moves to the other.
@@ -578,7 +584,7 @@ fn an_expired_certificate_is_refused() {
     let f = one_role();
     f.wait_state("card_present", NOTICE).expect("card seen");
     let err = block_on(f.session.sign_in("1234".into(), false)).expect_err("expired");
-    assert_eq!(err, SignInError::CertificateExpired);
+    assert_eq!(err, SignInError::Refused(Refusal::CertificateExpired));
     assert_eq!(err.code(), "CERTIFICATE_EXPIRED");
     assert!(err.to_string().contains("expired"), "{err}");
     assert_eq!(f.session.view().user, None);
@@ -593,7 +599,7 @@ fn a_certificate_expiring_soon_signs_in_with_a_warning() {
         .expect("insert");
     let f = one_role();
     let view = sign_in_ok(&f, "expiring in 10 days");
-    assert_eq!(view.state, "ready");
+    assert_eq!(view.state.as_str(), "ready");
     let warning = view.certificate_warning.expect("a certificate warning");
     assert!(
         warning.contains("expires in 9 days") || warning.contains("expires in 10 days"),
@@ -621,20 +627,31 @@ fn a_lookup_after_sign_in_carries_the_card_uuid_and_the_role() {
         let recorder = JwtRecorder::start(authority.to_owned())
             .await
             .expect("relay");
-        let mut config = vmcheck_engine::training::config(&urls);
-        config.vandm.endpoint = Some(format!("{}{path}", recorder.base));
-        config.vandm.spine_asid = Some(vmcheck_sandbox::directory::SPINE_ASID.into());
-        let engine = Engine::new(
-            config,
-            std::sync::Arc::new(vmcheck_engine::SystemClock::default()),
-        )
-        .expect("engine");
+        let endpoint = format!("{}{path}", recorder.base);
         let patient = vmcheck_sandbox::patients()
             .iter()
             .find(|p| p.expected.outcome == "status")
             .expect("a status patient");
 
-        let f = Fixture::new(vec![role(ROLE, "Overseas Visitor Manager")]);
+        let f = Fixture::with_config(
+            vec![role(ROLE, "Overseas Visitor Manager")],
+            CardProfile::defaults(),
+            |config| {
+                let mut c = vmcheck_system_tests::config_for(
+                    Some(&urls),
+                    config
+                        .audit
+                        .path
+                        .as_deref()
+                        .and_then(|p| p.parent())
+                        .expect("dir"),
+                );
+                c.organisation.ods_code = vmcheck_sandbox::TRAINING_ODS_CODE.into();
+                c.vandm.endpoint = Some(endpoint);
+                c.vandm.spine_asid = Some(vmcheck_sandbox::directory::SPINE_ASID.into());
+                *config = c;
+            },
+        );
         f.wait_state("card_present", NOTICE).expect("card seen");
         let view = f
             .session
@@ -648,7 +665,7 @@ fn a_lookup_after_sign_in_carries_the_card_uuid_and_the_role() {
             (CARD_UUID, ROLE)
         );
 
-        let result = f.session.lookup(&engine, patient.nhs_number, |_| {}).await;
+        let result = f.session.lookup(patient.nhs_number, |_| {}).await;
         assert!(
             matches!(result.outcome, Outcome::Status { .. }),
             "the lookup: {:?}",
@@ -671,18 +688,22 @@ fn a_lookup_after_sign_in_carries_the_card_uuid_and_the_role() {
 
         let entries = f.audit.entries();
         assert_eq!(
-            entries.iter().map(|e| e.action).collect::<Vec<_>>(),
-            [AuditAction::SignIn, AuditAction::Lookup]
+            entries.iter().map(|e| e.record.action).collect::<Vec<_>>(),
+            [
+                AuditAction::SignIn,
+                AuditAction::Lookup,
+                AuditAction::Outcome
+            ]
         );
         for entry in &entries {
-            assert_eq!(entry.user_uuid, CARD_UUID);
-            assert_eq!(entry.role_profile_id.as_deref(), Some(ROLE));
+            assert_eq!(entry.record.user_uuid, CARD_UUID);
+            assert_eq!(entry.record.role_profile_id.as_deref(), Some(ROLE));
         }
-        assert_eq!(entries[1].nhs_number.as_deref(), Some(patient.nhs_number));
-        assert_eq!(
-            entries[1].trace_id.as_deref(),
-            Some(result.trace_id.as_str())
-        );
+        let (intent, outcome) = (&entries[1].record, &entries[2].record);
+        assert_eq!(intent.nhs_number.as_deref(), Some(patient.nhs_number));
+        assert_eq!(intent.trace_id.as_deref(), Some(result.trace_id.as_str()));
+        assert_eq!(outcome.refers_to, Some(entries[1].seq));
+        assert_eq!(outcome.nhs_number.as_deref(), Some(patient.nhs_number));
         drop(f);
         sandbox.shutdown().await;
     });

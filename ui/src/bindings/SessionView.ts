@@ -2,6 +2,7 @@
 import type { LockReason } from "./LockReason";
 import type { PinState } from "./PinState";
 import type { Role } from "./Role";
+import type { SessionState } from "./SessionState";
 import type { UserView } from "./UserView";
 
 /**
@@ -9,9 +10,9 @@ import type { UserView } from "./UserView";
  */
 export type SessionView = { 
 /**
- * `no_service` | `no_reader` | `waiting_for_card` | `card_present` | `choose_role` | `ready`.
+ * Where the session is.
  */
-state: "no_service" | "no_reader" | "waiting_for_card" | "card_present" | "choose_role" | "ready", 
+state: SessionState, 
 /**
  * The training card is in use.
  */

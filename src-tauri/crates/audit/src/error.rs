@@ -56,6 +56,13 @@ pub enum AuditError {
         /// What SQLite said.
         detail: String,
     },
+    /// The key given is not the one this log was written with (or the log names another
+    /// installation): continuing it would break the chain.
+    #[error("the audit log at {} was written with another key: it cannot be continued with this one", path.display())]
+    WrongKey {
+        /// The database file.
+        path: PathBuf,
+    },
     /// The record cannot be stored as given; nothing was written.
     #[error("audit record refused: {reason}")]
     InvalidRecord {
@@ -82,6 +89,7 @@ impl AuditError {
             Self::NewerFormat { .. } => "audit_newer_format",
             Self::Storage { .. } => "audit_storage",
             Self::InvalidRecord { .. } => "audit_invalid_record",
+            Self::WrongKey { .. } => "audit_wrong_key",
             Self::Output(_) => "audit_output",
         }
     }

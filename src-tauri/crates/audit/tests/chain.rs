@@ -19,7 +19,7 @@ fn append_then_verify_round_trip() {
     assert_eq!(first.seq, 1);
     assert_eq!(first.prev_hash, GENESIS_HASH);
     assert_eq!(first.hash.len(), 64);
-    assert_eq!(first.nhs_number.as_deref(), Some("9434765900"));
+    assert_eq!(first.record.nhs_number.as_deref(), Some("9434765900"));
     let second = log
         .append(NewRecord {
             time: T0 + 60,
@@ -30,6 +30,7 @@ fn append_then_verify_round_trip() {
             nhs_number: None,
             outcome: None,
             trace_id: None,
+            ..NewRecord::default()
         })
         .expect("append");
     assert_eq!(second.seq, 2);
@@ -57,7 +58,10 @@ fn an_empty_log_verifies() {
 fn head_is_the_last_records_hash() {
     let (_dir, _path, log) = with_records(3);
     let last = log.append(lookup(3)).expect("append");
-    assert_eq!(log.verify().expect("verify").head, Some(last.hash));
+    assert_eq!(
+        log.verify().expect("verify").head,
+        Some((last.seq, last.hash))
+    );
 }
 
 #[test]
@@ -192,15 +196,15 @@ fn records_survive_reopening_and_the_chain_continues() {
     let (_dir, path, log) = with_records(10);
     let head = log.verify().expect("verify").head;
     drop(log);
-    let log = AuditLog::open(&path).expect("reopen");
+    let log = AuditLog::open(&path, common::key()).expect("reopen");
     let report = log.verify().expect("verify");
     assert_eq!(report.records, 10);
     assert!(report.is_intact());
     let next = log.append(lookup(10)).expect("append");
     assert_eq!(next.seq, 11);
-    assert_eq!(Some(next.prev_hash), head);
+    assert_eq!(Some(next.prev_hash), head.map(|(_, h)| h));
     drop(log);
-    let log = AuditLog::open(&path).expect("reopen again");
+    let log = AuditLog::open(&path, common::key()).expect("reopen again");
     let report = log.verify().expect("verify");
     assert_eq!(report.records, 11);
     assert!(report.is_intact());
@@ -238,7 +242,7 @@ fn two_connections_appending_at_once_keep_one_chain() {
         .map(|t| {
             let path = path.clone();
             std::thread::spawn(move || {
-                let own = AuditLog::open(&path).expect("open");
+                let own = AuditLog::open(&path, common::key()).expect("open");
                 for i in 0..100 {
                     own.append(lookup(t * 1000 + i)).expect("append");
                 }
@@ -271,7 +275,7 @@ fn a_time_outside_1970_to_9999_is_refused_and_nothing_is_written() {
 fn open_creates_folders_and_a_private_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("a").join("b").join("audit.sqlite");
-    let log = AuditLog::open(&path).expect("open");
+    let log = AuditLog::open(&path, common::key()).expect("open");
     log.append(lookup(0)).expect("append");
     assert!(path.exists());
     assert_eq!(log.path(), path);
@@ -295,7 +299,7 @@ fn a_path_that_cannot_be_created_is_an_open_error_naming_it() {
     let blocker = dir.path().join("not-a-folder");
     std::fs::write(&blocker, b"x").expect("write");
     let path = blocker.join("audit.sqlite");
-    let err = AuditLog::open(&path).expect_err("must fail");
+    let err = AuditLog::open(&path, common::key()).expect_err("must fail");
     assert!(matches!(err, AuditError::Open { .. }), "{err:?}");
     assert!(err.to_string().contains("not-a-folder"), "{err}");
     assert_eq!(err.code(), "audit_open");
@@ -306,7 +310,7 @@ fn a_file_that_is_not_a_database_is_corrupt() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("audit.sqlite");
     std::fs::write(&path, vec![b'x'; 4096]).expect("write");
-    let err = AuditLog::open(&path).expect_err("must fail");
+    let err = AuditLog::open(&path, common::key()).expect_err("must fail");
     assert!(matches!(err, AuditError::Corrupt { .. }), "{err:?}");
 }
 
@@ -318,7 +322,7 @@ fn another_programs_database_is_left_alone() {
     conn.execute_batch("CREATE TABLE notes (body TEXT);")
         .expect("create");
     drop(conn);
-    let err = AuditLog::open(&path).expect_err("must fail");
+    let err = AuditLog::open(&path, common::key()).expect_err("must fail");
     assert!(matches!(err, AuditError::Corrupt { .. }), "{err:?}");
 }
 
@@ -327,15 +331,15 @@ fn a_newer_format_is_refused() {
     let (_dir, path, log) = with_records(1);
     drop(log);
     let conn = rusqlite::Connection::open(&path).expect("open");
-    conn.pragma_update(None, "user_version", 2).expect("pragma");
+    conn.pragma_update(None, "user_version", 3).expect("pragma");
     drop(conn);
-    let err = AuditLog::open(&path).expect_err("must fail");
+    let err = AuditLog::open(&path, common::key()).expect_err("must fail");
     assert!(
         matches!(
             err,
             AuditError::NewerFormat {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),

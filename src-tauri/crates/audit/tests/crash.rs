@@ -27,7 +27,7 @@ fn child_writer() {
         return;
     };
     let limit: Option<i64> = std::env::var(CHILD_COUNT).ok().and_then(|c| c.parse().ok());
-    let log = AuditLog::open(Path::new(&db)).expect("child: open");
+    let log = AuditLog::open(Path::new(&db), common::key()).expect("child: open");
     let mut out = std::io::stdout().lock();
     let mut i = 0_i64;
     while limit.is_none_or(|l| i < l) {
@@ -92,7 +92,7 @@ fn kill_9_while_writing_loses_no_committed_record_and_keeps_the_chain() {
         #[cfg(not(unix))]
         assert!(!status.success());
 
-        let log = AuditLog::open(&db).expect("open after kill");
+        let log = AuditLog::open(&db, common::key()).expect("open after kill");
         let report = log.verify().expect("verify after kill");
         assert!(
             report.is_intact(),
@@ -142,7 +142,7 @@ fn two_writer_processes_at_once_keep_one_chain() {
             .count();
         assert_eq!(lines, 100);
     }
-    let log = AuditLog::open(&db).expect("open");
+    let log = AuditLog::open(&db, common::key()).expect("open");
     let report = log.verify().expect("verify");
     assert_eq!(report.records, 200);
     assert!(report.is_intact(), "{:?}", report.first_broken);

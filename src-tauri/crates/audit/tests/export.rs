@@ -39,25 +39,31 @@ fn exports_a_header_and_one_row_per_record() {
     assert_eq!(lines[0], CSV_HEADER.join(","));
     assert_eq!(
         lines[0],
-        "seq,time,user_uuid,role_profile_id,ods_code,action,nhs_number,outcome,trace_id,prev_hash,hash"
+        "seq,time,installation_id,user_uuid,role_profile_id,ods_code,action,nhs_number,search_terms,outcome,trace_id,batch_id,refers_to,detail,format,prev_hash,hash"
     );
     let first: Vec<&str> = lines[1].split(',').collect();
     assert_eq!(
-        &first[..9],
+        &first[..15],
         &[
             "1",
             "2026-11-21T09:30:00Z",
+            log.installation_id(),
             "555123456789",
             "555254239107",
             "RX1",
             "lookup",
             "9434765900",
+            "",
             "green",
-            "trace-0"
+            "trace-0",
+            "",
+            "",
+            "",
+            "2",
         ]
     );
-    assert_eq!(first[9], vmcheck_audit::GENESIS_HASH);
-    assert_eq!(first[10].len(), 64);
+    assert_eq!(first[15], vmcheck_audit::GENESIS_HASH);
+    assert_eq!(first[16].len(), 64);
     assert_eq!(lines[4], "");
 }
 
@@ -127,6 +133,7 @@ fn commas_quotes_and_line_breaks_are_quoted() {
         nhs_number: Some(String::new()),
         outcome: Some("error, \"quoted\"".into()),
         trace_id: Some("line\nbreak".into()),
+        ..NewRecord::default()
     })
     .expect("append");
     let (n, csv) = export(&log, None, None);
@@ -134,7 +141,7 @@ fn commas_quotes_and_line_breaks_are_quoted() {
     let row = csv.split_once("\r\n").expect("header").1;
     assert!(
         row.starts_with(
-            "1,2026-11-21T09:30:00Z,555123456789,,RX1,lookup,\"\",\"error, \"\"quoted\"\"\",\"line\nbreak\","
+            &format!("1,2026-11-21T09:30:00Z,{},555123456789,,RX1,lookup,\"\",,\"error, \"\"quoted\"\"\",\"line\nbreak\",", log.installation_id())
         ),
         "{row}"
     );

@@ -1,4 +1,5 @@
-//! Warm-lookup timing for `bench/lookup.sh`: one engine, N lookups, one line of microseconds per
+//! Warm-lookup timing for `bench/lookup.sh`: one audited path (intent and outcome committed to
+//! the configuration's audit log around every lookup), N lookups, one line of microseconds per
 //! lookup on stdout. With `--print-token CONFIG NHS` it prints an audit JWT for curl instead.
 
 use std::sync::Arc;
@@ -6,7 +7,7 @@ use std::time::Instant;
 
 use vmcheck_core::jwt::{AuditContext, AuditJwt};
 use vmcheck_core::NhsNumber;
-use vmcheck_engine::{Clock, Config, Engine, Outcome, SystemClock};
+use vmcheck_engine::{Clock, Config, MemorySecrets, Outcome, PatientAccess, SystemClock};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,17 +46,22 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let engine = Engine::new(config, Arc::new(SystemClock::default())).expect("engine");
+        let engine = PatientAccess::open(
+            config,
+            Arc::new(SystemClock::default()),
+            Arc::new(MemorySecrets::new()),
+        )
+        .expect("the audited path");
         let actor = engine.config().actor();
         // One untimed lookup warms connections and the SDS cache.
-        let first = engine.lookup(actor.as_ref(), nhs, |_| {}).await;
+        let first = engine.lookup(actor.as_ref(), nhs, None, |_| {}).await;
         assert!(
             !matches!(first.outcome, Outcome::Error(_)),
             "the benchmark patient must have a status"
         );
         for _ in 0..runs {
             let start = Instant::now();
-            let r = engine.lookup(actor.as_ref(), nhs, |_| {}).await;
+            let r = engine.lookup(actor.as_ref(), nhs, None, |_| {}).await;
             let micros = start.elapsed().as_micros();
             assert!(!matches!(r.outcome, Outcome::Error(_)));
             println!("{micros}");

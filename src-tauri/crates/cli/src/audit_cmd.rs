@@ -1,15 +1,23 @@
-//! `vmcheck audit verify` and `vmcheck audit export`: check the local audit log's hash chain,
-//! and write the log out as CSV. Neither creates a log that is not there, and nothing but the
+//! `vmcheck audit verify` and `vmcheck audit export`: check the local audit log's chain (keyed
+//! hashes with the installation's key, when it can be had), list interrupted accesses, compare
+//! with a checkpoint kept elsewhere; and write the log out as CSV — an export of patient data,
+//! itself recorded in the log. Neither creates a log that is not there, and nothing but the
 //! export itself ever shows an NHS number.
 //!
-//! Exit codes: 0 intact / exported; 1 the chain is broken, the database is damaged, or the
-//! export could not be written; 4 bad arguments (dates) or the log could not be opened.
+//! Exit codes: 0 intact / exported; 1 the chain is broken, a checkpoint is not met, the
+//! database is damaged, or the export could not be written; 4 bad arguments (dates) or the log
+//! could not be opened; 6 the export could not be recorded (so it was not written).
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use vmcheck_audit::{parse_bound, AuditError, AuditLog, RangeEnd};
+use vmcheck_audit::{
+    parse_bound, read_checkpoints, AuditError, AuditKey, AuditLog, CheckpointCheck, RangeEnd,
+};
+use vmcheck_engine::config::{AuditKeySource, Config};
+use vmcheck_engine::startup::Running;
+use vmcheck_engine::ExportRecord;
 
 /// Exit code: the chain is intact, or the export was written.
 const EXIT_OK: u8 = 0;
@@ -44,33 +52,140 @@ fn fail(e: &AuditError, json: bool) -> u8 {
     }
 }
 
-/// Opens an existing log; a missing file is an error here, never created.
-fn open_existing(db: &Path, json: bool) -> Result<AuditLog, u8> {
-    if !db.is_file() {
-        crate::output::print_error(
-            "audit_missing",
-            &format!("there is no audit log at {}", db.display()),
-            "Nothing has been recorded on this computer yet, or the log is elsewhere: give its path with --db.",
-            json,
-        );
-        return Err(EXIT_USAGE);
-    }
-    AuditLog::open(db).map_err(|e| fail(&e, json))
+/// Says there is no log at `db`: a missing file is an error here, never created.
+fn missing(db: &Path, json: bool) -> u8 {
+    crate::output::print_error(
+        "audit_missing",
+        &format!("there is no audit log at {}", db.display()),
+        "Nothing has been recorded on this computer yet, or the log is elsewhere: give its path with --db.",
+        json,
+    );
+    EXIT_USAGE
+}
+
+/// What `vmcheck audit verify` was given.
+pub struct VerifyArgs {
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// `--db`.
+    pub db: Option<PathBuf>,
+    /// `--key-file`.
+    pub key_file: Option<PathBuf>,
+    /// `--checkpoint`.
+    pub checkpoint: Option<PathBuf>,
+}
+
+/// The configuration named, or the default one when it exists.
+fn config_for(args: &VerifyArgs) -> Result<Option<Config>, String> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => vmcheck_engine::config::default_path().filter(|p| p.exists()),
+    };
+    path.map(|p| Config::load(&p).map_err(|e| e.to_string()))
+        .transpose()
+}
+
+/// The log's key, when it can be had: `--key-file`, else where the configuration keeps it.
+/// Nothing is created here.
+fn key_for(args: &VerifyArgs, config: Option<&Config>, db: &Path) -> Option<AuditKey> {
+    let bytes = match (
+        args.key_file.clone(),
+        config.map(|c| c.audit_key_source(db)),
+    ) {
+        (Some(file), _) | (None, Some(AuditKeySource::File(file))) => std::fs::read(file).ok()?,
+        (None, Some(AuditKeySource::Keyring(name))) => {
+            use vmcheck_engine::SecretLookup;
+            vmcheck_secrets::LazyKeyring::new()
+                .get(&name)
+                .ok()?
+                .to_vec()
+        }
+        (None, None) => return None,
+    };
+    AuditKey::from_bytes(&bytes).ok()
 }
 
 /// `vmcheck audit verify`: walks the chain and prints `N records, chain intact` or
-/// `record S is broken: reason` (with `--json`, one object:
-/// `{"records":N,"intact":bool,"first_broken":{"seq":S,"reason":"hash_mismatch","message":"…"}|null,"head":"…"|null}`).
-/// Exit 0 when intact, 1 when broken or damaged, 4 when the log cannot be opened.
-pub fn verify(db: &Path, json: bool) -> u8 {
-    let log = match open_existing(db, json) {
+/// `record S is broken: reason`, the interrupted accesses, and how the log stands against the
+/// latest checkpoint (with `--json`, one object:
+/// `{"records":N,"intact":bool,"first_broken":{"seq":S,"reason":"hash_mismatch","message":"…"}|null,"head":"…"|null,"keyed_checked":bool,"interrupted":[S…],"checkpoint":{"seq":S,"result":"consistent"|"truncated"|…,"message":"…"}|null}`).
+/// Exit 0 when intact (and the checkpoint met), 1 when broken, damaged or the checkpoint not
+/// met, 4 when the log cannot be opened.
+pub fn verify(args: &VerifyArgs, json: bool) -> u8 {
+    let config = match config_for(args) {
+        Ok(c) => c,
+        Err(message) => {
+            crate::output::print_error(
+                "CONFIG",
+                &message,
+                "Fix the configuration, or give --db and --key-file.",
+                json,
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let db = match args
+        .db
+        .clone()
+        .or_else(|| config.as_ref().and_then(Config::audit_path))
+        .or_else(vmcheck_audit::default_path)
+    {
+        Some(db) => db,
+        None => {
+            crate::output::print_error(
+                "CONFIG",
+                "no home folder to find the audit log in",
+                "Give its path with --db.",
+                json,
+            );
+            return EXIT_USAGE;
+        }
+    };
+    if !db.is_file() {
+        return missing(&db, json);
+    }
+    let log = match key_for(args, config.as_ref(), &db) {
+        Some(key) => AuditLog::open(&db, key),
+        None => AuditLog::open_unkeyed(&db),
+    };
+    let log = match log {
         Ok(log) => log,
-        Err(code) => return code,
+        Err(e) => return fail(&e, json),
     };
     let report = match log.verify() {
         Ok(r) => r,
         Err(e) => return fail(&e, json),
     };
+    let checkpoint_file = args.checkpoint.clone().or_else(|| {
+        config
+            .as_ref()
+            .map(|c| c.checkpoint_path(&db))
+            .filter(|p| p.exists())
+    });
+    let checkpoint = match &checkpoint_file {
+        None => None,
+        Some(file) => match read_checkpoints(file) {
+            Ok(cps) => match cps.last() {
+                Some(cp) => match log.check_checkpoint(cp) {
+                    Ok(check) => Some((cp.seq, check)),
+                    Err(e) => return fail(&e, json),
+                },
+                None => None,
+            },
+            Err(e) => {
+                crate::output::print_error(
+                    "checkpoint_unreadable",
+                    &format!("cannot read the checkpoints in {}: {e}", file.display()),
+                    "Check the path given with --checkpoint.",
+                    json,
+                );
+                return EXIT_USAGE;
+            }
+        },
+    };
+    let checkpoint_ok = checkpoint
+        .as_ref()
+        .is_none_or(|(_, c)| *c == CheckpointCheck::Consistent);
     if json {
         let first_broken = report.first_broken.as_ref().map(|b| {
             serde_json::json!({
@@ -79,11 +194,22 @@ pub fn verify(db: &Path, json: bool) -> u8 {
                 "message": b.reason.to_string(),
             })
         });
+        let checkpoint = checkpoint.as_ref().map(|(seq, c)| {
+            serde_json::json!({
+                "seq": seq,
+                "result": checkpoint_code(c),
+                "message": c.to_string(),
+            })
+        });
         let v = serde_json::json!({
             "records": report.records,
             "intact": report.is_intact(),
             "first_broken": first_broken,
-            "head": report.head,
+            "head": report.head.as_ref().map(|(_, h)| h),
+            "keyed_checked": report.keyed_checked,
+            "keyed_records": report.keyed_records,
+            "interrupted": report.interrupted,
+            "checkpoint": checkpoint,
         });
         println!("{v}");
     } else {
@@ -95,11 +221,35 @@ pub fn verify(db: &Path, json: bool) -> u8 {
             ),
             Some(b) => println!("{b}"),
         }
+        if !report.keyed_checked && report.keyed_records > 0 {
+            println!("  The installation's key was not available: the links were checked, the keyed hashes could not be (give --config or --key-file).");
+        }
+        if !report.interrupted.is_empty() {
+            let list: Vec<String> = report.interrupted.iter().map(i64::to_string).collect();
+            println!(
+                "  Interrupted (an access with no outcome recorded, e.g. after a crash): record{} {}",
+                if list.len() == 1 { "" } else { "s" },
+                list.join(", ")
+            );
+        }
+        if let Some((seq, check)) = &checkpoint {
+            println!("  Checkpoint at record {seq}: {check}");
+        }
     }
-    if report.is_intact() {
+    if report.is_intact() && checkpoint_ok {
         EXIT_OK
     } else {
         EXIT_BROKEN
+    }
+}
+
+fn checkpoint_code(c: &CheckpointCheck) -> &'static str {
+    match c {
+        CheckpointCheck::Consistent => "consistent",
+        CheckpointCheck::Truncated { .. } => "truncated",
+        CheckpointCheck::Rewritten { .. } => "rewritten",
+        CheckpointCheck::NotSigned => "not_signed",
+        CheckpointCheck::OtherInstallation => "other_installation",
     }
 }
 
@@ -117,11 +267,18 @@ fn create_private(path: &Path) -> std::io::Result<File> {
 }
 
 /// `vmcheck audit export [--from D] [--to D] [--output FILE]`: writes the records whose time is
-/// in the range as CSV, to `out` or stdout. Dates are `YYYY-MM-DD` (whole days, UTC) or
-/// RFC 3339 times; both ends inclusive. Exit 0 when written, 4 on a bad date or when the log
-/// cannot be opened, 1 when the database is damaged or writing fails (a partial file is
-/// removed).
-pub fn export(db: &Path, from: Option<&str>, to: Option<&str>, out: Option<&Path>) -> u8 {
+/// in the range as CSV, to `out` or stdout, after recording the export in the audit log (as the
+/// configured identity; refused when it cannot be recorded). Dates are `YYYY-MM-DD` (whole
+/// days, UTC) or RFC 3339 times; both ends inclusive. Exit 0 when written, 4 on a bad date or
+/// when the log cannot be opened, 1 when the database is damaged or writing fails (a partial
+/// file is removed), 6 when the export cannot be recorded.
+pub fn export(
+    running: &Running,
+    db: Option<&Path>,
+    from: Option<&str>,
+    to: Option<&str>,
+    out: Option<&Path>,
+) -> u8 {
     let bound = |text: Option<&str>, end| text.map(|t| parse_bound(t, end)).transpose();
     let (from, to) = match (bound(from, RangeEnd::From), bound(to, RangeEnd::To)) {
         (Ok(f), Ok(t)) => (f, t),
@@ -146,10 +303,51 @@ pub fn export(db: &Path, from: Option<&str>, to: Option<&str>, out: Option<&Path
             return EXIT_USAGE;
         }
     }
-    let log = match open_existing(db, false) {
-        Ok(log) => log,
-        Err(code) => return code,
+    let own = match running.patient.audit_log() {
+        Ok(log) => log.clone(),
+        Err(e) => {
+            crate::output::print_error(&e.code(), &e.message(), e.action(), false);
+            return crate::EXIT_AUDIT;
+        }
     };
+    let other;
+    let log: &AuditLog = match db {
+        Some(db) if db != own.path() => {
+            if !db.is_file() {
+                return missing(db, false);
+            }
+            other = match AuditLog::open_unkeyed(db) {
+                Ok(l) => l,
+                Err(e) => return fail(&e, false),
+            };
+            &other
+        }
+        _ => &own,
+    };
+    let Some(actor) = running.config.actor() else {
+        crate::output::print_error(
+            "NO_IDENTITY",
+            "an export of the audit log is recorded as someone: the configuration names no [identity]",
+            "Add an [identity] (user_uuid, role_profile_id) to the configuration used for exports.",
+            false,
+        );
+        return EXIT_USAGE;
+    };
+    let rows = match log.verify() {
+        Ok(r) => r.records,
+        Err(e) => return fail(&e, false),
+    };
+    let record = ExportRecord {
+        kind: "audit_csv",
+        rows,
+        target: out.map(|p| p.display().to_string()),
+        nhs_number: None,
+        batch_id: None,
+    };
+    if let Err(e) = running.patient.record_export(&actor, &record) {
+        crate::output::print_error(&e.code(), &e.message(), e.action(), false);
+        return crate::EXIT_AUDIT;
+    }
     let result = match out {
         None => {
             let stdout = std::io::stdout();

@@ -9,12 +9,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use vmcheck_core::fhir::WireFormat;
-use vmcheck_engine::{Config, Engine, LookupReport, SystemClock};
-use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
+use vmcheck_engine::startup::{ConfigSource, LogTarget, Running, SessionChoice, Startup};
+use vmcheck_engine::LookupReport;
+use vmcheck_training::{Fault, Sandbox, SandboxOptions};
 
 mod audit_cmd;
 mod output;
@@ -28,7 +28,9 @@ const EXIT_REFUSED: u8 = 2;
 /// Exit code: a service answered with an error, or could not be reached.
 pub(crate) const EXIT_SERVICE: u8 = 3;
 /// Exit code: configuration missing or invalid.
-const EXIT_CONFIG: u8 = 4;
+pub(crate) const EXIT_CONFIG: u8 = 4;
+/// Exit code: the access could not be recorded in the audit log, so it was not made.
+pub(crate) const EXIT_AUDIT: u8 = 6;
 
 #[derive(Parser)]
 #[command(
@@ -128,10 +130,10 @@ enum Command {
         /// Print the test patients as JSON and exit.
         #[arg(long)]
         list: bool,
-        /// A fault to inject into every V&M request, or the directory's: latency:<n>ms, 500,
-        /// html502, reset, truncated, wrong-content-type, slow-drip:<n>ms, hang, closed,
-        /// oversized, redirect, 429:<n>s, deep-json, deep-xml, refused, tls-failure, sds-down,
-        /// sds-slow:<n>s.
+        /// A fault to inject into every V&M request, or the directory's: latency:Nms, 500,
+        /// html502, reset, truncated, wrong-content-type, slow-drip:Nms, hang, closed,
+        /// oversized, redirect, 429:Ns, deep-json, deep-xml, refused, tls-failure, sds-down,
+        /// sds-slow:Ns.
         #[arg(long)]
         fault: Option<Fault>,
         /// A fault to inject into every PDS request (the same list, but for refused,
@@ -155,18 +157,34 @@ enum CardCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; exit 1 at the first broken record.
+    /// Check the chain (keyed hashes with the installation's key), list interrupted accesses,
+    /// and compare with a checkpoint; exit 1 at the first broken record or a failed checkpoint.
     Verify {
-        /// The audit database (default: $XDG_DATA_HOME/vmcheck/audit.sqlite, else ~/.local/share/vmcheck/audit.sqlite).
+        /// Configuration file naming the log and its key (default: $VMCHECK_CONFIG, then
+        /// ~/.config/vmcheck/config.toml, when present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The audit database (default: the configuration's, else
+        /// $XDG_DATA_HOME/vmcheck/audit.sqlite, else ~/.local/share/vmcheck/audit.sqlite).
         #[arg(long)]
         db: Option<PathBuf>,
+        /// A file holding the log's key (default: where the configuration keeps it).
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// A checkpoint file to compare the log with (default: the configuration's, when it
+        /// exists).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
     },
-    /// Write the records as CSV (they include NHS numbers).
+    /// Write the records as CSV (they include NHS numbers). The export is itself recorded in
+    /// the audit log, as the configured identity.
     Export {
-        /// The audit database (default as for verify).
+        #[command(flatten)]
+        target: Target,
+        /// The audit database to read (default: the configuration's).
         #[arg(long)]
         db: Option<PathBuf>,
         /// First day (YYYY-MM-DD, UTC) or time (RFC 3339) to include.
@@ -182,7 +200,7 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
-    init_logging();
+    vmcheck_engine::logging::init_stderr(vmcheck_engine::logging::Level::Warn);
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -198,85 +216,77 @@ fn main() -> ExitCode {
     ExitCode::from(runtime.block_on(run(cli)))
 }
 
-fn init_logging() {
-    vmcheck_engine::logging::init_stderr(vmcheck_engine::logging::Level::Warn);
-}
-
-/// A configured engine, and the sandbox it uses when `--sandbox` was given (kept alive).
-struct Prepared {
-    engine: Engine,
+/// The running services, and the sandbox they use when `--sandbox` was given (kept alive).
+pub(crate) struct Prepared {
+    pub running: Running,
     _sandbox: Option<Sandbox>,
 }
 
-/// The session for `login` and configured lookups: the configuration's `[session]`, or with
-/// `--sandbox` the training card (roles from the sandbox directory, audit log in the default
-/// place unless `[audit] path` says otherwise).
-fn session_for(
-    prepared: &Prepared,
-    sandbox: bool,
-) -> Result<Option<Arc<vmcheck_engine::session::Session>>, String> {
-    let mut config = prepared.engine.config().clone();
-    if sandbox {
-        config.session = Some(vmcheck_engine::setup::training_session_config(
-            vmcheck_engine::session::Mode::Desk,
-        ));
-    }
-    if config.session.is_none() {
-        return Ok(None);
-    }
-    if let Some(path) = std::env::var_os("VMCHECK_AUDIT_DB") {
-        config.audit.path = Some(PathBuf::from(path));
-    }
-    vmcheck_engine::setup::session(&config, prepared.engine.clock().clone())
-        .map(Some)
-        .map_err(|e| e.to_string())
-}
-
-async fn prepare(target: &Target, format: Option<FormatArg>) -> Result<Prepared, String> {
-    let (mut config, sandbox) = if target.sandbox {
+/// Starts the services for `target`: the sandbox (training) or the configuration file, then the
+/// engine's start-up routine.
+pub(crate) async fn prepare(
+    target: &Target,
+    format: Option<FormatArg>,
+    session: SessionChoice,
+) -> Result<Prepared, String> {
+    let (source, sandbox, session) = if target.sandbox {
         let opts = SandboxOptions {
             fault: target.fault.clone(),
             ..SandboxOptions::default()
         };
-        let sandbox = Sandbox::start(opts)
+        let (sandbox, config) = vmcheck_training::start(opts)
             .await
             .map_err(|e| format!("the sandbox could not start: {e}"))?;
         sandbox.set_pds_fault(target.pds_fault.clone());
-        let urls = sandbox.urls();
-        let config = vmcheck_engine::training::config(urls);
-        (config, Some(sandbox))
+        let session = match session {
+            SessionChoice::Required => SessionChoice::Training(vmcheck_engine::session::Mode::Desk),
+            // Scripts act as the training identity.
+            other => {
+                if other == SessionChoice::FromConfig {
+                    SessionChoice::None
+                } else {
+                    other
+                }
+            }
+        };
+        (
+            ConfigSource::Given(Box::new(config)),
+            Some(sandbox),
+            session,
+        )
     } else {
-        let path = target
-            .config
-            .clone()
-            .or_else(vmcheck_engine::config::default_path)
-            .ok_or("no configuration file: use --config FILE or --sandbox")?;
-        if !path.exists() {
-            return Err(format!(
-                "no configuration file at {}: use --config FILE, or --sandbox to try V&M Check on the training sandbox",
-                path.display()
-            ));
-        }
-        (Config::load(&path).map_err(|e| e.to_string())?, None)
+        let source = match &target.config {
+            Some(path) => ConfigSource::File(path.clone()),
+            None => ConfigSource::Default,
+        };
+        (source, None, session)
     };
-    if let Some(f) = format {
-        config.vandm.format = match f {
+    let startup = Startup {
+        session,
+        log: LogTarget::Stderr(vmcheck_engine::logging::Level::Warn),
+        format: format.map(|f| match f {
             FormatArg::Json => WireFormat::Json,
             FormatArg::Xml => WireFormat::Xml,
-        };
-    }
-    // Keys named in the configuration (tls.key_secret, pds.auth.key_secret,
-    // audit_jwt.key_secret) come from the OS keyring, opened only if one is named.
-    let engine = Engine::with_secrets(
-        config,
-        Arc::new(SystemClock::default()),
-        Arc::new(vmcheck_secrets::LazyKeyring::new()),
-    )
-    .map_err(|e| e.message())?;
+        }),
+        ..Startup::new(source)
+    };
+    let running = vmcheck_engine::startup::start(startup).map_err(|e| e.to_string())?;
     Ok(Prepared {
-        engine,
+        running,
         _sandbox: sandbox,
     })
+}
+
+/// The exit code of a lookup's outcome.
+fn lookup_exit(outcome: &vmcheck_engine::Outcome) -> u8 {
+    match outcome {
+        vmcheck_engine::Outcome::Error(e) if e.is_local() => EXIT_REFUSED,
+        vmcheck_engine::Outcome::Error(vmcheck_engine::LookupError::AuditUnavailable(_)) => {
+            EXIT_AUDIT
+        }
+        vmcheck_engine::Outcome::Error(_) => EXIT_SERVICE,
+        _ => EXIT_OK,
+    }
 }
 
 async fn run(cli: Cli) -> u8 {
@@ -288,16 +298,12 @@ async fn run(cli: Cli) -> u8 {
             format,
             role,
         } => {
-            let prepared = match prepare(&target, format).await {
+            let prepared = match prepare(&target, format, SessionChoice::FromConfig).await {
                 Ok(p) => p,
                 Err(message) => return config_error(&message, json),
             };
-            let engine = &prepared.engine;
-            let session = match session_for(&prepared, false) {
-                Ok(s) => s,
-                Err(message) => return config_error(&message, json),
-            };
-            let result = match &session {
+            let running = &prepared.running;
+            let result = match &running.session {
                 Some(session) => {
                     if let Err((code, message)) =
                         signin::sign_in(session, role.as_deref(), true, false, json).await
@@ -310,27 +316,29 @@ async fn run(cli: Cli) -> u8 {
                         );
                         return signin::EXIT_SIGN_IN;
                     }
-                    session.lookup(engine, &nhs_number, |_| {}).await
+                    let result = session.lookup(&nhs_number, |_| {}).await;
+                    session.sign_out();
+                    result
                 }
                 None => {
-                    let actor = engine.config().actor();
-                    engine.lookup(actor.as_ref(), &nhs_number, |_| {}).await
+                    let actor = running.config.actor();
+                    running
+                        .patient
+                        .lookup(actor.as_ref(), &nhs_number, None, |_| {})
+                        .await
                 }
             };
-            let report = LookupReport::new(&result, engine.clock().today());
-            output::print_lookup(&report, json, engine.config().environment);
-            match &result.outcome {
-                vmcheck_engine::Outcome::Error(e) if e.is_local() => EXIT_REFUSED,
-                vmcheck_engine::Outcome::Error(_) => EXIT_SERVICE,
-                _ => EXIT_OK,
-            }
+            running.patient.checkpoint_now();
+            let report = LookupReport::new(&result, running.patient.clock().today());
+            output::print_lookup(&report, json, running.config.environment);
+            lookup_exit(&result.outcome)
         }
         Command::Metadata { target, json } => {
-            let prepared = match prepare(&target, None).await {
+            let prepared = match prepare(&target, None, SessionChoice::None).await {
                 Ok(p) => p,
                 Err(message) => return config_error(&message, json),
             };
-            match prepared.engine.metadata().await {
+            match prepared.running.patient.metadata().await {
                 Ok((endpoint, conformance)) => {
                     output::print_metadata(&endpoint, &conformance, json);
                     EXIT_OK
@@ -347,14 +355,12 @@ async fn run(cli: Cli) -> u8 {
             role,
             confirm_last_try,
         } => {
-            let prepared = match prepare(&target, None).await {
+            let prepared = match prepare(&target, None, SessionChoice::Required).await {
                 Ok(p) => p,
                 Err(message) => return config_error(&message, json),
             };
-            let session = match session_for(&prepared, target.sandbox) {
-                Ok(Some(s)) => s,
-                Ok(None) => return config_error("smartcard sign-in is not configured: add a [session] section, or use --sandbox", json),
-                Err(message) => return config_error(&message, json),
+            let Some(session) = prepared.running.session.clone() else {
+                return config_error("smartcard sign-in is not configured: add a [session] section, or use --sandbox", json);
             };
             match signin::sign_in(&session, role.as_deref(), false, confirm_last_try, json).await {
                 Ok(view) => {
@@ -373,27 +379,40 @@ async fn run(cli: Cli) -> u8 {
             CardCommand::Watch => signin::card_watch().await,
         },
         Command::Audit { command } => match command {
-            AuditCommand::Verify { db, json } => match db.or_else(vmcheck_audit::default_path) {
-                Some(db) => audit_cmd::verify(&db, json),
-                None => config_error(
-                    "no home folder to find the audit log in: use --db FILE",
-                    json,
-                ),
-            },
+            AuditCommand::Verify {
+                config,
+                db,
+                key_file,
+                checkpoint,
+                json,
+            } => audit_cmd::verify(
+                &audit_cmd::VerifyArgs {
+                    config,
+                    db,
+                    key_file,
+                    checkpoint,
+                },
+                json,
+            ),
             AuditCommand::Export {
+                target,
                 db,
                 from,
                 to,
                 output,
-            } => match db.or_else(vmcheck_audit::default_path) {
-                Some(db) => {
-                    audit_cmd::export(&db, from.as_deref(), to.as_deref(), output.as_deref())
-                }
-                None => config_error(
-                    "no home folder to find the audit log in: use --db FILE",
-                    false,
-                ),
-            },
+            } => {
+                let prepared = match prepare(&target, None, SessionChoice::None).await {
+                    Ok(p) => p,
+                    Err(message) => return config_error(&message, false),
+                };
+                audit_cmd::export(
+                    &prepared.running,
+                    db.as_deref(),
+                    from.as_deref(),
+                    to.as_deref(),
+                    output.as_deref(),
+                )
+            }
         },
         Command::Secrets { command } => secrets_cmd::run(command),
         Command::Sandbox {
@@ -405,7 +424,7 @@ async fn run(cli: Cli) -> u8 {
             if list {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(vmcheck_sandbox::patients()).unwrap_or_default()
+                    serde_json::to_string_pretty(vmcheck_training::patients()).unwrap_or_default()
                 );
                 return EXIT_OK;
             }

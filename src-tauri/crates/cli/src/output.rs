@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 
 use vmcheck_core::sds::SpineEndpoint;
 use vmcheck_core::BannerColour;
+use vmcheck_engine::access::Conformance;
 use vmcheck_engine::{Environment, LookupReport};
-use vmcheck_spine::vandm::Conformance;
 
 fn colour_enabled() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -26,12 +26,11 @@ fn paint(text: &str, colour: Option<BannerColour>) -> String {
     format!("\x1b[{code}m {text} \x1b[0m")
 }
 
+/// `943 476 5919` for a valid NHS number; anything else as it was typed.
 fn formatted(nhs: &str) -> String {
-    if nhs.len() == 10 && nhs.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{} {} {}", &nhs[..3], &nhs[3..6], &nhs[6..])
-    } else {
-        nhs.to_owned()
-    }
+    vmcheck_core::nhs::NhsNumber::parse(nhs)
+        .map(|n| n.formatted())
+        .unwrap_or_else(|_| nhs.to_owned())
 }
 
 /// Prints one lookup.

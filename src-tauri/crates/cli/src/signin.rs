@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use vmcheck_card::pcsc_access::{watch, PcscCards};
 use vmcheck_card::CardAccess;
-use vmcheck_engine::session::{Session, SessionView, SignInError};
+use vmcheck_engine::session::{Session, SessionState, SessionView, SignInError};
 
 /// Exit code: sign-in refused (wrong passcode, blocked card, no role…).
 pub const EXIT_SIGN_IN: u8 = 5;
@@ -29,7 +29,7 @@ pub async fn wait_for_card(session: &Arc<Session>, timeout: Duration) -> Option<
     let deadline = Instant::now() + timeout;
     loop {
         let view = session.view();
-        if view.state == "card_present" {
+        if view.state == SessionState::CardPresent {
             return Some(view);
         }
         if Instant::now() >= deadline {
@@ -65,8 +65,8 @@ pub async fn sign_in(
     {
         let view = session.view();
         let message = match view.state {
-            "no_service" => "The smartcard service is not running on this computer.",
-            "no_reader" => "No smartcard reader is connected.",
+            SessionState::NoService => "The smartcard service is not running on this computer.",
+            SessionState::NoReader => "No smartcard reader is connected.",
             _ => "Insert your smartcard.",
         };
         return Err(("NO_CARD".into(), message.into()));
@@ -94,7 +94,7 @@ pub async fn sign_in(
     }
     let passcode = read_passcode().map_err(|e| ("PASSCODE_INPUT".to_owned(), e.to_string()))?;
     let view = session.sign_in(passcode, confirm).await.map_err(fail)?;
-    if view.state == "choose_role" {
+    if view.state == SessionState::ChooseRole {
         let chosen = match role {
             Some(id) => id.to_owned(),
             // Signing in only: the roles are listed, none chosen.

@@ -5,12 +5,30 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
+/// A folder standing in for the user's data and state folders for this test process: the
+/// training audit log goes there, never into the real home folder.
+fn home() -> &'static std::path::Path {
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| tempfile::tempdir().expect("tmp"))
+        .path()
+}
+
 fn vmcheck() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vmcheck"));
     c.env_remove("VMCHECK_CONFIG")
         .env("NO_COLOR", "1")
-        .env("VMCHECK_LOG", "warn");
+        .env("VMCHECK_LOG", "warn")
+        .env("XDG_DATA_HOME", home().join("data"))
+        .env("XDG_STATE_HOME", home().join("state"))
+        .env("XDG_CONFIG_HOME", home().join("config"));
     c
+}
+
+/// The training audit log of a data folder, and its key file.
+fn training_log(data: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let db = data.join("vmcheck/training-audit.sqlite");
+    let key = data.join("vmcheck/training-audit.sqlite.key");
+    (db, key)
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -331,8 +349,7 @@ fn run_with(args: &[&str], env: &[(&str, &std::path::Path)], stdin: &str) -> (i3
 #[test]
 fn login_with_the_training_card_prints_uuid_and_roles_and_refuses_a_wrong_passcode() {
     let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("audit.sqlite");
-    let env = [("VMCHECK_AUDIT_DB", db.as_path())];
+    let env = [("XDG_DATA_HOME", dir.path())];
     let (code, out, err) = run_with(&["login", "--sandbox", "--json"], &env, "1234\n");
     assert_eq!(code, 0, "{err}");
     let v = json(&out);
@@ -356,19 +373,35 @@ fn login_with_the_training_card_prints_uuid_and_roles_and_refuses_a_wrong_passco
 #[test]
 fn audit_verify_passes_on_a_written_log_and_fails_once_a_record_is_edited() {
     let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("audit.sqlite");
-    let env = [("VMCHECK_AUDIT_DB", db.as_path())];
+    let env = [("XDG_DATA_HOME", dir.path())];
+    let (db, key) = training_log(dir.path());
     let db_arg = db.to_str().expect("utf8");
-    // Sign in twice, once with a lookup through a configured card session.
+    let key_arg = key.to_str().expect("utf8");
+    // Sign in twice with the training card.
     assert_eq!(run_with(&["login", "--sandbox"], &env, "1234\n").0, 0);
     assert_eq!(run_with(&["login", "--sandbox"], &env, "1234\n").0, 0);
-    let (code, out, err) = run(&["audit", "verify", "--json", "--db", db_arg]);
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["audit", "verify", "--json", "--db", db_arg];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let (code, out, err) = verify(&["--key-file", key_arg]);
     assert_eq!(code, 0, "{out}{err}");
     let v = json(&out);
     assert_eq!(
-        (v["records"].as_u64(), v["intact"].as_bool()),
-        (Some(2), Some(true))
+        (
+            v["records"].as_u64(),
+            v["intact"].as_bool(),
+            v["keyed_checked"].as_bool()
+        ),
+        (Some(2), Some(true), Some(true))
     );
+    // Without the key: the links are checked, the keyed hashes cannot be — and it says so.
+    let (code, out, _) = verify(&[]);
+    assert_eq!(code, 0);
+    assert_eq!(json(&out)["keyed_checked"], false);
+    let (_, text, _) = run(&["audit", "verify", "--db", db_arg]);
+    assert!(text.contains("the keyed hashes could not be"), "{text}");
 
     // Edit the first record by hand (dropping the append-only trigger first, as an attacker would).
     let conn = rusqlite::Connection::open(&db).expect("open");
@@ -388,9 +421,168 @@ fn audit_verify_passes_on_a_written_log_and_fails_once_a_record_is_edited() {
         .expect("update");
     assert_eq!(changed, 1);
     drop(conn);
-    let (code, out, _) = run(&["audit", "verify", "--json", "--db", db_arg]);
+    let (code, out, _) = verify(&["--key-file", key_arg]);
     assert_eq!(code, 1, "a broken chain exits 1");
     let v = json(&out);
     assert_eq!(v["intact"], false);
     assert_eq!(v["first_broken"]["seq"], 1);
+    assert_eq!(v["first_broken"]["reason"], "hash_mismatch");
+}
+
+#[test]
+fn a_lookup_by_a_configured_identity_leaves_its_intent_and_outcome() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [("XDG_DATA_HOME", dir.path())];
+    let (db, key) = training_log(dir.path());
+    let (code, out, err) = run_with(&["lookup", "--sandbox", "--json", "9990000026"], &env, "");
+    assert_eq!(code, 0, "{out}{err}");
+    let trace = json(&out)["trace_id"].as_str().expect("trace").to_owned();
+    let conn = rusqlite::Connection::open(&db).expect("the training audit log");
+    type Row = (i64, String, Option<String>, Option<String>, Option<i64>);
+    let rows: Vec<Row> = conn
+        .prepare(
+            "SELECT seq, action, nhs_number, trace_id, refers_to FROM audit_record ORDER BY seq",
+        )
+        .expect("prepare")
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].1, "lookup");
+    assert_eq!(rows[0].2.as_deref(), Some("9990000026"));
+    assert_eq!(rows[0].3.as_deref(), Some(trace.as_str()));
+    assert_eq!(rows[1].1, "outcome");
+    assert_eq!(rows[1].4, Some(rows[0].0));
+    // The command left a checkpoint, and verify finds the log consistent with it.
+    let (code, out, _) = run(&[
+        "audit",
+        "verify",
+        "--json",
+        "--db",
+        db.to_str().expect("utf8"),
+        "--key-file",
+        key.to_str().expect("utf8"),
+        "--checkpoint",
+        &format!("{}.checkpoints", db.display()),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(json(&out)["checkpoint"]["result"], "consistent");
+}
+
+#[test]
+fn a_checkpoint_kept_elsewhere_catches_records_removed_from_the_end() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [("XDG_DATA_HOME", dir.path())];
+    let (db, key) = training_log(dir.path());
+    for n in ["9990000026", "9990000018", "9990000042"] {
+        assert_eq!(run_with(&["lookup", "--sandbox", n], &env, "").0, 0);
+    }
+    let checkpoints = format!("{}.checkpoints", db.display());
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch(
+        "DROP TRIGGER audit_record_no_delete; DELETE FROM audit_record WHERE seq > 4;",
+    )
+    .expect("remove the tail");
+    drop(conn);
+    let args = [
+        "audit",
+        "verify",
+        "--json",
+        "--db",
+        db.to_str().expect("utf8"),
+        "--key-file",
+        key.to_str().expect("utf8"),
+        "--checkpoint",
+        checkpoints.as_str(),
+    ];
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 1, "{out}");
+    let v = json(&out);
+    assert_eq!(v["intact"], true, "the chain itself is intact");
+    assert_eq!(v["checkpoint"]["result"], "truncated");
+    assert!(
+        v["checkpoint"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("removed from its end"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_lookup_killed_between_intent_and_outcome_is_reported_as_interrupted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (db, key) = training_log(dir.path());
+    let mut child = vmcheck()
+        .env("XDG_DATA_HOME", dir.path())
+        .args(["lookup", "--sandbox", "--fault", "hang", "9990000026"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Wait until the intent is committed (the request is then out, hanging), then kill -9.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let intents: i64 = rusqlite::Connection::open(&db)
+            .ok()
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM audit_record WHERE action = 'lookup'",
+                    [],
+                    |r| r.get(0),
+                )
+                .ok()
+            })
+            .unwrap_or(0);
+        if intents == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no intent recorded");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().expect("kill -9");
+    child.wait().expect("reaped");
+    let (code, out, _) = run(&[
+        "audit",
+        "verify",
+        "--json",
+        "--db",
+        db.to_str().expect("utf8"),
+        "--key-file",
+        key.to_str().expect("utf8"),
+    ]);
+    assert_eq!(code, 0, "an interruption is not tampering: {out}");
+    let v = json(&out);
+    assert_eq!(v["interrupted"], serde_json::json!([1]));
+    let (_, text, _) = run(&[
+        "audit",
+        "verify",
+        "--db",
+        db.to_str().expect("utf8"),
+        "--key-file",
+        key.to_str().expect("utf8"),
+    ]);
+    assert!(text.contains("Interrupted"), "{text}");
+}
+
+#[test]
+fn an_audit_log_that_cannot_be_written_refuses_the_lookup_with_exit_6() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // The data folder is a file: the audit log's folder cannot be created.
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").expect("file");
+    let env = [("XDG_DATA_HOME", blocker.as_path())];
+    let (code, out, err) = run_with(&["lookup", "--sandbox", "--json", "9990000026"], &env, "");
+    assert_eq!(code, 6, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(v["error"]["code"], "AUDIT_UNAVAILABLE");
+    assert!(v["error"]["message"]
+        .as_str()
+        .expect("message")
+        .starts_with("This check could not be recorded in the audit log, so it was not made: "));
+    assert_eq!(v["banner"], serde_json::Value::Null);
+    assert_eq!(v["patient"], serde_json::Value::Null, "nothing was traced");
 }

@@ -1,5 +1,9 @@
 //! Parsing and classification speed on the specification's examples (figures printed by
 //! criterion; nothing asserted). Run: `cargo bench -p vmcheck-core`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and benchmarks read the fixture files; the core itself never does"
+)]
 
 #![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
 

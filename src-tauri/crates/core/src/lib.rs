@@ -19,6 +19,7 @@ pub mod pds;
 pub mod request;
 pub mod roles;
 pub mod sds;
+pub mod session;
 pub mod spine_error;
 pub mod status;
 pub mod time;

@@ -67,12 +67,18 @@ pub struct Dated<T> {
     pub start: Option<CalendarDate>,
     /// `period.end`: the last day it applies.
     pub end: Option<CalendarDate>,
+    /// A `period` was sent that cannot be read (not an object, or a `start` or `end` that is
+    /// not a FHIR date): when it applies is unknown, so it is never shown as current.
+    #[serde(default)]
+    pub period_unreadable: bool,
 }
 
 impl<T> Dated<T> {
-    /// Whether it applies on `day`: the period covers the day and it is not marked `old`.
+    /// Whether it applies on `day`: the period can be read and covers the day, and it is not
+    /// marked `old`.
     pub fn is_current_on(&self, day: CalendarDate) -> bool {
-        self.use_.as_deref() != Some("old")
+        !self.period_unreadable
+            && self.use_.as_deref() != Some("old")
             && self.start.is_none_or(|s| s <= day)
             && self.end.is_none_or(|e| e >= day)
     }
@@ -190,25 +196,34 @@ impl PdsPatient {
     }
 }
 
-/// Reads `period` and `use` around a value.
+/// Reads `period` and `use` around a value. A bound that is there but is not a FHIR date is
+/// not taken for an open one: the period is marked unreadable.
 fn dated<T>(v: &Value, value: T) -> Dated<T> {
-    let date = |key: &str, end: bool| {
-        v["period"][key]
-            .as_str()
-            .and_then(FhirDateTime::parse)
-            .map(|d| {
-                if end {
-                    d.latest_date()
-                } else {
-                    d.earliest_date()
-                }
-            })
+    let period = &v["period"];
+    let date = |key: &str, end: bool| -> Result<Option<CalendarDate>, ()> {
+        match &period[key] {
+            Value::Null => Ok(None),
+            Value::String(s) => FhirDateTime::parse(s)
+                .map(|d| {
+                    Some(if end {
+                        d.latest_date()
+                    } else {
+                        d.earliest_date()
+                    })
+                })
+                .ok_or(()),
+            _ => Err(()),
+        }
     };
+    let (start, end) = (date("start", false), date("end", true));
     Dated {
         value,
         use_: v["use"].as_str().map(str::to_owned),
-        start: date("start", false),
-        end: date("end", true),
+        period_unreadable: !(period.is_null() || period.is_object())
+            || start.is_err()
+            || end.is_err(),
+        start: start.ok().flatten(),
+        end: end.ok().flatten(),
     }
 }
 
@@ -360,4 +375,48 @@ pub fn read_issue(body: &[u8]) -> Option<PdsIssue> {
         display: coding["display"].as_str().map(str::to_owned),
         diagnostics: issue["diagnostics"].as_str().map(str::to_owned),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> CalendarDate {
+        CalendarDate::parse(s).expect("date")
+    }
+
+    fn address_with_period(period: Value) -> Value {
+        serde_json::json!({
+            "resourceType": "Patient",
+            "id": "9000000009",
+            "address": [{ "use": "home", "line": ["1 Trevelyan Square"], "period": period }]
+        })
+    }
+
+    #[test]
+    fn an_unreadable_period_is_never_current() {
+        let today = day("2026-12-04");
+        for period in [
+            serde_json::json!({ "start": "20[10-01-01" }),
+            serde_json::json!({ "start": "2010-01-01", "end": "2019-02-30" }),
+            serde_json::json!({ "end": "soon" }),
+            serde_json::json!({ "end": 2019 }),
+            serde_json::json!("2010-01-01"),
+            serde_json::json!(["2010-01-01"]),
+        ] {
+            let p = patient_from_value(&address_with_period(period.clone())).expect("patient");
+            let shown = p.address_on(today).expect("an address");
+            assert!(!shown.current, "{period}");
+            assert!(p.addresses[0].period_unreadable, "{period}");
+        }
+        for period in [
+            Value::Null,
+            serde_json::json!({}),
+            serde_json::json!({ "start": "2010-01-01", "end": null }),
+            serde_json::json!({ "start": "2010", "end": "2026-12-04T23:00:00+00:00" }),
+        ] {
+            let p = patient_from_value(&address_with_period(period.clone())).expect("patient");
+            assert!(p.address_on(today).expect("an address").current, "{period}");
+        }
+    }
 }

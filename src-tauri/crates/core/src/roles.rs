@@ -64,7 +64,8 @@ pub fn readable_job_role(raw: &str) -> String {
 }
 
 /// Turns role entries into roles, keeping those at `organisation` (ODS code, compared
-/// case-insensitively) and skipping entries without a role profile id. Sorted by job role.
+/// case-insensitively) and skipping entries without a role profile id. Sorted by job role; a
+/// role profile id found twice is listed once (the first in that order).
 pub fn roles_from_entries(entries: &[Vec<(String, Vec<String>)>], organisation: &str) -> Vec<Role> {
     let mut roles: Vec<Role> = entries
         .iter()
@@ -94,7 +95,9 @@ pub fn roles_from_entries(entries: &[Vec<(String, Vec<String>)>], organisation: 
             .cmp(&b.job_role)
             .then(a.role_profile_id.cmp(&b.role_profile_id))
     });
-    roles.dedup_by(|a, b| a.role_profile_id == b.role_profile_id);
+    // Not `dedup_by`: the same id under two job role names would not be adjacent.
+    let mut seen = std::collections::HashSet::new();
+    roles.retain(|r| seen.insert(r.role_profile_id.clone()));
     roles
 }
 
@@ -132,6 +135,22 @@ mod tests {
         );
         assert_eq!(sds_style[0].job_role, "Receptionist Access Role");
         assert!(roles_from_entries(&entries, "XYZ").is_empty());
+    }
+
+    #[test]
+    fn a_role_profile_found_twice_is_listed_once_whatever_its_names() {
+        let entries = vec![
+            entry("7", "Receptionist", "RRK"),
+            entry("5", "Nurse", "RRK"),
+            entry("7", "\"Admin & Clerical\":\"Admin & Clerical\":\"Clerk\"", "RRK"),
+            entry("5", "Nurse", "RRK"),
+        ];
+        let roles = roles_from_entries(&entries, "RRK");
+        let ids: Vec<(&str, &str)> = roles
+            .iter()
+            .map(|r| (r.role_profile_id.as_str(), r.job_role.as_str()))
+            .collect();
+        assert_eq!(ids, [("7", "Clerk"), ("5", "Nurse")]);
     }
 
     #[test]

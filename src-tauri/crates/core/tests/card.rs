@@ -1,5 +1,9 @@
 //! The card conversation (state machine) against the software card: both profiles, passcode
 //! tries and blocking, chaining, and certificates without a valid identity.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and benchmarks read the fixture files; the core itself never does"
+)]
 
 use vmcheck_core::card::soft::{SoftCard, TRAINING_CERTIFICATE, TRAINING_UUID};
 use vmcheck_core::card::{

@@ -1,5 +1,9 @@
 //! Golden tests: every published V&M example parses, JSON and XML alike, to the same model, and
 //! survives a write/read round trip through our own writers.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and benchmarks read the fixture files; the core itself never does"
+)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,9 @@
 //! The PDS Patient as PDS really sends it (the PDS FHIR API's published examples and variations
 //! of them): names and addresses with periods, restricted records, records missing details.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests and benchmarks read the fixture files; the core itself never does"
+)]
 
 use std::path::Path;
 

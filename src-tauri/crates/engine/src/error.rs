@@ -36,6 +36,10 @@ pub enum LookupError {
     /// Spine's status record is void (`entered-in-error` or `cancelled`); nothing is shown.
     #[error("the status record returned has been withdrawn")]
     RecordVoid,
+    /// The access could not be recorded in the audit log, so it was not made (or, for an
+    /// outcome, its result is withheld).
+    #[error("the audit log cannot record this access: {0}")]
+    AuditUnavailable(String),
     /// The session locked (card removed, idle, sign-out) before the result arrived; the result
     /// was dropped.
     #[error("the session ended before the result arrived")]
@@ -122,6 +126,7 @@ impl LookupError {
             Self::SubjectMismatch => vmcheck_core::Refusal::SubjectMismatch.code().into(),
             Self::RecordVoid => vmcheck_core::Refusal::RecordVoid.code().into(),
             Self::SessionEnded => "SESSION_ENDED".into(),
+            Self::AuditUnavailable(_) => "AUDIT_UNAVAILABLE".into(),
             Self::Setup(_) => "CLIENT_SETUP_FAILED".into(),
             Self::TlsConfig(_) => "TLS_CONFIG_INVALID".into(),
         }
@@ -160,6 +165,7 @@ impl LookupError {
             Self::SubjectMismatch => "Spine returned a status for a different patient than the one asked about, so nothing is shown.".into(),
             Self::RecordVoid => "Spine's status record for this patient has been withdrawn (entered in error or cancelled), so no status is shown.".into(),
             Self::SessionEnded => "The session ended before the result arrived, so nothing is shown.".into(),
+            Self::AuditUnavailable(cause) => format!("This check could not be recorded in the audit log, so it was not made: {cause}"),
             Self::Setup(e) => format!("V&M Check could not prepare its connection: {e}."),
             Self::TlsConfig(e) => format!("V&M Check cannot make secure connections to Spine: {e}."),
         }
@@ -170,6 +176,7 @@ impl LookupError {
         match self {
             Self::InvalidNhsNumber(_) => "Check the number and type it again.",
             Self::NoIdentity | Self::SessionEnded => "Sign in with your smartcard.",
+            Self::AuditUnavailable(_) => "Ask IT to look at the audit log (its folder, its disk, its key in the keyring): no patient can be checked until it can be written.",
             Self::Pds(PdsError::NotFound | PdsError::InvalidNumber) => "Check the NHS number, or search by the patient's details instead.",
             Self::Pds(PdsError::Invalidated) => "Search by the patient's details to find their current NHS number.",
             Self::Pds(PdsError::RateLimited { .. }) | Self::Vandm(VandmError::RateLimited { .. }) => "Wait a few seconds and try again.",

@@ -1,13 +1,19 @@
 //! # vmcheck-engine
 //!
-//! The lookup engine both front ends share (the desktop shell and the `vmcheck` CLI): the
-//! configuration ([`config`]), the clock ([`clock`]), one lookup end to end with progress and
-//! an SDS endpoint cache ([`lookup`]), the error classification ([`error`]) and the serialisable
-//! result ([`report`]).
+//! What both front ends share (the desktop shell and the `vmcheck` CLI): the one start-up
+//! routine ([`startup`]), the configuration ([`config`]), the one audited path to patient data
+//! ([`access`]: intent recorded before anything leaves, outcome after, refused when it cannot
+//! be recorded), the session's I/O around the core's pure session machine ([`session`]), the
+//! error classification ([`error`]) and the serialisable results ([`report`]).
 //!
-//! It deliberately knows nothing of windows, terminals or Tauri, and does no parsing of wire
-//! formats itself (the core does) nor any talking (the adapters do).
+//! It deliberately knows nothing of windows, terminals or Tauri, does no parsing of wire formats
+//! itself (the core does) nor any talking (the adapters do), and does not depend on the
+//! sandbox: training mode is composed beside it (`vmcheck-training`). The adapters' clients are
+//! private here, so patient data cannot be reached except through [`access::PatientAccess`].
 
+pub mod access;
+pub mod audit;
+mod clients;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -15,16 +21,16 @@ pub mod logging;
 pub mod lookup;
 pub mod preferences;
 pub mod report;
-pub mod secrets;
 pub mod session;
-pub mod setup;
 mod signing;
+pub mod startup;
 pub mod tls;
-pub mod training;
 
+pub use access::{ExportRecord, PatientAccess, SearchTerms};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, Environment, SandboxTarget};
 pub use error::LookupError;
-pub use lookup::{Actor, Engine, LookupResult, Outcome, Progress};
+pub use lookup::{LookupResult, Outcome, Progress};
 pub use report::{LookupReport, SearchMatchReport};
-pub use secrets::{MemorySecrets, SecretLookup};
+pub use vmcheck_core::session::Actor;
+pub use vmcheck_secrets::{MemorySecrets, NoSecrets, SecretLookup, SecretsError};

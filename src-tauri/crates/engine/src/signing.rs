@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{AuditJwtAlgorithm, Config};
 use crate::error::LookupError;
-use crate::secrets::SecretLookup;
+use vmcheck_secrets::SecretLookup;
 
 fn setup(message: String) -> LookupError {
     LookupError::Setup(TransportError::Setup(message))

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{Config, Environment, TlsConfig};
 use crate::error::LookupError;
-use crate::secrets::SecretLookup;
+use vmcheck_secrets::SecretLookup;
 
 /// Why the `[tls]` configuration cannot be put to use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +60,7 @@ pub enum TlsConfigError {
         /// The entry's name.
         name: String,
         /// Why (never the secret).
-        problem: String,
+        problem: vmcheck_secrets::SecretsError,
     },
     /// Settings that do not fit together.
     #[error("configuration section [tls]: {0}")]

@@ -2,10 +2,13 @@
 //! is a clear error with its own code, a message and an action — never a banner, never a panic
 //! — ending within the configured timeout, with memory bounded (a 200 MB answer included).
 
+mod common;
+use common::Engine;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use vmcheck_engine::{Clock, Engine, LookupReport, ManualClock};
+use vmcheck_engine::{Clock, LookupReport, ManualClock};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
 /// The V&M, PDS and SDS timeouts of the engine under test, in seconds.
@@ -119,7 +122,7 @@ async fn every_fault_class_is_a_clear_error_in_time_never_a_banner() {
     let sandbox = Sandbox::start(SandboxOptions::default())
         .await
         .expect("sandbox starts");
-    let mut config = vmcheck_engine::training::config(sandbox.urls());
+    let mut config = vmcheck_training::config(sandbox.urls());
     config.pds.timeout_secs = PDS_TIMEOUT;
     config.vandm.timeout_secs = VANDM_TIMEOUT;
     config.sds.as_mut().expect("sds").timeout_secs = SDS_TIMEOUT;

@@ -3,6 +3,9 @@
 //! lock — with the product's log filter; then the log is scanned for every test patient's NHS
 //! number and name, the users' UUIDs, the passcodes and token fragments. None may appear.
 
+mod common;
+use common::Engine;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,10 +16,8 @@ use vmcheck_core::card::CardProfile;
 use vmcheck_core::fhir::WireFormat;
 use vmcheck_engine::logging::{filter, Level};
 use vmcheck_engine::session::{DirectoryRoles, Mode, Session, SessionSettings};
-use vmcheck_engine::{Engine, SystemClock};
+use vmcheck_engine::{SearchTerms, SystemClock};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
-use vmcheck_spine::pds::PdsSearch;
-use vmcheck_spine::sds::SdsClient;
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -48,40 +49,41 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
         .await
         .expect("sandbox");
     let urls = sandbox.urls().clone();
-    let mut config = vmcheck_engine::training::config(&urls);
+    let mut config = vmcheck_training::config(&urls);
     config.vandm.timeout_secs = 2;
     let clock = Arc::new(SystemClock::default());
 
     // Sign in with a software card (same APDUs as a real one), roles from the sandbox's SDS.
-    let card = SoftCard::new(CardProfile::Piv, PASSCODE, 3, TRAINING_CERTIFICATE.to_vec());
-    let session = Session::new(
-        Arc::new(TrainingCards::with_card(card)),
-        Arc::new(DirectoryRoles {
-            client: SdsClient::new(urls.ldap_url.clone()),
-            ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
-        }),
-        None,
-        clock.clone(),
-        SessionSettings {
-            mode: Mode::Desk,
-            idle_lock: Duration::from_secs(900),
-            profiles: CardProfile::defaults(),
-            ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
-        },
-    );
-    session.refresh_readers();
-    assert!(session.sign_in(WRONG_PASSCODE.into(), false).await.is_err());
-    session
-        .sign_in(PASSCODE.into(), false)
-        .await
-        .expect("signed in");
-
     let mut lookups = 0;
+    let mut engines = Vec::new();
     for format in [WireFormat::Json, WireFormat::Xml] {
         config.vandm.format = format;
         let engine = Engine::new(config.clone(), clock.clone()).expect("engine");
+        let card = SoftCard::new(CardProfile::Piv, PASSCODE, 3, TRAINING_CERTIFICATE.to_vec());
+        let session = Session::new(
+            Arc::new(TrainingCards::with_card(card)),
+            Arc::new(
+                DirectoryRoles::from_config(&config)
+                    .expect("[sds]")
+                    .expect("directory"),
+            ),
+            engine.access(),
+            clock.clone(),
+            SessionSettings {
+                mode: Mode::Desk,
+                idle_lock: Duration::from_secs(900),
+                profiles: CardProfile::defaults(),
+                ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
+            },
+        );
+        session.refresh_readers();
+        assert!(session.sign_in(WRONG_PASSCODE.into(), false).await.is_err());
+        session
+            .sign_in(PASSCODE.into(), false)
+            .await
+            .expect("signed in");
         for p in vmcheck_sandbox::patients() {
-            let r = session.lookup(&engine, p.nhs_number, |_| {}).await;
+            let r = session.lookup(p.nhs_number, |_| {}).await;
             lookups += 1;
             // Exercise the report path too (what front ends print).
             let _ =
@@ -96,12 +98,12 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
             "latency:2500ms",
         ] {
             sandbox.set_fault(Some(fault.parse::<Fault>().expect("fault")));
-            let _ = session.lookup(&engine, "9990000018", |_| {}).await;
+            let _ = session.lookup("9990000018", |_| {}).await;
         }
         sandbox.set_fault(None);
         let _ = engine.metadata().await;
-        let _ = engine
-            .search_patients(&PdsSearch {
+        let _ = session
+            .search(&SearchTerms {
                 family: "Taylor".into(),
                 given: Some("Mary".into()),
                 gender: "female".into(),
@@ -109,8 +111,9 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
                 postcode: None,
             })
             .await;
+        session.sign_out();
+        engines.push(engine);
     }
-    session.sign_out();
     sandbox.shutdown().await;
 
     let log = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf8");

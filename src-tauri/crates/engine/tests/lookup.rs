@@ -1,12 +1,13 @@
 //! Flow tests: the engine against the in-process sandbox over real loopback HTTP and LDAP.
 
+mod common;
+use common::Engine;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use vmcheck_core::fhir::WireFormat;
-use vmcheck_engine::{
-    Clock, Config, Engine, LookupError, LookupReport, ManualClock, Outcome, Progress,
-};
+use vmcheck_engine::{Clock, Config, LookupError, LookupReport, ManualClock, Outcome, Progress};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
 fn now() -> u64 {
@@ -18,7 +19,7 @@ fn now() -> u64 {
 
 fn config_for(sandbox: &Sandbox) -> Config {
     let urls = sandbox.urls();
-    vmcheck_engine::training::config(urls)
+    vmcheck_training::config(urls)
 }
 
 struct Setup {

@@ -1,41 +1,24 @@
 //! The session state machine with the software training card (same APDU behaviour as the real
 //! test card; the real-PC/SC versions of these scenarios are in `tests/card/` at the top level).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use vmcheck_audit::Action as AuditAction;
 use vmcheck_card::soft_access::{TrainingCards, TRAINING_READER};
 use vmcheck_card::CardEvent;
 use vmcheck_core::card::soft::{SoftCard, TRAINING_CERTIFICATE};
 use vmcheck_core::card::{identity_from_certificate, CardProfile, PinState};
 use vmcheck_core::roles::Role;
+use vmcheck_core::session::Refusal;
 use vmcheck_engine::session::{
-    AuditAction, AuditEntry, AuditTrail, ConfiguredRoles, LockReason, Mode, Session, SessionEvent,
-    SessionSettings, SignInError,
+    ConfiguredRoles, LockReason, Mode, Session, SessionEvent, SessionSettings, SignInError,
 };
-use vmcheck_engine::{Engine, LookupError, ManualClock, Outcome};
+use vmcheck_engine::{LookupError, ManualClock, Outcome};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
-#[derive(Default)]
-struct MemoryAudit(Mutex<Vec<AuditEntry>>);
-
-impl AuditTrail for MemoryAudit {
-    fn record(&self, entry: AuditEntry) -> Result<(), String> {
-        self.0.lock().expect("lock").push(entry);
-        Ok(())
-    }
-}
-
-impl MemoryAudit {
-    fn actions(&self) -> Vec<AuditAction> {
-        self.0
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|e| e.action)
-            .collect()
-    }
-}
+mod common;
+use common::Engine;
 
 fn role(id: &str, name: &str) -> Role {
     Role {
@@ -55,17 +38,47 @@ fn now() -> u64 {
 
 struct Fixture {
     session: Arc<Session>,
-    audit: Arc<MemoryAudit>,
+    engine: Engine,
     clock: Arc<ManualClock>,
 }
 
-fn fixture_with(card: SoftCard, roles: Vec<Role>, clock_at: u64) -> Fixture {
-    let audit = Arc::new(MemoryAudit::default());
+impl Fixture {
+    /// The actions in the audit log so far.
+    fn actions(&self) -> Vec<AuditAction> {
+        self.records().iter().map(|r| r.record.action).collect()
+    }
+
+    fn records(&self) -> Vec<vmcheck_audit::AuditRecord> {
+        self.engine
+            .audit_log()
+            .expect("an audit log")
+            .records_after(0, usize::MAX)
+            .expect("read")
+    }
+}
+
+/// A session with the training card over the audited path to `sandbox` (or to addresses
+/// nothing listens on, for sign-in only).
+fn fixture_on(
+    card: SoftCard,
+    roles: Vec<Role>,
+    clock_at: u64,
+    sandbox: Option<&Sandbox>,
+) -> Fixture {
     let clock = Arc::new(ManualClock::new(clock_at));
+    let config = match sandbox {
+        Some(s) => vmcheck_training::config(s.urls()),
+        None => vmcheck_training::config(&vmcheck_sandbox::SandboxUrls {
+            pds_base: "http://127.0.0.1:9/pds".into(),
+            ldap_url: "ldap://127.0.0.1:9".into(),
+            vandm_base: "http://127.0.0.1:9/fhir".into(),
+        }),
+    };
+    let engine = Engine::new(config, clock.clone()).expect("the audited path");
     let session = Session::new(
         Arc::new(TrainingCards::with_card(card)),
         Arc::new(ConfiguredRoles(roles)),
-        Some(audit.clone()),
+        engine.access(),
         clock.clone(),
         SessionSettings {
             mode: Mode::Desk,
@@ -77,9 +90,13 @@ fn fixture_with(card: SoftCard, roles: Vec<Role>, clock_at: u64) -> Fixture {
     session.refresh_readers();
     Fixture {
         session,
-        audit,
+        engine,
         clock,
     }
+}
+
+fn fixture_with(card: SoftCard, roles: Vec<Role>, clock_at: u64) -> Fixture {
+    fixture_on(card, roles, clock_at, None)
 }
 
 fn fixture(roles: Vec<Role>) -> Fixture {
@@ -89,7 +106,7 @@ fn fixture(roles: Vec<Role>) -> Fixture {
 #[tokio::test]
 async fn one_role_is_chosen_automatically() {
     let f = fixture(vec![role("555021936109", "Overseas Visitor Manager")]);
-    assert_eq!(f.session.view().state, "card_present");
+    assert_eq!(f.session.view().state.as_str(), "card_present");
     assert_eq!(
         f.session.query_tries().await,
         Ok(PinState::TriesLeft { tries: 3 })
@@ -99,13 +116,13 @@ async fn one_role_is_chosen_automatically() {
         .sign_in("1234".into(), false)
         .await
         .expect("signed in");
-    assert_eq!(view.state, "ready");
+    assert_eq!(view.state.as_str(), "ready");
     assert_eq!(view.user.map(|u| u.uuid), Some("555021935107".into()));
     assert_eq!(
         f.session.actor().map(|a| a.role_profile_id),
         Some("555021936109".into())
     );
-    assert_eq!(f.audit.actions(), [AuditAction::SignIn]);
+    assert_eq!(f.actions(), [AuditAction::SignIn]);
 }
 
 #[tokio::test]
@@ -123,7 +140,7 @@ async fn several_roles_ask_the_user_and_the_role_can_change() {
         .sign_in("1234".into(), false)
         .await
         .expect("signed in");
-    assert_eq!(view.state, "choose_role");
+    assert_eq!(view.state.as_str(), "choose_role");
     assert_eq!(
         view.roles.len(),
         2,
@@ -133,15 +150,21 @@ async fn several_roles_ask_the_user_and_the_role_can_change() {
         f.session.actor().is_none(),
         "no lookups before a role is chosen"
     );
-    assert_eq!(f.session.choose_role("3"), Err(SignInError::UnknownRole));
-    assert_eq!(f.session.choose_role("2").expect("chosen").state, "ready");
+    assert_eq!(
+        f.session.choose_role("3"),
+        Err(SignInError::Refused(Refusal::UnknownRole))
+    );
+    assert_eq!(
+        f.session.choose_role("2").expect("chosen").state.as_str(),
+        "ready"
+    );
     f.session.choose_role("1").expect("changed");
     assert_eq!(
         f.session.actor().map(|a| a.role_profile_id),
         Some("1".into())
     );
     assert_eq!(
-        f.audit.actions(),
+        f.actions(),
         [
             AuditAction::SignIn,
             AuditAction::RoleChange,
@@ -161,9 +184,9 @@ async fn no_role_at_this_organisation_is_a_clear_refusal() {
         .sign_in("1234".into(), false)
         .await
         .expect_err("refused");
-    assert_eq!(err, SignInError::NoRole);
+    assert_eq!(err, SignInError::Refused(Refusal::NoRole));
     assert!(err.to_string().contains("no role at this organisation"));
-    assert_eq!(f.session.view().state, "card_present");
+    assert_eq!(f.session.view().state.as_str(), "card_present");
 }
 
 #[tokio::test]
@@ -186,7 +209,7 @@ async fn wrong_passcodes_show_tries_then_ask_for_confirmation_then_block() {
     // One try left: nothing is sent to the card without confirmation.
     assert_eq!(
         f.session.sign_in("9997".into(), false).await,
-        Err(SignInError::ConfirmLastTry)
+        Err(SignInError::Refused(Refusal::ConfirmLastTry))
     );
     assert_eq!(
         f.session.query_tries().await,
@@ -248,7 +271,7 @@ async fn certificate_expiry_warns_then_refuses() {
     );
     assert_eq!(
         expired.session.sign_in("1234".into(), false).await,
-        Err(SignInError::CertificateExpired)
+        Err(SignInError::Refused(Refusal::CertificateExpired))
     );
 }
 
@@ -264,7 +287,7 @@ async fn removing_the_card_locks_and_forgets_the_user() {
         reader: TRAINING_READER.into(),
     });
     let view = f.session.view();
-    assert_eq!(view.state, "waiting_for_card");
+    assert_eq!(view.state.as_str(), "waiting_for_card");
     assert_eq!((view.user, view.role, view.roles.len()), (None, None, 0));
     assert_eq!(view.locked_reason, Some(LockReason::CardRemoved));
     assert!(f.session.actor().is_none());
@@ -278,13 +301,13 @@ async fn removing_the_card_locks_and_forgets_the_user() {
         );
     }
     assert!(locked, "front ends were told to clear the screen");
-    assert_eq!(f.audit.actions(), [AuditAction::SignIn, AuditAction::Lock]);
+    assert_eq!(f.actions(), [AuditAction::SignIn, AuditAction::Lock]);
     // Re-inserting needs the passcode again.
     f.session.handle_card_event(CardEvent::CardInserted {
         reader: TRAINING_READER.into(),
         atr: "3B00".into(),
     });
-    assert_eq!(f.session.view().state, "card_present");
+    assert_eq!(f.session.view().state.as_str(), "card_present");
 }
 
 #[tokio::test]
@@ -305,7 +328,7 @@ async fn idle_time_locks_and_activity_postpones_it() {
         Some(LockReason::IdleTimeout)
     );
     assert_eq!(
-        f.session.view().state,
+        f.session.view().state.as_str(),
         "card_present",
         "the card is still in: passcode again"
     );
@@ -320,16 +343,7 @@ async fn sign_out_is_audited() {
         .expect("signed in");
     f.session.sign_out();
     assert!(f.session.actor().is_none());
-    assert_eq!(
-        f.audit.actions(),
-        [AuditAction::SignIn, AuditAction::SignOut]
-    );
-}
-
-fn engine_for(sandbox: &Sandbox) -> Engine {
-    let urls = sandbox.urls();
-    let config = vmcheck_engine::training::config(urls);
-    Engine::new(config, Arc::new(vmcheck_engine::SystemClock::default())).expect("engine")
+    assert_eq!(f.actions(), [AuditAction::SignIn, AuditAction::SignOut]);
 }
 
 fn status_patient() -> &'static vmcheck_sandbox::TestPatient {
@@ -344,37 +358,64 @@ async fn lookups_need_a_role_carry_it_and_are_audited() {
     let sandbox = Sandbox::start(SandboxOptions::default())
         .await
         .expect("sandbox");
-    let engine = engine_for(&sandbox);
-    let f = fixture(vec![role(
-        vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID,
-        "Overseas Visitor Manager",
-    )]);
+    let f = fixture_on(
+        SoftCard::training(),
+        vec![role(
+            vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID,
+            "Overseas Visitor Manager",
+        )],
+        now(),
+        Some(&sandbox),
+    );
     let p = status_patient();
-    let refused = f.session.lookup(&engine, p.nhs_number, |_| {}).await;
+    let refused = f.session.lookup(p.nhs_number, |_| {}).await;
     assert!(matches!(
         refused.outcome,
         Outcome::Error(LookupError::NoIdentity)
     ));
     assert_eq!(sandbox.request_count(), 0);
+    assert_eq!(sandbox.pds_request_count(), 0);
+    assert!(f.actions().is_empty(), "nothing happened, nothing to audit");
 
     f.session
         .sign_in("1234".into(), false)
         .await
         .expect("signed in");
-    let result = f.session.lookup(&engine, p.nhs_number, |_| {}).await;
+    let result = f.session.lookup(p.nhs_number, |_| {}).await;
     assert!(
         matches!(result.outcome, Outcome::Status { .. }),
         "{:?}",
         result.outcome
     );
-    let entries = f.audit.0.lock().expect("lock").clone();
-    let last = entries.last().expect("audited");
-    assert_eq!(last.action, AuditAction::Lookup);
-    assert_eq!(last.nhs_number.as_deref(), Some(p.nhs_number));
-    assert_eq!(last.trace_id.as_deref(), Some(result.trace_id.as_str()));
+    let records = f.records();
     assert_eq!(
-        last.role_profile_id.as_deref(),
+        f.actions(),
+        [
+            AuditAction::SignIn,
+            AuditAction::Lookup,
+            AuditAction::Outcome
+        ]
+    );
+    let (intent, outcome) = (&records[1], &records[2]);
+    assert_eq!(intent.record.nhs_number.as_deref(), Some(p.nhs_number));
+    assert_eq!(
+        intent.record.trace_id.as_deref(),
+        Some(result.trace_id.as_str())
+    );
+    assert_eq!(
+        intent.record.role_profile_id.as_deref(),
         Some(vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID)
+    );
+    assert_eq!(outcome.record.refers_to, Some(intent.seq));
+    let banner = p.expected.banner.expect("a banner");
+    assert!(
+        outcome
+            .record
+            .outcome
+            .as_deref()
+            .is_some_and(|o| o.starts_with(&format!("{banner}:"))),
+        "{:?}",
+        outcome.record.outcome
     );
     sandbox.shutdown().await;
 }
@@ -385,11 +426,15 @@ async fn a_result_arriving_after_the_card_is_removed_is_dropped() {
         .await
         .expect("sandbox");
     sandbox.set_fault(Some(Fault::Latency(Duration::from_millis(600))));
-    let engine = engine_for(&sandbox);
-    let f = fixture(vec![role(
-        vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID,
-        "Overseas Visitor Manager",
-    )]);
+    let f = fixture_on(
+        SoftCard::training(),
+        vec![role(
+            vmcheck_sandbox::TRAINING_ROLE_PROFILE_ID,
+            "Overseas Visitor Manager",
+        )],
+        now(),
+        Some(&sandbox),
+    );
     f.session
         .sign_in("1234".into(), false)
         .await
@@ -401,10 +446,7 @@ async fn a_result_arriving_after_the_card_is_removed_is_dropped() {
             reader: TRAINING_READER.into(),
         });
     });
-    let result = f
-        .session
-        .lookup(&engine, status_patient().nhs_number, |_| {})
-        .await;
+    let result = f.session.lookup(status_patient().nhs_number, |_| {}).await;
     remover.await.expect("remover");
     assert!(
         matches!(result.outcome, Outcome::Error(LookupError::SessionEnded)),

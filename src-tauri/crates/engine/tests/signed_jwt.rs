@@ -4,11 +4,14 @@
 //! with the openssl CLI; the keyring is `MemorySecrets` here (the real one is tested by
 //! `tests/keyring/run.sh`).
 
+mod common;
+use common::Engine;
+
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use vmcheck_engine::config::{AuditJwtAlgorithm, PdsAuthConfig};
-use vmcheck_engine::{Config, Engine, LookupReport, ManualClock, MemorySecrets};
+use vmcheck_engine::{Config, LookupReport, ManualClock, MemorySecrets};
 use vmcheck_jws::testing::{rsa_key_pair, TestKeyPair};
 use vmcheck_sandbox::{Sandbox, SandboxOptions, TestPatient};
 
@@ -26,7 +29,7 @@ fn now() -> u64 {
 
 fn config_for(sandbox: &Sandbox) -> Config {
     let urls = sandbox.urls();
-    let mut c = vmcheck_engine::training::config(urls);
+    let mut c = vmcheck_training::config(urls);
     c.pds.timeout_secs = 3;
     c.vandm.timeout_secs = 3;
     c

@@ -6,6 +6,9 @@
 //! (`SPINE_TLS_…`), a message that says what is wrong with the certificates — never just
 //! "connection failed" — and no NHS number or URL in its texts.
 
+mod common;
+use common::Engine;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,7 +19,7 @@ use rcgen::{
 };
 use vmcheck_engine::config::TlsConfig;
 use vmcheck_engine::{
-    Clock, Config, Engine, Environment, LookupError, LookupReport, ManualClock, MemorySecrets,
+    Clock, Config, Environment, LookupError, LookupReport, ManualClock, MemorySecrets,
 };
 use vmcheck_sandbox::{Sandbox, SandboxOptions, SandboxTls};
 
@@ -140,7 +143,7 @@ async fn sandbox(server: &Leaf, client_ca: Option<&Ca>) -> Sandbox {
 
 fn config_for(sandbox: &Sandbox) -> Config {
     let urls = sandbox.urls();
-    let mut config = vmcheck_engine::training::config(urls);
+    let mut config = vmcheck_training::config(urls);
     config.pds.timeout_secs = 5;
     config.vandm.timeout_secs = 5;
     config

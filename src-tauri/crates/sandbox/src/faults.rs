@@ -23,8 +23,8 @@
 //! | `sds-slow:6s` | every directory search answered this late | SDS, per run |
 //!
 //! A fault is chosen run-wide ([`crate::SandboxOptions::fault`], [`crate::Sandbox::set_fault`],
-//! [`crate::Sandbox::set_pds_fault`]) or per test patient ([`crate::TestPatient::fault`]);
-//! [`deliver`] turns the answer the sandbox would have given into the faulty one, and the
+//! [`crate::Sandbox::set_pds_fault`]) or per test patient (`TestPatient::fault`);
+//! `deliver` turns the answer the sandbox would have given into the faulty one, and the
 //! directory and LDAP server apply the last four. The textual form is what the command line
 //! takes and what [`Fault`] serialises to.
 //!

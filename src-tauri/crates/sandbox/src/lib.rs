@@ -6,7 +6,7 @@
 //! ASIDs, query and NHS number are all checked and refused with the real error codes — so that a
 //! client that works against the sandbox works against Spine.
 //!
-//! [`Sandbox::start`] binds three loopback ports (PDS, LDAP, V&M), serves the [`patients`] on
+//! [`Sandbox::start`] binds three loopback ports (PDS, LDAP, V&M), serves the [`patients()`] on
 //! them and returns the [`SandboxUrls`]; [`Fault`]s make the V&M (or PDS) answers fail the way
 //! networks and proxies do. Dropping the [`Sandbox`] or calling [`Sandbox::shutdown`] stops all
 //! three servers.

@@ -90,7 +90,7 @@ impl Name {
 pub enum PdsBehaviour {
     /// 200 with the record.
     Found,
-    /// 200 with the record of [`TestPatient::superseded_by`] (whose `id` differs).
+    /// 200 with the record of `TestPatient::superseded_by` (whose `id` differs).
     Superseded,
     /// 404 INVALIDATED_RESOURCE; never returned by searches.
     Invalidated,

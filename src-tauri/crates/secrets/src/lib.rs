@@ -21,6 +21,9 @@ use std::sync::Arc;
 use keyring_core::{CredentialStore, Entry};
 pub use zeroize::Zeroizing;
 
+mod lookup;
+pub use lookup::{MemorySecrets, NoSecrets, SecretLookup};
+
 /// The keyring service name of every V&M Check secret.
 pub const SERVICE: &str = "vmcheck";
 /// The entry listing the names, on stores that cannot be searched.
@@ -341,11 +344,13 @@ fn map_error(e: keyring_core::Error, name: &str) -> SecretsError {
     }
 }
 
-/// The engine reads its keys through this (feature `engine`).
-#[cfg(feature = "engine")]
-impl vmcheck_engine::secrets::SecretLookup for SecretStore {
-    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, String> {
-        SecretStore::get(self, name).map_err(|e| e.to_string())
+impl SecretLookup for SecretStore {
+    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+        SecretStore::get(self, name)
+    }
+
+    fn put(&self, name: &str, secret: &[u8]) -> Result<(), SecretsError> {
+        self.import(name, secret)
     }
 }
 
@@ -362,20 +367,21 @@ impl LazyKeyring {
         Self::default()
     }
 
-    /// The secret called `name`, opening the keyring first if need be.
-    pub fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
-        match self.store.get_or_init(SecretStore::open) {
-            Ok(store) => store.get(name),
-            Err(e) => Err(e.clone()),
-        }
+    fn store(&self) -> Result<&SecretStore, SecretsError> {
+        self.store
+            .get_or_init(SecretStore::open)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
-/// The engine reads its keys through this (feature `engine`).
-#[cfg(feature = "engine")]
-impl vmcheck_engine::secrets::SecretLookup for LazyKeyring {
-    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, String> {
-        LazyKeyring::get(self, name).map_err(|e| e.to_string())
+impl SecretLookup for LazyKeyring {
+    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+        self.store()?.get(name)
+    }
+
+    fn put(&self, name: &str, secret: &[u8]) -> Result<(), SecretsError> {
+        self.store()?.import(name, secret)
     }
 }
 

@@ -4,7 +4,22 @@
 
 use std::path::{Path, PathBuf};
 
-use vmcheck_audit::{Action, AuditLog, NewRecord};
+use vmcheck_audit::{Action, AuditKey, AuditLog, NewRecord};
+
+/// The installation key of the tests' logs.
+pub fn key() -> AuditKey {
+    AuditKey::from_bytes(&[7; 32]).expect("key")
+}
+
+/// Another installation's key.
+pub fn other_key() -> AuditKey {
+    AuditKey::from_bytes(&[9; 32]).expect("key")
+}
+
+/// Opens (or creates) the log at `path` with the tests' key.
+pub fn open(path: &Path) -> AuditLog {
+    AuditLog::open(path, key()).expect("open")
+}
 
 /// 2026-11-21T09:30:00Z.
 pub const T0: i64 = 1_795_253_400;
@@ -20,6 +35,7 @@ pub fn lookup(i: i64) -> NewRecord {
         nhs_number: Some(format!("94347659{:02}", i.rem_euclid(100))),
         outcome: Some("green".into()),
         trace_id: Some(format!("trace-{i}")),
+        ..NewRecord::default()
     }
 }
 
@@ -27,7 +43,7 @@ pub fn lookup(i: i64) -> NewRecord {
 pub fn fresh() -> (tempfile::TempDir, PathBuf, AuditLog) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("audit.sqlite");
-    let log = AuditLog::open(&path).expect("open");
+    let log = open(&path);
     (dir, path, log)
 }
 

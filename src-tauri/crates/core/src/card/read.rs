@@ -142,10 +142,17 @@ pub struct CardSession {
     buffer: Vec<u8>,
     /// Data of the current response chain.
     chain: Vec<u8>,
+    /// Responses read so far.
+    exchanges: u32,
 }
 
 /// Bytes asked for per READ BINARY.
 const READ_CHUNK: u8 = 0xF0;
+
+/// The most responses one conversation reads. A working card needs a few dozen at most (a
+/// 16 KiB certificate is under 70 chunks); a card that keeps answering `61xx`, `6Cxx` or
+/// dribbles its file out is given up on rather than followed for ever.
+pub const MAX_EXCHANGES: u32 = 200;
 
 impl CardSession {
     /// Starts an operation; returns the session and the first APDU to send.
@@ -164,6 +171,7 @@ impl CardSession {
             last: first.clone(),
             buffer: Vec::new(),
             chain: Vec::new(),
+            exchanges: 0,
         };
         (session, Step::Transmit(first.to_bytes()))
     }
@@ -179,6 +187,12 @@ impl CardSession {
 
     /// Feeds the card's response; returns what to do next.
     pub fn on_response(&mut self, raw: &[u8]) -> Step {
+        self.exchanges = self.exchanges.saturating_add(1);
+        if self.exchanges > MAX_EXCHANGES {
+            return Step::Failed(CardError::Protocol(
+                "the card did not finish the conversation".into(),
+            ));
+        }
         let Some(response) = Response::parse(raw) else {
             return Step::Failed(CardError::Protocol(
                 "a response shorter than its status".into(),
@@ -276,6 +290,12 @@ impl CardSession {
                     Some(total) if total > 16 * 1024 => Step::Failed(CardError::Protocol(
                         "the certificate file is implausibly large".into(),
                     )),
+                    // Five bytes hold any DER header read here (tag, 0x83, three length
+                    // bytes): without a length by then, the file is not a DER certificate and
+                    // reading on would never end.
+                    None if self.buffer.len() >= 5 => Step::Failed(CardError::Protocol(
+                        "the certificate file does not start with a DER certificate".into(),
+                    )),
                     _ => {
                         let offset = self.buffer.len();
                         self.send(read_binary(offset))
@@ -319,4 +339,47 @@ fn select(profile: &CardProfile) -> Command {
 fn read_binary(offset: usize) -> Command {
     let [hi, lo] = (offset as u16).to_be_bytes();
     Command::new(0x00, 0xB0, hi & 0x7F, lo).with_le(READ_CHUNK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_identity() -> Operation {
+        Operation::ReadIdentity(Passcode::new("1234".into()).expect("valid"))
+    }
+
+    /// Feeds `first` responses, then repeats `stuck` until the conversation ends.
+    fn run_stuck(profiles: Vec<CardProfile>, first: &[&[u8]], stuck: &[u8]) -> (Step, usize) {
+        let (mut session, mut step) = CardSession::start(read_identity(), profiles);
+        let mut count = 0;
+        while let Step::Transmit(_) = step {
+            let response = first.get(count).copied().unwrap_or(stuck);
+            step = session.on_response(response);
+            count += 1;
+            assert!(count <= 10_000, "the conversation never ends");
+        }
+        (step, count)
+    }
+
+    #[test]
+    fn a_card_answering_61xx_or_6cxx_for_ever_is_given_up_on() {
+        for stuck in [&[0xAA, 0x61, 0x00][..], &[0x6C, 0x10][..]] {
+            let (step, count) = run_stuck(vec![CardProfile::Piv], &[&[0x90, 0x00]], stuck);
+            assert!(matches!(step, Step::Failed(CardError::Protocol(_))), "{step:?}");
+            assert_eq!(count, MAX_EXCHANGES as usize + 1);
+        }
+    }
+
+    #[test]
+    fn a_file_without_a_der_length_is_refused_not_read_for_ever() {
+        let ok: &[u8] = &[0x90, 0x00];
+        let file = vec![CardProfile::File(crate::card::FileProfile::default())];
+        // Tag 02 with a 16-byte length field, then an indefinite length: no DER length.
+        for chunk in [&[0x02, 0x90, 0x00, 0x00, 0x02, 0x90, 0x00][..], &[0x30, 0x80, 1, 2, 3, 0x90, 0x00][..]] {
+            let (step, count) = run_stuck(file.clone(), &[ok, ok, ok], chunk);
+            assert!(matches!(step, Step::Failed(CardError::Protocol(_))), "{step:?}");
+            assert_eq!(count, 4, "select, verify, select EF, one read");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! Used by the sandbox to answer like Spine does, and by tests to round-trip the published
 //! examples. Which elements are arrays in JSON is a property of the FHIR definitions; the few
-//! this product writes are listed in [`is_repeating`].
+//! this product writes are listed in `is_repeating`.
 
 use super::tree::{Element, WireFormat, FHIR_NS};
 use serde_json::{Map, Value};
@@ -106,9 +106,14 @@ fn write_xml(e: &Element, root: bool, out: &mut String) {
     out.push('>');
 }
 
+/// Escapes an attribute value. Tabs and line breaks are written as character references: an
+/// XML reader replaces them, written as they are, with spaces (attribute-value normalisation).
 fn escape_into(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -209,5 +214,21 @@ pub mod build {
                 node("issue", issue),
             ],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::{node, value};
+    use super::*;
+
+    #[test]
+    fn values_with_tabs_and_line_breaks_survive_xml() {
+        let text = "line one\nline two\r\n\tindented & <quoted> \"'";
+        let resource = node("OperationOutcome", vec![value("diagnostics", text)]);
+        let xml = to_xml(&resource);
+        assert!(!xml.contains('\n') && !xml.contains('\t'), "{xml}");
+        let again = crate::fhir::tree::from_xml(xml.as_bytes()).expect("well-formed");
+        assert_eq!(again.child_value("diagnostics"), Some(text));
     }
 }

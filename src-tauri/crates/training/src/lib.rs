@@ -1,10 +1,12 @@
-//! Training: the sandbox (an imitation of Spine, not real patient data) and the training
+//! # vmcheck-training
+//!
+//! Training mode: the sandbox (an imitation of Spine, not real patient data) and the training
 //! identity it knows, as one configuration — what `vmcheck --sandbox` and the desktop app's
-//! training mode run on, and what flow tests start from.
+//! training mode run on, and what flow tests start from. It sits beside the engine so that the
+//! engine itself never depends on the sandbox.
 
-use vmcheck_sandbox::{Sandbox, SandboxOptions, SandboxUrls};
-
-use crate::config::{Config, SandboxTarget};
+use vmcheck_engine::config::{Config, SandboxTarget};
+pub use vmcheck_sandbox::{patients, Fault, Sandbox, SandboxOptions, SandboxUrls, TestPatient};
 
 /// The sandbox at `urls` with its training organisation and user.
 pub fn target(urls: &SandboxUrls) -> SandboxTarget {

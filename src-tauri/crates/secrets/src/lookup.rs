@@ -1,7 +1,8 @@
-//! Where the engine gets secrets (the mutual-TLS private key, `tls.key_secret`): a
-//! [`SecretLookup`] by name. The operating system's keyring implements it outside this crate;
-//! [`MemorySecrets`] holds secrets in memory for tests, and [`NoSecrets`] is what
-//! [`crate::Engine::new`] uses (a configuration naming a secret then fails to start, saying so).
+//! How the engine gets and keeps secrets (the mutual-TLS private key, the PDS signing key, the
+//! audit log's key): a [`SecretLookup`] by name. The operating system's keyring implements it
+//! ([`crate::SecretStore`], [`crate::LazyKeyring`]); [`MemorySecrets`] holds secrets in memory
+//! for tests, and [`NoSecrets`] has none (a configuration naming a secret then fails to start,
+//! saying so).
 //!
 //! Secret bytes are returned in [`Zeroizing`] buffers and are never logged or shown: errors name
 //! the entry, never its content.
@@ -11,10 +12,15 @@ use std::sync::Mutex;
 
 use zeroize::Zeroizing;
 
-/// Fetches a secret by name (a keyring entry name such as `vmcheck-tls-key`).
+use crate::SecretsError;
+
+/// Secrets by name (a keyring entry name such as `vmcheck-tls-key`).
 pub trait SecretLookup: Send + Sync {
-    /// The secret's bytes, or why they cannot be had (in words for IT; never the secret).
-    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, String>;
+    /// The secret's bytes, or why they cannot be had (never the secret).
+    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, SecretsError>;
+
+    /// Stores (or replaces) a secret: the audit log's key is created on first use.
+    fn put(&self, name: &str, secret: &[u8]) -> Result<(), SecretsError>;
 }
 
 /// No secret store: every lookup fails.
@@ -22,8 +28,14 @@ pub trait SecretLookup: Send + Sync {
 pub struct NoSecrets;
 
 impl SecretLookup for NoSecrets {
-    fn get(&self, _name: &str) -> Result<Zeroizing<Vec<u8>>, String> {
-        Err("no keyring is available to this program".to_owned())
+    fn get(&self, _name: &str) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+        Err(SecretsError::NoKeyring(
+            "no keyring is available to this program".to_owned(),
+        ))
+    }
+
+    fn put(&self, name: &str, _secret: &[u8]) -> Result<(), SecretsError> {
+        self.get(name).map(|_| ())
     }
 }
 
@@ -62,13 +74,18 @@ impl std::fmt::Debug for MemorySecrets {
 }
 
 impl SecretLookup for MemorySecrets {
-    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+    fn get(&self, name: &str) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(name)
             .cloned()
-            .ok_or_else(|| format!("there is no keyring entry named '{name}'"))
+            .ok_or_else(|| SecretsError::NotFound(name.to_owned()))
+    }
+
+    fn put(&self, name: &str, secret: &[u8]) -> Result<(), SecretsError> {
+        self.insert(name, secret.to_vec());
+        Ok(())
     }
 }
 
@@ -85,7 +102,9 @@ mod tests {
             b"-----BEGIN PRIVATE KEY-----"
         );
         let missing = store.get("other").expect_err("missing");
-        assert!(missing.contains("'other'"), "{missing}");
+        assert_eq!(missing, SecretsError::NotFound("other".into()));
+        store.put("other", b"x").expect("stored");
+        assert_eq!(store.get("other").expect("found").as_slice(), b"x");
         assert!(!format!("{store:?}").contains("PRIVATE"));
         assert!(NoSecrets.get("vmcheck-tls-key").is_err());
     }

@@ -112,7 +112,7 @@ pub enum ProfileChoice {
 pub struct SessionConfig {
     /// `desk` (default) or `kiosk`.
     #[serde(default = "default_mode")]
-    pub mode: crate::session::Mode,
+    pub mode: vmcheck_core::session::Mode,
     /// Idle time before the session locks (default: 900 at a desk, 120 at a kiosk).
     pub idle_lock_secs: Option<u64>,
     /// `pcsc` (default) or `training`.
@@ -140,15 +140,104 @@ pub struct ConfiguredRole {
 }
 
 /// The audit log's settings.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditConfig {
-    /// The SQLite file (default: the user's data directory, `vmcheck/audit.sqlite`).
+    /// The SQLite file (default: `$XDG_DATA_HOME/vmcheck/audit.sqlite`, else
+    /// `~/.local/share/vmcheck/audit.sqlite`; `training-audit.sqlite` there in the sandbox
+    /// environment, so training never writes into the real log).
     pub path: Option<std::path::PathBuf>,
+    /// The keyring entry holding the log's key (default `vmcheck-audit-log-key`), created on
+    /// first use.
+    pub key_secret: Option<String>,
+    /// Sandbox environment only: a file holding the log's key (default there: the log's path
+    /// with `.key` added), created on first use.
+    pub key_file: Option<std::path::PathBuf>,
+    /// Where signed checkpoints are appended (default: the log's path with `.checkpoints`
+    /// added). Name a place the desk's users cannot write to.
+    pub checkpoint_path: Option<std::path::PathBuf>,
+    /// A checkpoint every this many records (default 100), and at every sign-out and lock.
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: u64,
+    /// How long to wait for another program writing the log, in milliseconds (default 10000).
+    #[serde(default = "default_busy_timeout_ms")]
+    pub busy_timeout_ms: u64,
 }
 
-fn default_mode() -> crate::session::Mode {
-    crate::session::Mode::Desk
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            path: None,
+            key_secret: None,
+            key_file: None,
+            checkpoint_path: None,
+            checkpoint_every: default_checkpoint_every(),
+            busy_timeout_ms: default_busy_timeout_ms(),
+        }
+    }
+}
+
+/// The keyring entry of the audit log's key unless configured.
+pub const DEFAULT_AUDIT_KEY_SECRET: &str = "vmcheck-audit-log-key";
+
+fn default_checkpoint_every() -> u64 {
+    100
+}
+fn default_busy_timeout_ms() -> u64 {
+    10_000
+}
+
+/// Where the audit log's key is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditKeySource {
+    /// A keyring entry.
+    Keyring(String),
+    /// A file (sandbox environment only).
+    File(std::path::PathBuf),
+}
+
+impl Config {
+    /// The audit log's file, as configured or by default (`None`: no home folder is known).
+    pub fn audit_path(&self) -> Option<std::path::PathBuf> {
+        self.audit.path.clone().or_else(|| {
+            if self.environment == Environment::Sandbox {
+                training_audit_path()
+            } else {
+                default_audit_path()
+            }
+        })
+    }
+
+    /// Where the audit log's key is kept.
+    pub fn audit_key_source(&self, log: &Path) -> AuditKeySource {
+        match (&self.audit.key_secret, &self.audit.key_file) {
+            (Some(name), _) => AuditKeySource::Keyring(name.clone()),
+            (None, Some(file)) => AuditKeySource::File(file.clone()),
+            (None, None) if self.environment == Environment::Sandbox => {
+                AuditKeySource::File(with_suffix(log, ".key"))
+            }
+            (None, None) => AuditKeySource::Keyring(DEFAULT_AUDIT_KEY_SECRET.to_owned()),
+        }
+    }
+
+    /// Where checkpoints of the log at `log` go.
+    pub fn checkpoint_path(&self, log: &Path) -> std::path::PathBuf {
+        self.audit
+            .checkpoint_path
+            .clone()
+            .unwrap_or_else(|| with_suffix(log, ".checkpoints"))
+    }
+}
+
+/// `path` with `suffix` added to its file name (`audit.sqlite` → `audit.sqlite.key`).
+fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    std::path::PathBuf::from(name)
+}
+
+fn default_mode() -> vmcheck_core::session::Mode {
+    vmcheck_core::session::Mode::Desk
 }
 fn default_card() -> CardSource {
     CardSource::Pcsc
@@ -305,7 +394,7 @@ pub struct SdsConfig {
 
 impl SdsConfig {
     /// The directory client these settings describe (reads the CA bundle, when set).
-    pub fn client(&self) -> Result<vmcheck_spine::sds::SdsClient, String> {
+    pub(crate) fn client(&self) -> Result<vmcheck_spine::sds::SdsClient, String> {
         let client = vmcheck_spine::sds::SdsClient::new(self.ldap_url.clone())
             .with_base_dn(self.base_dn.clone())
             .with_timeout(Duration::from_secs(self.timeout_secs));
@@ -396,20 +485,6 @@ fn default_format() -> WireFormat {
     WireFormat::Json
 }
 
-/// The configuration file used when none is named: `$VMCHECK_CONFIG`, else
-/// `$XDG_CONFIG_HOME/vmcheck/config.toml`, else `~/.config/vmcheck/config.toml`.
-pub fn default_path() -> Option<std::path::PathBuf> {
-    use std::path::PathBuf;
-    if let Some(p) = std::env::var_os("VMCHECK_CONFIG") {
-        return Some(PathBuf::from(p));
-    }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("vmcheck").join("config.toml"))
-}
-
 /// Where a sandbox runs and whom it knows: what [`Config::for_sandbox`] needs.
 #[derive(Debug, Clone)]
 pub struct SandboxTarget {
@@ -455,35 +530,6 @@ pub enum ConfigError {
     },
 }
 
-fn invalid(key: &'static str, problem: impl Into<String>, fix: &'static str) -> ConfigError {
-    ConfigError::Invalid {
-        key,
-        problem: problem.into(),
-        fix,
-    }
-}
-
-fn is_http_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty() && !host.contains(' ') && !s.contains(char::is_whitespace)
-    })
-}
-
-fn is_ldap_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("ldaps://")
-        .or_else(|| s.strip_prefix("ldap://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
-}
-
-fn digits(s: &str, range: std::ops::RangeInclusive<usize>) -> bool {
-    range.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 impl Config {
     /// Reads and validates a file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -521,6 +567,8 @@ impl Config {
         }
         fix(&mut self.audit_jwt.key_file);
         fix(&mut self.audit.path);
+        fix(&mut self.audit.key_file);
+        fix(&mut self.audit.checkpoint_path);
         fix(&mut self.log.dir);
     }
 
@@ -530,236 +578,6 @@ impl Config {
             .map_err(|e| ConfigError::Syntax(e.to_string().trim().to_owned()))?;
         config.validate()?;
         Ok(config)
-    }
-
-    /// Checks every value; the first problem is returned.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(65_536..=67_108_864).contains(&self.http.max_response_bytes) {
-            return Err(invalid(
-                "http.max_response_bytes",
-                format!("{} is out of range", self.http.max_response_bytes),
-                "Use a number of bytes from 65536 (64 KiB) to 67108864 (64 MiB); the default is 2097152 (2 MiB).",
-            ));
-        }
-        let o = &self.organisation;
-        if !(3..=6).contains(&o.ods_code.len())
-            || !o
-                .ods_code
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
-            return Err(invalid("organisation.ods_code", format!("'{}' is not an ODS code", o.ods_code), "Use the organisation's ODS code: 3 to 6 capital letters and digits, e.g. RRK or RRK02."));
-        }
-        if o.name.trim().is_empty() {
-            return Err(invalid(
-                "organisation.name",
-                "is empty",
-                "Give the organisation's name as it appears in ODS.",
-            ));
-        }
-        if !digits(&o.client_asid, 12..=12) {
-            return Err(invalid(
-                "organisation.client_asid",
-                format!("'{}' is not 12 digits", o.client_asid),
-                "Use the ASID issued at accreditation (12 digits).",
-            ));
-        }
-        if !is_http_url(&o.issuer) {
-            return Err(invalid(
-                "organisation.issuer",
-                format!("'{}' is not an http(s) URL", o.issuer),
-                "Use this system's issuer URI, e.g. https://vmcheck.example.nhs.uk.",
-            ));
-        }
-        if let Some(id) = &self.identity {
-            if !digits(&id.user_uuid, 12..=14) {
-                return Err(invalid(
-                    "identity.user_uuid",
-                    "is not 12 to 14 digits",
-                    "Use the user's smartcard UUID (the Spine user id).",
-                ));
-            }
-            if id.role_profile_id.is_empty()
-                || !id
-                    .role_profile_id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric())
-            {
-                return Err(invalid(
-                    "identity.role_profile_id",
-                    "is not a role profile id",
-                    "Use the SDS role profile id (letters and digits).",
-                ));
-            }
-        }
-        if !is_http_url(&self.pds.base_url) {
-            return Err(invalid(
-                "pds.base_url",
-                format!("'{}' is not an http(s) URL", self.pds.base_url),
-                "Use the PDS FHIR R4 base URL, ending in /personal-demographics/FHIR/R4.",
-            ));
-        }
-        check_timeout("pds.timeout_secs", self.pds.timeout_secs)?;
-        self.validate_pds_auth()?;
-        self.validate_audit_jwt()?;
-        check_timeout("vandm.timeout_secs", self.vandm.timeout_secs)?;
-        match (&self.vandm.endpoint, &self.vandm.spine_asid, &self.sds) {
-            (Some(endpoint), asid, _) => {
-                if !is_http_url(endpoint) {
-                    return Err(invalid(
-                        "vandm.endpoint",
-                        format!("'{endpoint}' is not an http(s) URL"),
-                        "Use the V&M FHIR base URL, or remove the key to find it in SDS.",
-                    ));
-                }
-                match asid {
-                    Some(a) if digits(a, 12..=12) => {}
-                    Some(a) => {
-                        return Err(invalid(
-                            "vandm.spine_asid",
-                            format!("'{a}' is not 12 digits"),
-                            "Use the Spine's ASID for this environment (12 digits).",
-                        ))
-                    }
-                    None => {
-                        return Err(invalid(
-                            "vandm.spine_asid",
-                            "is missing",
-                            "A fixed vandm.endpoint needs the Spine's ASID beside it (12 digits).",
-                        ))
-                    }
-                }
-            }
-            (None, Some(_), _) => {
-                return Err(invalid(
-                    "vandm.spine_asid",
-                    "is set without vandm.endpoint",
-                    "Set vandm.endpoint too, or remove vandm.spine_asid to use SDS.",
-                ));
-            }
-            (None, None, None) => {
-                return Err(invalid("sds", "is missing", "Add an [sds] section with ldap_url, or set vandm.endpoint and vandm.spine_asid."));
-            }
-            (None, None, Some(_)) => {}
-        }
-        if let Some(session) = &self.session {
-            if session.card == CardSource::Training && self.environment != Environment::Sandbox {
-                return Err(invalid("session.card", "is training outside the sandbox environment", "Use card = \"pcsc\" with real smartcards; the training card only works with environment = \"sandbox\"."));
-            }
-            if let Some(secs) = session.idle_lock_secs {
-                if !(30..=86_400).contains(&secs) {
-                    return Err(invalid(
-                        "session.idle_lock_secs",
-                        format!("{secs} is out of range"),
-                        "Use a number of seconds from 30 to 86400.",
-                    ));
-                }
-            }
-            if !(5..=3600).contains(&session.result_clear_secs) {
-                return Err(invalid(
-                    "session.result_clear_secs",
-                    format!("{} is out of range", session.result_clear_secs),
-                    "Use a number of seconds from 5 to 3600.",
-                ));
-            }
-            if self.sds.is_none() && session.roles.is_empty() {
-                return Err(invalid("session.roles", "is empty and no [sds] directory is configured", "List the roles users may act in, or configure [sds] so roles come from the directory."));
-            }
-        }
-        if let Some(sds) = &self.sds {
-            if !is_ldap_url(&sds.ldap_url) {
-                return Err(invalid(
-                    "sds.ldap_url",
-                    format!("'{}' is not an ldap:// or ldaps:// URL", sds.ldap_url),
-                    "Use the SDS directory's URL, e.g. ldaps://ldap.example.nhs.uk:636.",
-                ));
-            }
-            if sds.spine_ods_code.is_empty() {
-                return Err(invalid(
-                    "sds.spine_ods_code",
-                    "is empty",
-                    "Use the Spine's ODS code (YES in the development environments).",
-                ));
-            }
-            if !sds.interaction.starts_with("urn:nhs:names:services:") {
-                return Err(invalid(
-                    "sds.interaction",
-                    "is not an NHS interaction id",
-                    "Leave it out to use the V&M search interaction.",
-                ));
-            }
-            check_timeout("sds.timeout_secs", sds.timeout_secs)?;
-        }
-        self.validate_tls()?;
-        Ok(())
-    }
-
-    /// `[tls]`: required with a client certificate and a keyring key in `integration` and
-    /// `live`; a key file only in the sandbox.
-    fn validate_tls(&self) -> Result<(), ConfigError> {
-        let production = self.environment != Environment::Sandbox;
-        if let Some(endpoint) = self.vandm.endpoint.as_deref() {
-            if production && !endpoint.starts_with("https://") {
-                return Err(invalid(
-                    "vandm.endpoint",
-                    format!("'{endpoint}' is not an https:// URL"),
-                    "The Spine is reached over mutual TLS: use its https:// address.",
-                ));
-            }
-        }
-        let Some(tls) = &self.tls else {
-            if production {
-                return Err(invalid("tls", "is missing: the Spine requires mutual TLS in the integration and live environments", "Add a [tls] section with client_certificate (this system's endpoint certificate chain, PEM), key_secret (the keyring entry holding its private key; see `vmcheck secrets import`) and ca_bundle (the environment's CA certificates)."));
-            }
-            return Ok(());
-        };
-        let empty =
-            |p: &Option<std::path::PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str().is_empty());
-        for (key, path) in [
-            ("tls.ca_bundle", &tls.ca_bundle),
-            ("tls.client_certificate", &tls.client_certificate),
-            ("tls.key_file", &tls.key_file),
-        ] {
-            if empty(path) {
-                return Err(invalid(
-                    key,
-                    "is empty",
-                    "Give the path of the PEM file, or remove the key.",
-                ));
-            }
-        }
-        if tls.key_file.is_some() && production {
-            return Err(invalid("tls.key_file", "is only allowed with environment = \"sandbox\"", "Keep the private key in the operating system's keyring and name its entry with tls.key_secret (see `vmcheck secrets import`); remove tls.key_file."));
-        }
-        if tls.key_file.is_some() && tls.key_secret.is_some() {
-            return Err(invalid(
-                "tls.key_file",
-                "is set together with tls.key_secret",
-                "Use one: tls.key_secret (the keyring) or, in the sandbox only, tls.key_file.",
-            ));
-        }
-        if tls
-            .key_secret
-            .as_deref()
-            .is_some_and(|n| n.trim().is_empty())
-        {
-            return Err(invalid(
-                "tls.key_secret",
-                "is empty",
-                "Name the keyring entry holding the private key, e.g. \"vmcheck-tls-key\".",
-            ));
-        }
-        let has_key = tls.key_secret.is_some() || tls.key_file.is_some();
-        match (tls.client_certificate.is_some(), has_key) {
-            (false, true) => return Err(invalid("tls.client_certificate", "is missing while a private key is configured", "Name the PEM file holding this system's endpoint certificate chain.")),
-            (true, false) => return Err(invalid("tls.key_secret", "is missing while tls.client_certificate is set", "Name the keyring entry holding the client certificate's private key (see `vmcheck secrets import`).")),
-            (false, false) if production => return Err(invalid("tls.client_certificate", "is missing: the Spine requires mutual TLS in the integration and live environments", "Name the PEM file holding this system's endpoint certificate chain here, and the keyring entry holding its private key in tls.key_secret (see `vmcheck secrets import`).")),
-            _ => {}
-        }
-        if !tls.system_roots && tls.ca_bundle.is_none() {
-            return Err(invalid("tls.ca_bundle", "is missing while system_roots = false, so nothing would be trusted", "Name the PEM bundle of the environment's certificate authorities, or set system_roots = true."));
-        }
-        Ok(())
     }
 
     /// A configuration for a V&M Check sandbox at these URLs, acting as its training identity.
@@ -802,11 +620,13 @@ impl Config {
     }
 
     /// The configured identity as an actor (until smartcard sign-in provides one).
-    pub fn actor(&self) -> Option<crate::lookup::Actor> {
-        self.identity.as_ref().map(|i| crate::lookup::Actor {
-            user_uuid: i.user_uuid.clone(),
-            role_profile_id: i.role_profile_id.clone(),
-        })
+    pub fn actor(&self) -> Option<vmcheck_core::session::Actor> {
+        self.identity
+            .as_ref()
+            .map(|i| vmcheck_core::session::Actor {
+                user_uuid: i.user_uuid.clone(),
+                role_profile_id: i.role_profile_id.clone(),
+            })
     }
 
     /// The device id used in audit tokens.
@@ -818,136 +638,15 @@ impl Config {
     }
 }
 
-fn check_timeout(key: &'static str, secs: u64) -> Result<(), ConfigError> {
-    if (1..=120).contains(&secs) {
-        Ok(())
-    } else {
-        Err(invalid(
-            key,
-            format!("{secs} is out of range"),
-            "Use a number of seconds from 1 to 120.",
-        ))
-    }
-}
-
 /// A duration in seconds from config.
 pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
-/// Where a private key comes from: exactly one of a keyring entry or (sandbox only) a file.
-fn check_key_source(
-    production: bool,
-    keys: (&'static str, &'static str),
-    key_secret: Option<&str>,
-    key_file: Option<&std::path::Path>,
-) -> Result<(), ConfigError> {
-    let (secret_key, file_key) = keys;
-    match (key_secret, key_file) {
-        (Some(_), Some(_)) => Err(invalid(
-            file_key,
-            format!("is set together with {secret_key}"),
-            "Use one: the keyring entry, or (in the sandbox only) a key file.",
-        )),
-        (Some(name), None) if name.trim().is_empty() => Err(invalid(
-            secret_key,
-            "is empty",
-            "Name the keyring entry holding the private key (see `vmcheck secrets list`).",
-        )),
-        (Some(name), None) if vmcheck_secrets_name_ok(name) => Ok(()),
-        (Some(_), None) => Err(invalid(
-            secret_key,
-            "is not a keyring entry name",
-            "Use the name given to `vmcheck secrets import`: letters, digits, '.', '_' or '-'.",
-        )),
-        (None, Some(_)) if production => Err(invalid(
-            file_key,
-            "is only allowed with environment = \"sandbox\"",
-            "Keep the private key in the operating system's keyring (`vmcheck secrets import NAME FILE`) and name the entry instead.",
-        )),
-        (None, Some(path)) if path.as_os_str().is_empty() => Err(invalid(
-            file_key,
-            "is empty",
-            "Give the path of the PEM private key file.",
-        )),
-        (None, Some(_)) => Ok(()),
-        (None, None) => Err(invalid(
-            secret_key,
-            "is missing",
-            "Import the private key with `vmcheck secrets import NAME FILE` and name the entry here.",
-        )),
-    }
-}
+mod paths;
+mod validate;
 
-/// The names `vmcheck secrets import` accepts (kept in step with `vmcheck-secrets`).
-fn vmcheck_secrets_name_ok(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
-impl Config {
-    /// `[pds.auth]`: every key present and usable; the key from the keyring outside the sandbox.
-    fn validate_pds_auth(&self) -> Result<(), ConfigError> {
-        let Some(auth) = &self.pds.auth else {
-            return Ok(());
-        };
-        let production = self.environment != Environment::Sandbox;
-        if auth.api_key.trim().is_empty() || auth.api_key.contains(char::is_whitespace) {
-            return Err(invalid(
-                "pds.auth.api_key",
-                "is empty or contains spaces",
-                "Use the API key of the application registered on the NHS developer portal.",
-            ));
-        }
-        if auth.kid.trim().is_empty() || auth.kid.contains(char::is_whitespace) {
-            return Err(invalid(
-                "pds.auth.kid",
-                "is empty or contains spaces",
-                "Use the key id (kid) the public key was registered under, e.g. \"vmcheck-1\".",
-            ));
-        }
-        if !is_http_url(&auth.token_url) || (production && !auth.token_url.starts_with("https://"))
-        {
-            return Err(invalid(
-                "pds.auth.token_url",
-                format!("'{}' is not an https URL", auth.token_url),
-                "Use the platform's token URL, e.g. https://int.api.service.nhs.uk/oauth2/token.",
-            ));
-        }
-        check_key_source(
-            production,
-            ("pds.auth.key_secret", "pds.auth.key_file"),
-            auth.key_secret.as_deref(),
-            auth.key_file.as_deref(),
-        )
-    }
-
-    /// `[audit_jwt]`: a key exactly when signing.
-    fn validate_audit_jwt(&self) -> Result<(), ConfigError> {
-        let a = &self.audit_jwt;
-        let production = self.environment != Environment::Sandbox;
-        if a.algorithm == AuditJwtAlgorithm::None {
-            if a.key_secret.is_some() || a.key_file.is_some() {
-                return Err(invalid(
-                    "audit_jwt.algorithm",
-                    "is none while a signing key is configured",
-                    "Set algorithm = \"RS256\" or \"RS512\" to sign the audit JWT, or remove the key.",
-                ));
-            }
-            return Ok(());
-        }
-        check_key_source(
-            production,
-            ("audit_jwt.key_secret", "audit_jwt.key_file"),
-            a.key_secret.as_deref(),
-            a.key_file.as_deref(),
-        )
-    }
-}
+pub use paths::{default_audit_path, default_path, training_audit_path};
 
 #[cfg(test)]
 mod tests {

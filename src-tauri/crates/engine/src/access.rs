@@ -1,0 +1,426 @@
+//! The audited path: the one way patient data is reached. Every lookup by NHS number, search
+//! by demographics and export of patient data passes through [`PatientAccess`]:
+//!
+//! 1. **write-ahead** — the intent (who, in which role, for which organisation, when, what:
+//!    the NHS number or the search terms, the trace id, the batch) is committed to the audit
+//!    log before anything leaves the machine;
+//! 2. **fail closed** — if it cannot be committed, nothing is sent and the access is refused
+//!    ([`LookupError::AuditUnavailable`]: "This check could not be recorded in the audit log,
+//!    so it was not made: …");
+//! 3. the request runs (the engine's private `clients` module);
+//! 4. the outcome (banner or error code, the patient returned, a superseded number) is
+//!    appended, referring to its intent. If that cannot be committed the result is withheld:
+//!    nothing is shown that the log does not hold.
+//!
+//! A signed checkpoint of the log's head is written every `audit.checkpoint_every` records (and
+//! by the session at every sign-out and lock).
+//!
+//! The shells hold a `PatientAccess` (directly, or inside the session); the adapters' clients
+//! are private to the engine, so there is no other way to PDS or Spine.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use vmcheck_audit::{Action, AuditLog, NewRecord};
+use vmcheck_core::nhs::NhsNumber;
+use vmcheck_core::pds::SearchMatch;
+use vmcheck_core::sds::SpineEndpoint;
+use vmcheck_core::session::Actor;
+use vmcheck_secrets::SecretLookup;
+use vmcheck_spine::pds::PdsSearch;
+pub use vmcheck_spine::vandm::Conformance;
+
+use crate::clients::Clients;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::LookupError;
+use crate::lookup::{LookupResult, Outcome, Progress};
+
+/// Demographic search terms (the "search by details" form, `vmcheck search`).
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SearchTerms {
+    /// Family name.
+    pub family: String,
+    /// Given name (optional).
+    pub given: Option<String>,
+    /// `male` | `female` | `other` | `unknown`.
+    pub gender: String,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// Postcode (optional).
+    pub postcode: Option<String>,
+}
+
+impl std::fmt::Debug for SearchTerms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SearchTerms(***)")
+    }
+}
+
+impl SearchTerms {
+    /// As recorded in the audit log: `family=…;given=…;gender=…;birthdate=…;postcode=…`.
+    fn audited(&self) -> String {
+        let mut out = format!(
+            "family={};gender={};birthdate={}",
+            self.family.trim(),
+            self.gender.trim(),
+            self.birth_date.trim()
+        );
+        if let Some(g) = self.given.as_deref().filter(|g| !g.trim().is_empty()) {
+            out.push_str(&format!(";given={}", g.trim()));
+        }
+        if let Some(p) = self.postcode.as_deref().filter(|p| !p.trim().is_empty()) {
+            out.push_str(&format!(";postcode={}", p.trim()));
+        }
+        out
+    }
+
+    fn to_pds(&self) -> PdsSearch {
+        PdsSearch {
+            family: self.family.clone(),
+            given: self.given.clone(),
+            gender: self.gender.clone(),
+            birth_date: self.birth_date.clone(),
+            postcode: self.postcode.clone(),
+        }
+    }
+}
+
+/// What an export wrote out, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRecord {
+    /// What was exported: `audit_csv`, `worklist_csv`, `worklist_xlsx`, `slip_pdf`, `slip_print`.
+    pub kind: &'static str,
+    /// How many patients' (or records') data it holds.
+    pub rows: u64,
+    /// Where it went (a file name), when known.
+    pub target: Option<String>,
+    /// The patient, for a single patient's export (a slip).
+    pub nhs_number: Option<String>,
+    /// The worklist job it came from.
+    pub batch_id: Option<String>,
+}
+
+/// Why the audit log cannot be written: every access is refused while this holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditUnavailable(pub String);
+
+/// Writes a checkpoint every so many records.
+struct Checkpoints {
+    path: PathBuf,
+    every: u64,
+    last: Mutex<i64>,
+}
+
+/// The one audited path to patient data.
+pub struct PatientAccess {
+    clients: Clients,
+    audit: Result<Arc<AuditLog>, AuditUnavailable>,
+    checkpoints: Option<Checkpoints>,
+}
+
+impl std::fmt::Debug for PatientAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatientAccess")
+            .field("audited", &self.audit.is_ok())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PatientAccess {
+    /// The adapters from a validated configuration (secrets from `secrets`), auditing into
+    /// `audit` — or, when the audit log could not be opened, refusing every access with the
+    /// reason. A configuration that cannot make its clients (TLS, signing keys) is an error.
+    pub fn new(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretLookup>,
+        audit: Result<Arc<AuditLog>, AuditUnavailable>,
+    ) -> Result<Self, LookupError> {
+        let checkpoints = audit.as_ref().ok().map(|log| Checkpoints {
+            path: config.checkpoint_path(log.path()),
+            every: config.audit.checkpoint_every,
+            last: Mutex::new(0),
+        });
+        Ok(Self {
+            clients: Clients::with_secrets(config, clock, secrets)?,
+            audit,
+            checkpoints,
+        })
+    }
+
+    /// The adapters, auditing into the log the configuration names (opened with its key from
+    /// `secrets`, or a key file in the sandbox environment; created with its key on first use).
+    pub fn open(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretLookup>,
+    ) -> Result<Self, LookupError> {
+        let audit = crate::audit::open(&config, secrets.as_ref());
+        Self::new(config, clock, secrets, audit)
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        self.clients.config()
+    }
+
+    /// The clock in use.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        self.clients.clock()
+    }
+
+    /// The audit log, when it could be opened.
+    pub fn audit_log(&self) -> Result<&Arc<AuditLog>, LookupError> {
+        self.audit
+            .as_ref()
+            .map_err(|e| LookupError::AuditUnavailable(e.0.clone()))
+    }
+
+    /// How many times the directory has actually been queried (cache misses).
+    pub fn sds_queries(&self) -> u64 {
+        self.clients.sds_queries()
+    }
+
+    /// How many PDS access tokens have been requested (signed-JWT authentication; 0 without).
+    pub fn pds_token_requests(&self) -> u64 {
+        self.clients.pds_token_requests()
+    }
+
+    /// Forgets a cached endpoint.
+    pub fn forget_endpoint(&self) {
+        self.clients.forget_endpoint();
+    }
+
+    /// The connection test: the endpoint from SDS and its Conformance statement. No patient
+    /// data: not audited.
+    pub async fn metadata(&self) -> Result<(SpineEndpoint, Conformance), LookupError> {
+        self.clients.metadata().await
+    }
+
+    fn now(&self) -> i64 {
+        i64::try_from(self.clients.clock().unix_seconds()).unwrap_or(i64::MAX)
+    }
+
+    fn record(&self, actor: &Actor, action: Action) -> NewRecord {
+        NewRecord {
+            role_profile_id: Some(actor.role_profile_id.clone()),
+            ..NewRecord::new(
+                self.now(),
+                &actor.user_uuid,
+                &self.config().organisation.ods_code,
+                action,
+            )
+        }
+    }
+
+    /// Appends records, or says why it could not (the access is then refused or withheld).
+    fn append(
+        &self,
+        records: Vec<NewRecord>,
+    ) -> Result<Vec<vmcheck_audit::AuditRecord>, LookupError> {
+        let log = self.audit_log()?;
+        let stored = log.append_all(records).map_err(|e| {
+            tracing::error!(code = e.code(), "the audit log could not be written");
+            LookupError::AuditUnavailable(e.to_string())
+        })?;
+        if let Some(last) = stored.last() {
+            self.maybe_checkpoint(log, last.seq);
+        }
+        Ok(stored)
+    }
+
+    /// Writes a checkpoint when `checkpoint_every` records have been added since the last.
+    fn maybe_checkpoint(&self, log: &AuditLog, seq: i64) {
+        let Some(c) = &self.checkpoints else { return };
+        let due = {
+            let mut last = c
+                .last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = u64::try_from(seq - *last).unwrap_or(0) >= c.every;
+            if due {
+                *last = seq;
+            }
+            due
+        };
+        if due {
+            self.write_checkpoint(log);
+        }
+    }
+
+    fn write_checkpoint(&self, log: &AuditLog) {
+        let Some(c) = &self.checkpoints else { return };
+        match log.checkpoint(self.now()) {
+            Ok(Some(cp)) => {
+                if let Err(e) = vmcheck_audit::append_checkpoint(&c.path, &cp) {
+                    tracing::error!(error = %e, "an audit checkpoint could not be written");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(code = e.code(), "an audit checkpoint could not be made"),
+        }
+    }
+
+    /// Writes a checkpoint of the log's head now (sign-out, lock, the end of a command).
+    pub fn checkpoint_now(&self) {
+        if let Ok(log) = &self.audit {
+            self.write_checkpoint(log);
+        }
+    }
+
+    /// Audits a session event (sign-in, role change, sign-out, lock). Failures are logged: a
+    /// lock must happen whatever the audit log says, and no patient data depends on these.
+    pub fn record_session(&self, record: NewRecord) {
+        match &self.audit {
+            Ok(log) => {
+                if let Err(e) = log.append(record) {
+                    tracing::error!(code = e.code(), "a session event could not be audited");
+                }
+            }
+            Err(_) => tracing::error!("a session event could not be audited: no audit log"),
+        }
+    }
+
+    /// Looks a patient up by NHS number (as typed) on behalf of `actor`: intent, request,
+    /// outcome. `batch` names the worklist job. A number failing Mod 11 is refused before
+    /// anything (nothing leaves the machine, nothing is recorded).
+    pub async fn lookup(
+        &self,
+        actor: Option<&Actor>,
+        input: &str,
+        batch: Option<&str>,
+        progress: impl Fn(Progress),
+    ) -> LookupResult {
+        let mut result = LookupResult {
+            requested: input.trim().to_owned(),
+            queried: None,
+            trace_id: uuid::Uuid::new_v4().to_string(),
+            patient: None,
+            outcome: Outcome::Error(LookupError::NoIdentity),
+            raw_response: None,
+        };
+        let nhs = match NhsNumber::parse(input) {
+            Ok(n) => n,
+            Err(e) => {
+                result.outcome = Outcome::Error(e.into());
+                return result;
+            }
+        };
+        result.requested = nhs.as_str().to_owned();
+        let Some(actor) = actor else {
+            return result;
+        };
+        let intent = NewRecord {
+            nhs_number: Some(nhs.as_str().to_owned()),
+            trace_id: Some(result.trace_id.clone()),
+            batch_id: batch.map(str::to_owned),
+            ..self.record(actor, Action::Lookup)
+        };
+        let intent_seq = match self.append(vec![intent]) {
+            Ok(stored) => stored.last().map(|r| r.seq),
+            Err(e) => {
+                result.outcome = Outcome::Error(e);
+                return result;
+            }
+        };
+        result.outcome = match self.clients.run(actor, &nhs, &mut result, &progress).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::info!(code = %e.code(), "lookup ended with an error");
+                Outcome::Error(e)
+            }
+        };
+        let outcome = NewRecord {
+            refers_to: intent_seq,
+            nhs_number: result.queried.as_ref().map(|n| n.as_str().to_owned()),
+            outcome: Some(outcome_code(&result.outcome)),
+            trace_id: Some(result.trace_id.clone()),
+            batch_id: batch.map(str::to_owned),
+            detail: result
+                .patient
+                .as_ref()
+                .and_then(|p| p.superseded_from.as_ref())
+                .map(|old| format!("superseded_from={}", old.as_str())),
+            ..self.record(actor, Action::Outcome)
+        };
+        if let Err(e) = self.append(vec![outcome]) {
+            // Nothing is shown that the log does not hold.
+            result.patient = None;
+            result.raw_response = None;
+            result.outcome = Outcome::Error(e);
+        }
+        result
+    }
+
+    /// Searches PDS by demographics on behalf of `actor`: intent (the terms), request, outcome
+    /// (how many matched, and their NHS numbers).
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        terms: &SearchTerms,
+    ) -> Result<Vec<SearchMatch>, LookupError> {
+        let correlation = uuid::Uuid::new_v4().to_string();
+        let intent = NewRecord {
+            search_terms: Some(terms.audited()),
+            trace_id: Some(correlation.clone()),
+            ..self.record(actor, Action::Search)
+        };
+        let intent_seq = self.append(vec![intent])?.last().map(|r| r.seq);
+        let found = self
+            .clients
+            .search_patients(&terms.to_pds(), &correlation)
+            .await;
+        let (code, returned) = match &found {
+            Ok(matches) => (
+                format!("matches:{}", matches.len()),
+                Some(
+                    matches
+                        .iter()
+                        .map(|m| m.patient.nhs_number.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("returned={s}")),
+            ),
+            Err(e) => (e.code(), None),
+        };
+        let outcome = NewRecord {
+            refers_to: intent_seq,
+            outcome: Some(code),
+            trace_id: Some(correlation),
+            detail: returned,
+            ..self.record(actor, Action::Outcome)
+        };
+        self.append(vec![outcome])?;
+        found
+    }
+
+    /// Records an export of patient data. Fails closed: an export that cannot be recorded must
+    /// not be written.
+    pub fn record_export(&self, actor: &Actor, export: &ExportRecord) -> Result<(), LookupError> {
+        let mut detail = format!("kind={};rows={}", export.kind, export.rows);
+        if let Some(t) = &export.target {
+            detail.push_str(&format!(";to={t}"));
+        }
+        self.append(vec![NewRecord {
+            nhs_number: export.nhs_number.clone(),
+            batch_id: export.batch_id.clone(),
+            detail: Some(detail),
+            ..self.record(actor, Action::Export)
+        }])
+        .map(|_| ())
+    }
+}
+
+/// The outcome as the audit log records it: `green:NotChargeable`, `grey:NoRecord`, or the
+/// error code.
+fn outcome_code(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Status { banner, .. } => format!("{}:{:?}", banner.colour.as_str(), banner.kind),
+        Outcome::NoRecord { .. } => "grey:NoRecord".to_owned(),
+        Outcome::Error(e) => e.code(),
+    }
+}

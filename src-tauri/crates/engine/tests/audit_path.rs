@@ -1,0 +1,472 @@
+//! The audited path, end to end against the sandbox: every kind of access leaves its intent
+//! before anything is sent and its outcome after; when the audit log cannot be written — a path
+//! that cannot be created, the database locked by another process, a full filesystem — the
+//! access is refused with a clear message and the sandbox receives nothing.
+
+mod common;
+use common::Engine;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use vmcheck_audit::{Action, AuditRecord};
+use vmcheck_engine::{
+    Actor, Config, ExportRecord, LookupError, ManualClock, MemorySecrets, Outcome, PatientAccess,
+    SearchTerms,
+};
+use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxOptions::default())
+        .await
+        .expect("sandbox")
+}
+
+fn records(engine: &PatientAccess) -> Vec<AuditRecord> {
+    engine
+        .audit_log()
+        .expect("an audit log")
+        .records_after(0, usize::MAX)
+        .expect("read")
+}
+
+fn actions(records: &[AuditRecord]) -> Vec<Action> {
+    records.iter().map(|r| r.record.action).collect()
+}
+
+fn actor(config: &Config) -> Actor {
+    config.actor().expect("the training identity")
+}
+
+fn green() -> &'static str {
+    vmcheck_sandbox::patients()
+        .iter()
+        .find(|p| p.expected.banner == Some("green"))
+        .expect("a green patient")
+        .nhs_number
+}
+
+const REFUSAL: &str = "This check could not be recorded in the audit log, so it was not made: ";
+
+#[tokio::test]
+async fn a_lookup_records_its_intent_before_and_its_outcome_after() {
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(now()))).expect("engine");
+    let who = actor(&config);
+    let nhs = green();
+    let result = engine.lookup(Some(&who), nhs, |_| {}).await;
+    assert!(matches!(result.outcome, Outcome::Status { .. }));
+    let r = records(&engine);
+    assert_eq!(actions(&r), [Action::Lookup, Action::Outcome]);
+    let (intent, outcome) = (&r[0].record, &r[1].record);
+    assert_eq!(intent.nhs_number.as_deref(), Some(nhs));
+    assert_eq!(intent.trace_id.as_deref(), Some(result.trace_id.as_str()));
+    assert_eq!(intent.user_uuid, who.user_uuid);
+    assert_eq!(
+        intent.role_profile_id.as_deref(),
+        Some(who.role_profile_id.as_str())
+    );
+    assert_eq!(intent.ods_code, config.organisation.ods_code);
+    assert_eq!(
+        intent.outcome, None,
+        "the intent says nothing of what came back"
+    );
+    assert_eq!(outcome.refers_to, Some(r[0].seq));
+    assert_eq!(outcome.outcome.as_deref(), Some("green:NotChargeable"));
+    assert_eq!(
+        outcome.nhs_number.as_deref(),
+        Some(nhs),
+        "the patient returned"
+    );
+    let installation = engine
+        .audit_log()
+        .expect("log")
+        .installation_id()
+        .to_owned();
+    assert!(r
+        .iter()
+        .all(|x| x.installation_id.as_deref() == Some(installation.as_str())));
+    let report = engine.audit_log().expect("log").verify().expect("verify");
+    assert!(report.is_intact() && report.interrupted.is_empty());
+}
+
+#[tokio::test]
+async fn a_superseded_number_and_an_error_are_recorded_as_outcomes() {
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(now()))).expect("engine");
+    let who = actor(&config);
+    // 9990000247 was superseded by 9990000255.
+    engine.lookup(Some(&who), "9990000247", |_| {}).await;
+    // PDS has no patient 9990000271.
+    engine.lookup(Some(&who), "9990000271", |_| {}).await;
+    let r = records(&engine);
+    assert_eq!(
+        actions(&r),
+        [
+            Action::Lookup,
+            Action::Outcome,
+            Action::Lookup,
+            Action::Outcome
+        ]
+    );
+    assert_eq!(r[0].record.nhs_number.as_deref(), Some("9990000247"));
+    assert_eq!(r[1].record.nhs_number.as_deref(), Some("9990000255"));
+    assert_eq!(
+        r[1].record.detail.as_deref(),
+        Some("superseded_from=9990000247")
+    );
+    assert_eq!(r[3].record.outcome.as_deref(), Some("RESOURCE_NOT_FOUND"));
+    assert_eq!(r[3].record.nhs_number, None, "no patient came back");
+}
+
+#[tokio::test]
+async fn a_number_refused_locally_or_no_identity_sends_and_records_nothing() {
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(now()))).expect("engine");
+    let r = engine
+        .lookup(Some(&actor(&config)), "9990000019", |_| {})
+        .await;
+    assert!(matches!(
+        r.outcome,
+        Outcome::Error(LookupError::InvalidNhsNumber(_))
+    ));
+    let r = engine.lookup(None, green(), |_| {}).await;
+    assert!(matches!(r.outcome, Outcome::Error(LookupError::NoIdentity)));
+    assert!(records(&engine).is_empty());
+    assert_eq!(
+        (sandbox.pds_request_count(), sandbox.request_count()),
+        (0, 0)
+    );
+}
+
+#[tokio::test]
+async fn a_search_records_its_terms_before_and_the_patients_returned_after() {
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(now()))).expect("engine");
+    let terms = SearchTerms {
+        family: "Taylor".into(),
+        given: Some("Mary".into()),
+        gender: "female".into(),
+        birth_date: "1998-02-11".into(),
+        postcode: None,
+    };
+    let matches = engine
+        .search(&actor(&config), &terms)
+        .await
+        .expect("search");
+    assert!(!matches.is_empty());
+    let r = records(&engine);
+    assert_eq!(actions(&r), [Action::Search, Action::Outcome]);
+    assert_eq!(
+        r[0].record.search_terms.as_deref(),
+        Some("family=Taylor;gender=female;birthdate=1998-02-11;given=Mary")
+    );
+    assert_eq!(r[0].record.nhs_number, None);
+    assert_eq!(
+        r[1].record.outcome.as_deref(),
+        Some(format!("matches:{}", matches.len()).as_str())
+    );
+    let returned = r[1].record.detail.clone().expect("returned");
+    assert!(
+        returned.contains(matches[0].patient.nhs_number.as_str()),
+        "{returned}"
+    );
+}
+
+#[tokio::test]
+async fn an_export_is_recorded_before_it_is_written() {
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(now()))).expect("engine");
+    engine
+        .record_export(
+            &actor(&config),
+            &ExportRecord {
+                kind: "worklist_csv",
+                rows: 12,
+                target: Some("results.csv".into()),
+                nhs_number: None,
+                batch_id: Some("job-1".into()),
+            },
+        )
+        .expect("recorded");
+    let r = records(&engine);
+    assert_eq!(actions(&r), [Action::Export]);
+    assert_eq!(
+        r[0].record.detail.as_deref(),
+        Some("kind=worklist_csv;rows=12;to=results.csv")
+    );
+    assert_eq!(r[0].record.batch_id.as_deref(), Some("job-1"));
+}
+
+/// The audited path over `config` with its log at `path` (key file beside it).
+fn engine_with_log(mut config: Config, path: &Path) -> PatientAccess {
+    config.audit.path = Some(path.to_path_buf());
+    config.audit.busy_timeout_ms = 300;
+    PatientAccess::open(
+        config,
+        Arc::new(ManualClock::new(now())),
+        Arc::new(MemorySecrets::new()),
+    )
+    .expect("the clients start whatever the audit log says")
+}
+
+/// Asserts a lookup is refused for the audit log's sake and nothing reached PDS or Spine.
+async fn assert_refused(engine: &PatientAccess, sandbox: &Sandbox, config: &Config) -> String {
+    let r = engine
+        .lookup(Some(&actor(config)), green(), None, |_| {})
+        .await;
+    let Outcome::Error(e) = &r.outcome else {
+        panic!("not refused: {:?}", r.outcome)
+    };
+    assert!(matches!(e, LookupError::AuditUnavailable(_)), "{e:?}");
+    assert_eq!(e.code(), "AUDIT_UNAVAILABLE");
+    assert!(e.message().starts_with(REFUSAL), "{}", e.message());
+    assert!(r.patient.is_none() && r.raw_response.is_none());
+    assert_eq!(
+        (sandbox.pds_request_count(), sandbox.request_count()),
+        (0, 0),
+        "nothing was sent"
+    );
+    let search = engine
+        .search(
+            &actor(config),
+            &SearchTerms {
+                family: "Taylor".into(),
+                gender: "female".into(),
+                birth_date: "1998-02-11".into(),
+                ..SearchTerms::default()
+            },
+        )
+        .await;
+    assert!(matches!(search, Err(LookupError::AuditUnavailable(_))));
+    assert_eq!(sandbox.pds_request_count(), 0, "no search was sent either");
+    e.message()
+}
+
+#[tokio::test]
+async fn a_log_whose_folder_cannot_be_created_refuses_every_access() {
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    // /proc refuses new folders even to root; /dev/null is a file, not a folder.
+    for path in [
+        PathBuf::from("/proc/vmcheck-tests/audit.sqlite"),
+        PathBuf::from("/dev/null/vmcheck/audit.sqlite"),
+    ] {
+        let engine = engine_with_log(config.clone(), &path);
+        let message = assert_refused(&engine, &sandbox, &config).await;
+        let folder = path.parent().and_then(Path::parent).expect("folder");
+        assert!(
+            message.contains(&folder.display().to_string()),
+            "the message names where: {message}"
+        );
+    }
+}
+
+/// A Python process holding an exclusive lock on the database until killed.
+struct Locker(Child);
+
+impl Locker {
+    fn lock(db: &Path) -> Self {
+        let mut child = Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3, sys, time\n\
+                 c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+                 c.execute('BEGIN EXCLUSIVE')\n\
+                 print('locked', flush=True)\n\
+                 time.sleep(600)",
+            ])
+            .arg(db)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().expect("stdout")),
+            &mut line,
+        )
+        .expect("read");
+        assert_eq!(line.trim(), "locked");
+        Self(child)
+    }
+}
+
+impl Drop for Locker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_database_locked_by_another_process_refuses_the_access_until_released() {
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("audit.sqlite");
+    let engine = engine_with_log(config.clone(), &db);
+    assert!(engine.audit_log().is_ok());
+    {
+        let _locker = Locker::lock(&db);
+        let message = assert_refused(&engine, &sandbox, &config).await;
+        assert!(message.contains("locked"), "{message}");
+    }
+    // Released: the next access goes ahead and is recorded.
+    let r = engine
+        .lookup(Some(&actor(&config)), green(), None, |_| {})
+        .await;
+    assert!(
+        matches!(r.outcome, Outcome::Status { .. }),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(
+        actions(&records(&engine)),
+        [Action::Lookup, Action::Outcome]
+    );
+}
+
+#[tokio::test]
+async fn an_outcome_that_cannot_be_recorded_withholds_the_result_and_leaves_an_interrupted_intent()
+{
+    let sandbox = sandbox().await;
+    sandbox.set_fault(Some(Fault::Latency(Duration::from_millis(1500))));
+    let config = vmcheck_training::config(sandbox.urls());
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("audit.sqlite");
+    let engine = Arc::new(engine_with_log(config.clone(), &db));
+    let who = actor(&config);
+    let task = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.lookup(Some(&who), green(), None, |_| {}).await })
+    };
+    // The intent is in and the request is out; then the log is locked until after the answer.
+    while sandbox.pds_request_count() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let locker = Locker::lock(&db);
+    let result = task.await.expect("lookup");
+    drop(locker);
+    assert!(
+        matches!(
+            result.outcome,
+            Outcome::Error(LookupError::AuditUnavailable(_))
+        ),
+        "{:?}",
+        result.outcome
+    );
+    assert!(result.patient.is_none() && result.raw_response.is_none());
+    let report = engine.audit_log().expect("log").verify().expect("verify");
+    assert!(report.is_intact());
+    assert_eq!(report.interrupted, [1], "the intent with no outcome");
+}
+
+/// A small tmpfs, unmounted when dropped; `None` where this process may not mount.
+struct SmallFs(PathBuf);
+
+impl SmallFs {
+    fn mount(kib: u32) -> Option<Self> {
+        if std::env::var_os("VMCHECK_TEST_NO_MOUNT").is_some() {
+            return None;
+        }
+        let dir = tempfile::tempdir().ok()?.keep();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(&dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(Self(dir))
+    }
+
+    /// Fills the filesystem to the last byte.
+    fn fill(&self) {
+        let _ = Command::new("dd")
+            .args(["if=/dev/zero", "bs=4096"])
+            .arg(format!("of={}", self.0.join("filler").display()))
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const CHILD_DB: &str = "VMCHECK_FULL_FS_CHILD_DB";
+
+/// The child of the file-size-limit variant: opens the log under `ulimit -f`, tries a lookup
+/// against its own sandbox, prints what happened. Does nothing in a normal run.
+#[tokio::test]
+async fn child_under_a_file_size_limit() {
+    let Some(db) = std::env::var_os(CHILD_DB) else {
+        return;
+    };
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let engine = engine_with_log(config.clone(), Path::new(&db));
+    let message = assert_refused(&engine, &sandbox, &config).await;
+    println!("refused: {message}");
+}
+
+#[tokio::test]
+async fn a_full_filesystem_refuses_every_access() {
+    if let Some(fs) = SmallFs::mount(256) {
+        let sandbox = sandbox().await;
+        let config = vmcheck_training::config(sandbox.urls());
+        let db = fs.0.join("audit.sqlite");
+        let engine = engine_with_log(config.clone(), &db);
+        assert!(
+            engine.audit_log().is_ok(),
+            "the log opens while there is room"
+        );
+        fs.fill();
+        let message = assert_refused(&engine, &sandbox, &config).await;
+        assert!(
+            message.contains("full") || message.contains("disk") || message.contains("space"),
+            "{message}"
+        );
+        return;
+    }
+    // No mount here: the kernel's file-size limit stands in for a full disk (writes past it
+    // fail with EFBIG, as writes to a full disk fail with ENOSPC).
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("audit.sqlite");
+    {
+        let sandbox = sandbox().await;
+        let engine = engine_with_log(vmcheck_training::config(sandbox.urls()), &db);
+        assert!(engine.audit_log().is_ok());
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 1; exec \"$0\" child_under_a_file_size_limit --exact --nocapture --test-threads=1")
+        .arg(exe)
+        .env(CHILD_DB, &db)
+        .output()
+        .expect("child runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&format!("refused: {REFUSAL}")), "{stdout}");
+}
