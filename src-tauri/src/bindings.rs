@@ -17,6 +17,7 @@ fn export_all(dir: &Path) {
         crate::ipc::LookupView,
         crate::ipc::ProgressEvent,
         vmcheck_engine::SearchTerms,
+        vmcheck_engine::ErrorCode,
         vmcheck_engine::SearchMatchReport,
         vmcheck_engine::session::SessionView,
         vmcheck_engine::session::SessionEvent,

@@ -76,7 +76,12 @@ pub async fn lookup(
     state.register_lookup(lookup_id, task.abort_handle());
     let outcome = task.await;
     state.forget_lookup(lookup_id);
-    let result = outcome.map_err(|_| IpcError::new("CANCELLED", "The lookup was cancelled."))?;
+    let result = outcome.map_err(|_| {
+        IpcError::new(
+            vmcheck_engine::ErrorCode::Cancelled,
+            "The lookup was cancelled.",
+        )
+    })?;
     let report = LookupReport::new(&result, state.patient().clock().today());
     Ok(LookupView {
         lookup_id,
@@ -114,12 +119,12 @@ pub fn save_settings(
 ) -> Result<AppInfo, IpcError> {
     let path = state.editable_config.as_ref().ok_or_else(|| {
         IpcError::new(
-            "SETTINGS_READ_ONLY",
+            vmcheck_engine::ErrorCode::SettingsReadOnly,
             "Settings can only be changed at a desk, in the configuration of this computer.",
         )
     })?;
     let saved = vmcheck_engine::preferences::save(path, &preferences)
-        .map_err(|e| IpcError::new("SETTINGS_INVALID", e.to_string()))?;
+        .map_err(|e| IpcError::new(vmcheck_engine::ErrorCode::SettingsInvalid, e.to_string()))?;
     let mut info = state.info.clone();
     info.preferences = Some(vmcheck_engine::preferences::Preferences::of(&saved));
     Ok(info)

@@ -4,13 +4,13 @@
 
 use serde::Serialize;
 use ts_rs::TS;
-use vmcheck_engine::LookupReport;
+use vmcheck_engine::{ErrorCode, LookupReport};
 
 /// The one error shape every rejected command carries.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct IpcError {
     /// A stable code the UI maps to severity and action.
-    pub code: String,
+    pub code: ErrorCode,
     /// What happened, for the user.
     pub message: String,
     /// More detail for the service desk.
@@ -21,9 +21,9 @@ pub struct IpcError {
 
 impl IpcError {
     /// An error with a code and message only.
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
             detail: None,
             trace_id: None,

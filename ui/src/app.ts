@@ -7,6 +7,8 @@
 // - nothing patient-related is ever written to web storage, cookies or the URL;
 // - the banner always shows the NHS number it belongs to.
 
+// Stryker disable all: mutation testing covers only the safety code of this file, each part between a "restore all" and the next "disable all" below (npm run mutants)
+
 import type { AppInfo } from "./bindings/AppInfo";
 import type { IpcError } from "./bindings/IpcError";
 import type { LockReason } from "./bindings/LockReason";
@@ -57,6 +59,8 @@ export class App {
   private lastLock: LockReason | null = null;
   /** Every lookup and search gets the next number; only the latest one may show. */
   private requestSeq = 0;
+  /** Counts session views applied, so a slower answer never overwrites a newer view. */
+  private sessionSeq = 0;
   private pane: Pane = { kind: "empty" };
   private countdown: { timer: ReturnType<typeof setInterval>; deadline: number } | null = null;
   private lastTouch = Number.NEGATIVE_INFINITY;
@@ -196,6 +200,7 @@ export class App {
 
   // ---- session ---------------------------------------------------------------------------
 
+  // Stryker restore all
   private onSessionEvent(e: SessionEvent): void {
     switch (e.event) {
       case "locked":
@@ -205,6 +210,7 @@ export class App {
         this.applySession(e.view);
         this.render();
         break;
+      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent — `card` is the last case and only breaks: a card event that matches it, matches nothing or falls through does nothing either way
       case "card":
         break;
     }
@@ -232,23 +238,30 @@ export class App {
       };
     }
     this.render();
+    const asked = this.sessionSeq;
     this.ipc
       .sessionView()
       .then((view) => {
+        // A `changed` event that arrived meanwhile is newer than this answer: keep it.
+        if (this.sessionSeq !== asked) return;
         this.applySession(view);
         this.render();
       })
       .catch(() => undefined);
   }
 
+  // Stryker disable all
   private applySession(view: SessionView): void {
     const before = this.session;
+    // Stryker restore all
     this.session = view;
+    this.sessionSeq++;
     if (view.state !== "ready") {
       // Not signed in with a role: nothing of a patient may stay.
       this.clearPatientData();
       this.changingRole = false;
     }
+    // Stryker disable all
     if (view.state === "ready" || view.state === "choose_role") {
       this.lastLock = null;
       this.signInError = null;
@@ -262,12 +275,15 @@ export class App {
       this.signInError = null;
       this.forceConfirm = false;
     }
+    // Stryker restore all
     if (before?.role?.role_profile_id !== view.role?.role_profile_id && before?.role) {
       this.clearPatientData();
     }
+    // Stryker disable all
     this.applyMode();
   }
 
+  // Stryker restore all
   /** Forgets every patient detail: result, matches, in-flight lookups, typed details. */
   private clearPatientData(): void {
     this.requestSeq++;
@@ -280,6 +296,7 @@ export class App {
 
   // ---- sign-in ---------------------------------------------------------------------------
 
+  // Stryker disable all
   private submitSignIn(f: SignInForm): void {
     const passcode = f.passcode.value;
     const lastTry = f.confirm !== null;
@@ -360,6 +377,7 @@ export class App {
 
   // ---- lookups ---------------------------------------------------------------------------
 
+  // Stryker restore all
   /** Starts a lookup: the previous result leaves the screen before the command is sent. */
   startLookup(digits: string): void {
     if (this.session?.state !== "ready") return;
@@ -389,6 +407,7 @@ export class App {
     return id === this.requestSeq && (p.kind === "progress" || p.kind === "searching") && p.id === id && this.session?.state === "ready";
   }
 
+  // Stryker disable all
   private cancelLookup(): void {
     const p = this.pane;
     if (p.kind !== "progress") return;
@@ -411,14 +430,21 @@ export class App {
     this.setPane({ kind: "searching", id });
     this.ipc.searchPatients(terms).then(
       (matches) => {
+        // Stryker restore all
         if (!this.isCurrent(id)) return;
+        // Stryker disable all
         this.form?.closeSearch();
         this.setPane({ kind: "matches", matches });
+        // Stryker restore all
+        this.startCountdown();
+        // Stryker disable all
         this.focus("#search-results-heading");
         this.announce(matches.length === 0 ? "No patients found." : `${matches.length} ${matches.length === 1 ? "patient" : "patients"} found.`);
       },
       (e: unknown) => {
+        // Stryker restore all
         if (!this.isCurrent(id)) return;
+        // Stryker disable all
         this.setPane({ kind: "search_failure", error: toIpcError(e) });
       },
     );
@@ -432,14 +458,17 @@ export class App {
     this.startLookup(nhs);
   }
 
+  // Stryker restore all
   /** Takes the current result (or matches) off the screen and out of memory. */
   private clearResult(): void {
     this.stopCountdown();
     this.announcer.textContent = "";
+    // Stryker disable next-line ObjectLiteral,StringLiteral: equivalent — both callers (startLookup, startSearch) set the next pane right after, so the value written here is never read
     this.pane = { kind: "empty" };
     this.resultArea?.replaceChildren();
   }
 
+  // Stryker disable all
   private setPane(pane: Pane): void {
     this.pane = pane;
     this.renderPane();
@@ -456,6 +485,7 @@ export class App {
 
   // ---- kiosk countdown -------------------------------------------------------------------
 
+  // Stryker restore all
   private startCountdown(): void {
     this.stopCountdown();
     if (!this.kiosk || !this.info) return;
@@ -476,6 +506,7 @@ export class App {
   }
 
   private tickCountdown(): void {
+    // Stryker disable next-line ConditionalExpression: equivalent for `false` — ticks come only from the interval that stopCountdown clears in the same step as it nulls countdown, so a tick never finds no countdown (the `true` mutant is killed by the kiosk tests)
     if (!this.countdown) return;
     if (this.secondsLeft() <= 0) {
       this.clearPatientData();
@@ -488,11 +519,18 @@ export class App {
 
   private renderCountdown(): void {
     const el = this.resultArea?.querySelector("#kiosk-countdown");
-    if (!el || !this.countdown) return;
-    const s = this.secondsLeft();
-    el.textContent = `This result will clear in ${s} ${s === 1 ? "second" : "seconds"}`;
+    if (el) el.textContent = this.countdownText();
   }
 
+  /** What the countdown line says now: how long the patient details have left on screen. */
+  private countdownText(): string {
+    if (!this.countdown) return "";
+    const s = this.secondsLeft();
+    const what = this.pane.kind === "matches" ? "These search results" : "This result";
+    return `${what} will clear in ${s} ${s === 1 ? "second" : "seconds"}`;
+  }
+
+  // Stryker disable all
   // ---- copy ------------------------------------------------------------------------------
 
   private readonly resultHandlers: ResultHandlers = {
@@ -703,7 +741,7 @@ export class App {
         replace(area, h("p", { class: "nhsuk-body-l", id: "searching", role: "status" }, "Searching PDS…"));
         break;
       case "matches":
-        replace(area, matchesView(p.matches, (nhs) => this.pickMatch(nhs)));
+        replace(area, this.kiosk ? this.countdownLine() : null, matchesView(p.matches, (nhs) => this.pickMatch(nhs)));
         break;
       case "search_failure":
         replace(
@@ -723,10 +761,13 @@ export class App {
     }
   }
 
+  // Stryker restore all
+  /** The countdown line, filled at once (a redraw never leaves it blank until the next tick). */
   private countdownLine(): HTMLElement {
-    return h("p", { class: "vm-countdown", id: "kiosk-countdown", role: "timer" }, "");
+    return h("p", { class: "vm-countdown", id: "kiosk-countdown", role: "timer" }, this.countdownText());
   }
 
+  // Stryker disable all
   private focus(selector: string): void {
     const el = this.root.querySelector<HTMLElement>(selector);
     el?.focus();

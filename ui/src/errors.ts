@@ -1,6 +1,7 @@
 // The one table that maps an IPC error code to where the UI shows it and what to tell the user
 // to do. The sentence saying what happened is the command's own `message`.
 
+import type { ErrorCode } from "./bindings/ErrorCode";
 import type { IpcError } from "./bindings/IpcError";
 
 /** Where a sign-in error goes: on the passcode field, on the last-try confirmation, the
@@ -17,7 +18,8 @@ export interface ErrorAdvice {
 const CONTACT_RA = "Remove the card and contact your Registration Authority (RA).";
 const TRY_AGAIN = "Try again. If it keeps happening, contact the service desk.";
 
-export const ERROR_TABLE: Record<string, ErrorAdvice> = {
+/** Keyed by the engine's error codes (generated from Rust): a misspelt code does not compile. */
+export const ERROR_TABLE: Partial<Record<ErrorCode, ErrorAdvice>> = {
   WRONG_PASSCODE: { placement: "passcode", action: "" },
   PASSCODE_FORMAT: { placement: "passcode", action: "" },
   CONFIRM_LAST_TRY: { placement: "confirm", action: "" },

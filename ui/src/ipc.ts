@@ -84,7 +84,7 @@ export function toIpcError(e: unknown): IpcError {
   if (e && typeof e === "object" && "code" in e && "message" in e) {
     const o = e as Partial<IpcError>;
     return {
-      code: String(o.code),
+      code: o.code ?? "IPC_FAILED",
       message: String(o.message),
       detail: o.detail ?? null,
       trace_id: o.trace_id ?? null,

@@ -73,3 +73,42 @@ describe("3-3-4 formatting", () => {
     expect(formatAsTyped("94a4", 4)).toEqual({ value: "94a4", caret: 4 });
   });
 });
+
+describe("the exact words of each NHS number error", () => {
+  it.each([
+    ["943 476 5919", null, null],
+    ["", "Enter the patient's NHS number", null],
+    ["943 47", "An NHS number has 10 digits", null],
+    ["943A", "An NHS number contains only numbers", "An NHS number contains only numbers"],
+    ["943 476 59190", "An NHS number has 10 digits", "An NHS number has 10 digits"],
+    ["990 000 2831", "This is not a valid NHS number: check it has been typed correctly", "This is not a valid NHS number: check it has been typed correctly"],
+  ])("%j → on submit %j, while typing %j", (input, onSubmit, whileTyping) => {
+    const check = checkNhsNumber(input);
+    expect(nhsNumberError(check, true)).toBe(onSubmit);
+    expect(nhsNumberError(check, false)).toBe(whileTyping);
+  });
+
+  it("refuses anything but digits, spaces and dashes anywhere in the input", () => {
+    expect(checkNhsNumber("x943 476 5919").kind).toBe("not_digits");
+    expect(checkNhsNumber("943 476 5919x").kind).toBe("not_digits");
+    expect(checkNhsNumber("943 476\u00a05919").kind).toBe("valid");
+  });
+});
+
+describe("3-3-4 formatting of numbers with separators", () => {
+  it("drops spaces and dashes before grouping", () => {
+    expect(formatNhsNumber("943-476-5919")).toBe("943 476 5919");
+    expect(formatNhsNumber(" 94 34")).toBe("943 4");
+  });
+
+  it("keeps the caret after the same digit when it sits after a group space", () => {
+    expect(formatAsTyped("943 476 5919", 5)).toEqual({ value: "943 476 5919", caret: 5 });
+    expect(formatAsTyped("943 476 5919", 4)).toEqual({ value: "943 476 5919", caret: 3 });
+    expect(formatAsTyped("943-476-5919", 8)).toEqual({ value: "943 476 5919", caret: 7 });
+  });
+
+  it("leaves more than 10 digits as typed (they get an error instead)", () => {
+    expect(formatAsTyped("94347659190", 11)).toEqual({ value: "94347659190", caret: 11 });
+    expect(formatAsTyped("943 476 59190", 3)).toEqual({ value: "943 476 59190", caret: 3 });
+  });
+});

@@ -36,6 +36,19 @@ pub const CSV_HEADER: [&str; 17] = [
 ];
 
 impl AuditLog {
+    /// How many records' time lies in `from..=to` (Unix seconds; `None` is unbounded).
+    pub fn count_between(&self, from: Option<i64>, to: Option<i64>) -> Result<u64, AuditError> {
+        let n: i64 = self
+            .lock()
+            .query_row(
+                "SELECT count(*) FROM audit_record WHERE time >= ?1 AND time <= ?2",
+                params![from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX)],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_error(e))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Writes the records whose time lies in `from..=to` (Unix seconds; `None` is unbounded) as
     /// CSV in sequence order: a header row ([`CSV_HEADER`]), then one row per record with the
     /// time as `2026-11-21T09:30:00Z`. RFC 4180: CRLF line ends; fields holding a comma, quote

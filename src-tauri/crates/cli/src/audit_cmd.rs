@@ -306,7 +306,7 @@ pub fn export(
     let own = match running.patient.audit_log() {
         Ok(log) => log.clone(),
         Err(e) => {
-            crate::output::print_error(&e.code(), &e.message(), e.action(), false);
+            crate::output::print_error(e.code().as_str(), &e.message(), e.action(), false);
             return crate::EXIT_AUDIT;
         }
     };
@@ -333,8 +333,8 @@ pub fn export(
         );
         return EXIT_USAGE;
     };
-    let rows = match log.verify() {
-        Ok(r) => r.records,
+    let rows = match log.count_between(from, to) {
+        Ok(n) => n,
         Err(e) => return fail(&e, false),
     };
     let record = ExportRecord {
@@ -345,7 +345,7 @@ pub fn export(
         batch_id: None,
     };
     if let Err(e) = running.patient.record_export(&actor, &record) {
-        crate::output::print_error(&e.code(), &e.message(), e.action(), false);
+        crate::output::print_error(e.code().as_str(), &e.message(), e.action(), false);
         return crate::EXIT_AUDIT;
     }
     let result = match out {

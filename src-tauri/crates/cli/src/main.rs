@@ -344,7 +344,7 @@ async fn run(cli: Cli) -> u8 {
                     EXIT_OK
                 }
                 Err(e) => {
-                    output::print_error(&e.code(), &e.message(), e.action(), json);
+                    output::print_error(e.code().as_str(), &e.message(), e.action(), json);
                     EXIT_SERVICE
                 }
             }

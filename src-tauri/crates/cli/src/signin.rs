@@ -51,7 +51,7 @@ pub async fn sign_in(
     confirm_last_try: bool,
     json: bool,
 ) -> Result<SessionView, (String, String)> {
-    let fail = |e: SignInError| (e.code().to_owned(), e.to_string());
+    let fail = |e: SignInError| (e.code().as_str().to_owned(), e.to_string());
     if wait_for_card(
         session,
         Duration::from_secs(if std::io::stdin().is_terminal() {

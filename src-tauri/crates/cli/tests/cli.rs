@@ -586,3 +586,92 @@ fn an_audit_log_that_cannot_be_written_refuses_the_lookup_with_exit_6() {
     assert_eq!(v["banner"], serde_json::Value::Null);
     assert_eq!(v["patient"], serde_json::Value::Null, "nothing was traced");
 }
+
+#[test]
+fn audit_export_writes_the_days_asked_for_and_is_itself_recorded() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [("XDG_DATA_HOME", dir.path())];
+    let (db, _) = training_log(dir.path());
+    assert_eq!(
+        run_with(&["lookup", "--sandbox", "9990000026"], &env, "").0,
+        0
+    );
+    let today = {
+        let (_, out, _) = run_with(&["lookup", "--sandbox", "--json", "9990000018"], &env, "");
+        assert!(json(&out)["trace_id"].is_string());
+        // The records' own time, as the export writes it.
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        let t: i64 = conn
+            .query_row("SELECT max(time) FROM audit_record", [], |r| r.get(0))
+            .expect("time");
+        vmcheck_audit::iso8601_utc(t)[..10].to_owned()
+    };
+    let file = dir.path().join("export.csv");
+    let file_arg = file.to_str().expect("utf8");
+    let (code, _, err) = run_with(
+        &[
+            "audit",
+            "export",
+            "--sandbox",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "-o",
+            file_arg,
+        ],
+        &env,
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    // The four records of the two lookups, and the export's own record, written first.
+    assert!(err.contains("5 records exported"), "{err}");
+    let csv = std::fs::read_to_string(&file).expect("written");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 6, "the header and five records: {csv}");
+    assert!(lines[5].contains(",export,"), "{}", lines[5]);
+    assert!(lines[0].starts_with("seq,time,installation_id,user_uuid"));
+    assert!(csv.contains(",9990000026,") && csv.contains(",9990000018,"));
+    // The export was recorded before it was written, naming how many records it held then.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let (action, detail): (String, String) = conn
+        .query_row(
+            "SELECT action, detail FROM audit_record ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("last record");
+    assert_eq!(action, "export");
+    assert!(detail.starts_with("kind=audit_csv;rows=4;to="), "{detail}");
+    // A day with nothing: only the header.
+    let (code, out, _) = run_with(
+        &[
+            "audit",
+            "export",
+            "--sandbox",
+            "--from",
+            "2001-01-01",
+            "--to",
+            "2001-01-31",
+        ],
+        &env,
+        "",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    // A date that is not one: exit 4, nothing written, nothing recorded.
+    let before: i64 = conn
+        .query_row("SELECT count(*) FROM audit_record", [], |r| r.get(0))
+        .expect("count");
+    let (code, _, err) = run_with(
+        &["audit", "export", "--sandbox", "--from", "21/11/2026"],
+        &env,
+        "",
+    );
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+    let after: i64 = conn
+        .query_row("SELECT count(*) FROM audit_record", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(after, before);
+}

@@ -4,7 +4,6 @@
     clippy::disallowed_methods,
     reason = "tests and benchmarks read the fixture files; the core itself never does"
 )]
-
 #![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};

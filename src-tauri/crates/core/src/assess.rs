@@ -117,6 +117,14 @@ mod tests {
         assert!(!a.effective_in_future);
     }
 
+    /// The codes are the ones the service desk and the audit log know these refusals by (the
+    /// engine's error codes and the sandbox's expectations use the same words).
+    #[test]
+    fn each_refusal_has_its_own_stable_code() {
+        assert_eq!(Refusal::SubjectMismatch.code(), "SUBJECT_MISMATCH");
+        assert_eq!(Refusal::RecordVoid.code(), "SPINE_RECORD_VOID");
+    }
+
     #[test]
     fn another_patients_status_or_none_named_is_refused() {
         for subject in [

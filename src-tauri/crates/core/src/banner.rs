@@ -342,4 +342,36 @@ mod tests {
         );
         assert!(!b.shows_exemption_reminder());
     }
+
+    /// The names the UI styles and announces by: a colour is never shown under another's name
+    /// or icon.
+    #[test]
+    fn each_colour_has_its_own_name_and_icon() {
+        let names = [
+            (Red, "red", "cross"),
+            (Green, "green", "tick"),
+            (Amber, "amber", "warning"),
+            (Grey, "grey", "info"),
+        ];
+        for (colour, name, icon) in names {
+            assert_eq!(colour.as_str(), name);
+            let banner = Banner {
+                colour,
+                kind: BannerKind::NoRecord,
+            };
+            assert_eq!(banner.icon(), icon, "{name}");
+        }
+    }
+
+    /// Red and amber remind the user that exempt services and urgent care are never refused;
+    /// green and grey do not.
+    #[test]
+    fn the_exemption_reminder_goes_with_red_and_amber_only() {
+        let y = classify(&status(known(BasicStatus::Chargeable), Reading::Absent));
+        let u = classify(&status(Reading::NoCoding, Reading::Absent));
+        let n = classify(&status(known(BasicStatus::NotChargeable), Reading::Absent));
+        assert_eq!((y.colour, y.shows_exemption_reminder()), (Red, true));
+        assert_eq!((u.colour, u.shows_exemption_reminder()), (Amber, true));
+        assert_eq!((n.colour, n.shows_exemption_reminder()), (Green, false));
+    }
 }

@@ -431,5 +431,105 @@ mod tests {
     fn debug_output_hides_identity() {
         let jwt = AuditJwt::new(&ctx(), &patient(), 1);
         assert!(!format!("{jwt:?}{:?}", ctx()).contains("555021935107"));
+        assert_eq!(format!("{jwt:?}"), "AuditJwt(***)");
+        assert_eq!(
+            format!("{:?}", ctx()),
+            r#"AuditContext { issuer: "https://vmcheck.example.nhs.uk", ods_code: "RRK", .. }"#
+        );
+    }
+
+    /// The claims of a good token with `change` applied, validated at `now`.
+    fn validate_changed(
+        now: u64,
+        change: impl FnOnce(&mut Value),
+    ) -> Result<ValidatedAudit, JwtError> {
+        let mut claims = AuditJwt::new(&ctx(), &patient(), 1_700_000_000)
+            .claims()
+            .clone();
+        change(&mut claims);
+        validate_claims(&claims, now)
+    }
+
+    fn refused_claim(result: Result<ValidatedAudit, JwtError>) -> Option<&'static str> {
+        match result {
+            Err(JwtError::Claim { claim, .. }) => Some(claim),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_token_issued_more_than_a_minute_ahead_of_our_clock_is_refused() {
+        let reissued = |iat: u64| {
+            move |c: &mut Value| {
+                c["iat"] = json!(iat);
+                c["exp"] = json!(iat + LIFETIME_SECS);
+            }
+        };
+        let now = 1_700_000_000;
+        assert!(
+            validate_changed(now, reissued(now + 60)).is_ok(),
+            "a minute of clock skew is allowed"
+        );
+        assert_eq!(
+            refused_claim(validate_changed(now, reissued(now + 61))),
+            Some("iat")
+        );
+        assert_eq!(
+            refused_claim(validate_changed(now, reissued(now + 3_600))),
+            Some("iat")
+        );
+    }
+
+    #[test]
+    fn only_the_two_specified_scopes_are_accepted() {
+        let now = 1_700_000_010;
+        for scope in [SCOPE, SCOPE_ALTERNATIVE] {
+            assert!(
+                validate_changed(now, |c| c["requested_scopes"] = json!(scope)).is_ok(),
+                "{scope}"
+            );
+        }
+        for scope in ["user/*.read", "patient/*.write", ""] {
+            assert_eq!(
+                refused_claim(validate_changed(now, |c| c["requested_scopes"] = json!(scope))),
+                Some("requested_scopes"),
+                "{scope}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_resource_claim_must_have_its_type_and_identifiers() {
+        let now = 1_700_000_010;
+        type Change = fn(&mut Value);
+        let cases: [(&str, Change); 7] = [
+            ("requested_record", |c| {
+                c["requested_record"]["resourceType"] = json!("Person")
+            }),
+            ("requested_record", |c| {
+                c["requested_record"]["identifier"] = json!([])
+            }),
+            ("requesting_device", |c| {
+                c["requesting_device"]["resourceType"] = json!("Patient")
+            }),
+            ("requesting_device", |c| {
+                c["requesting_device"]
+                    .as_object_mut()
+                    .expect("object")
+                    .remove("model");
+            }),
+            ("requesting_organization", |c| {
+                c["requesting_organization"]["resourceType"] = json!("Location")
+            }),
+            ("requesting_organization", |c| {
+                c["requesting_organization"]["identifier"] = json!([])
+            }),
+            ("requesting_practitioner", |c| {
+                c["requesting_practitioner"]["resourceType"] = json!("Person")
+            }),
+        ];
+        for (claim, change) in cases {
+            assert_eq!(refused_claim(validate_changed(now, change)), Some(claim));
+        }
     }
 }

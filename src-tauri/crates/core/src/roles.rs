@@ -142,7 +142,11 @@ mod tests {
         let entries = vec![
             entry("7", "Receptionist", "RRK"),
             entry("5", "Nurse", "RRK"),
-            entry("7", "\"Admin & Clerical\":\"Admin & Clerical\":\"Clerk\"", "RRK"),
+            entry(
+                "7",
+                "\"Admin & Clerical\":\"Admin & Clerical\":\"Clerk\"",
+                "RRK",
+            ),
             entry("5", "Nurse", "RRK"),
         ];
         let roles = roles_from_entries(&entries, "RRK");

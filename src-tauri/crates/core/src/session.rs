@@ -345,12 +345,12 @@ impl Machine {
 
     /// Where the session is.
     pub fn state(&self) -> SessionState {
-        let any_card = self.readers.iter().any(|(_, present)| *present);
         if !self.service {
             SessionState::NoService
         } else if self.readers.is_empty() {
             SessionState::NoReader
-        } else if !any_card || self.active.is_none() {
+        } else if self.active.is_none() {
+            // A reader is followed exactly when one holds a card (see `pick_active`).
             SessionState::WaitingForCard
         } else if self.identity.is_none() {
             SessionState::CardPresent
@@ -380,19 +380,38 @@ impl Machine {
         }
     }
 
-    /// Follows the first reader holding a card, unless the one followed still holds one.
+    /// Follows the first reader holding a card when none is followed. A followed reader that
+    /// loses its card (or goes) has already locked the session and been let go
+    /// ([`Self::let_go`]), so the reader followed always holds a card.
     fn pick_active(&mut self) {
-        let still = self
-            .active
-            .as_ref()
-            .is_some_and(|a| self.readers.iter().any(|(n, p)| n == a && *p));
-        if !still {
+        if self.active.is_none() {
             self.active = self
                 .readers
                 .iter()
                 .find(|(_, p)| *p)
                 .map(|(n, _)| n.clone());
             self.pin = None;
+        }
+    }
+
+    /// Why the reader followed can no longer be trusted to hold the signed-in card, if so.
+    fn followed_card_gone(&self) -> Option<LockReason> {
+        let active = self.active.as_ref()?;
+        if !self.service {
+            return Some(LockReason::ServiceStopped);
+        }
+        match self.readers.iter().find(|(n, _)| n == active) {
+            None => Some(LockReason::ReaderRemoved),
+            Some((_, false)) => Some(LockReason::CardRemoved),
+            Some((_, true)) => None,
+        }
+    }
+
+    /// Locks and stops following the reader, when its card has gone.
+    fn let_go(&mut self, effects: &mut Vec<Effect>) {
+        if let Some(reason) = self.followed_card_gone() {
+            self.lock(reason, effects);
+            self.active = None;
         }
     }
 
@@ -419,8 +438,10 @@ impl Machine {
         effects.push(Effect::Locked(reason));
     }
 
-    /// The readers as listed now (`None`: the PC/SC service is not running).
+    /// The readers as listed now (`None`: the PC/SC service is not running). If the reader
+    /// followed is gone or empty in the new list, the session locks as it would on the event.
     pub fn readers_listed(&mut self, readers: Option<Vec<(String, bool)>>) -> Vec<Effect> {
+        let mut effects = Vec::new();
         match readers {
             Some(list) => {
                 self.service = true;
@@ -431,26 +452,21 @@ impl Machine {
                 self.readers.clear();
             }
         }
+        self.let_go(&mut effects);
         self.pick_active();
-        vec![Effect::Changed]
+        effects.push(Effect::Changed);
+        effects
     }
 
     /// A card event.
     pub fn card_event(&mut self, event: &CardEvent) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        let mut lock_reason = None;
         match event {
             CardEvent::ReaderAdded { reader } => {
                 if !self.readers.iter().any(|(n, _)| n == reader) {
                     self.readers.push((reader.clone(), false));
                 }
             }
-            CardEvent::ReaderRemoved { reader } => {
-                self.readers.retain(|(n, _)| n != reader);
-                if self.active.as_deref() == Some(reader) {
-                    lock_reason = Some(LockReason::ReaderRemoved);
-                }
-            }
+            CardEvent::ReaderRemoved { reader } => self.readers.retain(|(n, _)| n != reader),
             CardEvent::CardInserted { reader, .. } => {
                 match self.readers.iter_mut().find(|(n, _)| n == reader) {
                     Some(entry) => entry.1 = true,
@@ -461,21 +477,15 @@ impl Machine {
                 if let Some(entry) = self.readers.iter_mut().find(|(n, _)| n == reader) {
                     entry.1 = false;
                 }
-                if self.active.as_deref() == Some(reader) {
-                    lock_reason = Some(LockReason::CardRemoved);
-                }
             }
             CardEvent::ServiceDown => {
                 self.service = false;
                 self.readers.clear();
-                lock_reason = Some(LockReason::ServiceStopped);
             }
             CardEvent::ServiceUp => self.service = true,
         }
-        if let Some(reason) = lock_reason {
-            self.lock(reason, &mut effects);
-            self.active = None;
-        }
+        let mut effects = Vec::new();
+        self.let_go(&mut effects);
         self.pick_active();
         effects.push(Effect::Changed);
         effects
@@ -788,6 +798,101 @@ mod tests {
         );
         assert!(m.accepts(m.generation()));
         assert_eq!(m.state(), SessionState::WaitingForCard);
+    }
+
+    #[test]
+    fn readers_are_listed_once_each_and_go_when_removed() {
+        let mut m = machine();
+        let added = CardEvent::ReaderAdded {
+            reader: "Reader 2".into(),
+        };
+        m.card_event(&added);
+        m.card_event(&added);
+        assert_eq!(m.view().readers, ["Reader 0", "Reader 1", "Reader 2"]);
+        m.card_event(&CardEvent::ReaderRemoved {
+            reader: "Reader 1".into(),
+        });
+        assert_eq!(m.view().readers, ["Reader 0", "Reader 2"]);
+        assert_eq!(
+            m.active_reader(),
+            Some(READER),
+            "the card's reader is still followed"
+        );
+    }
+
+    #[test]
+    fn the_followed_reader_is_kept_while_it_holds_its_card_then_the_next_card_is_followed() {
+        let mut m = machine();
+        m.card_event(&CardEvent::CardInserted {
+            reader: "Reader 1".into(),
+            atr: "3B".into(),
+        });
+        assert_eq!(m.active_reader(), Some(READER));
+        m.card_event(&CardEvent::CardRemoved {
+            reader: READER.into(),
+        });
+        assert_eq!(m.active_reader(), Some("Reader 1"));
+        assert_eq!(m.state(), SessionState::CardPresent);
+    }
+
+    /// A fresh reader list (start-up, the service coming back) that no longer shows the
+    /// signed-in card locks, exactly as the card event would have: another card in another
+    /// reader never inherits the session.
+    #[test]
+    fn a_reader_list_without_the_signed_in_card_locks() {
+        type Readers = Option<Vec<(String, bool)>>;
+        let cases: [(Readers, LockReason, SessionState); 3] = [
+            (
+                Some(vec![(READER.into(), false), ("Reader 1".into(), true)]),
+                LockReason::CardRemoved,
+                SessionState::CardPresent,
+            ),
+            (
+                Some(vec![("Reader 1".into(), true)]),
+                LockReason::ReaderRemoved,
+                SessionState::CardPresent,
+            ),
+            (None, LockReason::ServiceStopped, SessionState::NoService),
+        ];
+        for (list, reason, state) in cases {
+            let mut m = signed_in(vec![role("1", "RRK99")]);
+            let effects = m.readers_listed(list);
+            assert!(effects.contains(&Effect::Locked(reason)), "{reason:?}");
+            assert_eq!(audits(&effects), [SessionAction::Lock], "{reason:?}");
+            assert_eq!(m.actor(), None);
+            assert_eq!(m.view().user, None);
+            assert_eq!(m.state(), state, "{reason:?}");
+        }
+        // The same list again changes nothing for a session that still holds its card.
+        let mut m = signed_in(vec![role("1", "RRK99")]);
+        let effects =
+            m.readers_listed(Some(vec![(READER.into(), true), ("Reader 1".into(), true)]));
+        assert_eq!(effects, [Effect::Changed]);
+        assert_eq!(m.state(), SessionState::Ready);
+    }
+
+    #[test]
+    fn lock_reasons_have_their_audit_words_and_audits_redact_the_user() {
+        let words = [
+            (LockReason::CardRemoved, "card_removed"),
+            (LockReason::IdleTimeout, "idle_timeout"),
+            (LockReason::SignedOut, "signed_out"),
+            (LockReason::ReaderRemoved, "reader_removed"),
+            (LockReason::ServiceStopped, "service_stopped"),
+        ];
+        for (reason, word) in words {
+            assert_eq!(reason.as_str(), word);
+        }
+        let audit = SessionAudit {
+            action: SessionAction::Lock,
+            user_uuid: UUID.into(),
+            role_profile_id: Some("555021936109".into()),
+            reason: Some(LockReason::IdleTimeout),
+        };
+        assert_eq!(
+            format!("{audit:?}"),
+            "SessionAudit { action: Lock, reason: Some(IdleTimeout), .. }"
+        );
     }
 
     #[test]

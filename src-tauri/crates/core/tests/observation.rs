@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use vmcheck_core::fhir::{
-    parse_search_body, BodyError, ModelError, SearchBody, TreeError, WireFormat,
+    parse_search_body, BodyError, ModelError, OperationOutcome, SearchBody, TreeError, WireFormat,
 };
 use vmcheck_core::status::{BasicStatus, Category, ChargeableStatus, Reading};
 use vmcheck_core::{classify, BannerColour};
@@ -78,7 +78,14 @@ fn wrong_value_system_is_unrecognised_never_green() {
         category("A"),
     ]);
     let s = status_of(&bundle(obs));
-    assert!(matches!(s.basic, Reading::Unrecognised { .. }));
+    // The technical details show what was sent instead.
+    assert_eq!(
+        s.basic,
+        Reading::Unrecognised {
+            system: Some("https://example.org/other".into()),
+            code: Some("N".into())
+        }
+    );
     assert_eq!(classify(&s).colour, BannerColour::Amber);
 }
 
@@ -279,6 +286,58 @@ fn several_status_records_are_refused_never_one_picked() {
     }
     let err = ModelError::SeveralStatusRecords(2).to_string();
     assert!(err.contains("2 status records"), "{err}");
+    assert_eq!(
+        ModelError::SeveralStatusRecords(2).code(),
+        Some("SPINE_SEVERAL_RECORDS")
+    );
+    assert_eq!(ModelError::EntryCount(0).code(), None);
+}
+
+fn outcome_codings(codings: Value) -> OperationOutcome {
+    let body = json!({
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "invalid", "details": {"coding": codings},
+                   "diagnostics": "Patient/9434765919 not valid"}]
+    })
+    .to_string();
+    match parse_search_body(WireFormat::Json, body.as_bytes()).expect("parses") {
+        SearchBody::OperationOutcome(o) => o,
+        other => panic!("not an outcome: {other:?}"),
+    }
+}
+
+#[test]
+fn the_spine_error_coding_is_found_among_others() {
+    let ours = json!({"system": "https://fhir.nhs.uk/spine-error-or-warning-code-1", "code": "INVALID_NHS_NUMBER"});
+    let other = json!({"system": "https://example.org/codes", "code": "E42"});
+    let o = outcome_codings(json!([other.clone(), ours]));
+    assert_eq!(
+        o.spine_coding().and_then(|c| c.code.as_deref()),
+        Some("INVALID_NHS_NUMBER")
+    );
+    // Without one, the first coding is what there is.
+    let o = outcome_codings(json!([other]));
+    assert_eq!(
+        o.spine_coding().and_then(|c| c.code.as_deref()),
+        Some("E42")
+    );
+    // The free-text diagnostics (which may quote the request) stay out of debug output.
+    assert_eq!(
+        format!("{:?}", o.issues[0]),
+        r#"Issue { severity: "error", code: "invalid", details: [Coding { system: Some("https://example.org/codes"), code: Some("E42"), display: None }], .. }"#
+    );
+}
+
+#[test]
+fn debug_output_of_a_status_leaves_the_patient_out() {
+    let mut obs = observation(vec![basic("N"), category("A")]);
+    obs["subject"]["display"] = json!("Jane Smith");
+    obs["effectiveDateTime"] = json!("2020-01-01");
+    let s = status_of(&bundle(obs));
+    assert_eq!(
+        format!("{s:?}"),
+        r#"ChargeableStatus { record_status: Some("final"), basic: Known { value: NotChargeable }, category: Known { value: A }, unrecognised_components: 0, effective: Some("2020-01-01"), effective_unreadable: false, .. }"#
+    );
 }
 
 #[test]

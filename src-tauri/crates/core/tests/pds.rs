@@ -8,7 +8,9 @@
 use std::path::Path;
 
 use serde_json::{json, Value};
-use vmcheck_core::pds::{patient_from_value, read_patient, read_search, PdsPatient};
+use vmcheck_core::pds::{
+    patient_from_value, read_issue, read_patient, read_search, PdsIssue, PdsPatient,
+};
 use vmcheck_core::time::CalendarDate;
 
 fn fixture(name: &str) -> Value {
@@ -181,4 +183,91 @@ fn every_published_example_reads() {
         let matches = read_search(fixture(name).to_string().as_bytes()).expect(name);
         assert!(!matches.is_empty(), "{name}");
     }
+}
+
+#[test]
+fn of_names_ended_the_same_day_the_usual_one_is_shown() {
+    let ended = json!({"start": "2010-01-01", "end": "2021-12-31"});
+    let v = json!({
+        "resourceType": "Patient",
+        "id": "9000000009",
+        "name": [
+            {"use": "nickname", "period": ended, "given": ["Janey"], "family": "Smith"},
+            {"use": "usual", "period": ended, "given": ["Jane"], "family": "Smith"},
+            {"use": "maiden", "period": ended, "given": ["Jane"], "family": "Brown"}
+        ]
+    });
+    let p = patient(&v);
+    let name = p.name_on(day("2026-12-04")).expect("a name");
+    assert_eq!(name.value.display(), "SMITH, Jane");
+    assert!(!name.current);
+}
+
+#[test]
+fn a_name_with_only_a_family_or_only_given_names_is_kept() {
+    let v = json!({
+        "resourceType": "Patient",
+        "id": "9000000009",
+        "name": [
+            {"use": "usual", "given": ["Jane"]},
+            {"use": "old", "family": "Smith"}
+        ]
+    });
+    assert_eq!(patient(&v).names.len(), 2);
+}
+
+#[test]
+fn only_a_searchset_bundle_is_a_search_result() {
+    let mut search = fixture("PatientSearch.json");
+    assert!(read_search(search.to_string().as_bytes()).is_ok());
+    search["type"] = json!("collection");
+    assert!(
+        read_search(search.to_string().as_bytes()).is_err(),
+        "a collection"
+    );
+    search["type"] = json!("searchset");
+    search["resourceType"] = json!("Parameters");
+    assert!(
+        read_search(search.to_string().as_bytes()).is_err(),
+        "not a Bundle"
+    );
+}
+
+#[test]
+fn a_pds_error_body_is_read_and_anything_else_is_not_one() {
+    let outcome = json!({
+        "resourceType": "OperationOutcome",
+        "issue": [{
+            "severity": "error",
+            "code": "value",
+            "details": {"coding": [{
+                "system": "https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode",
+                "version": "1",
+                "code": "INVALID_RESOURCE_ID",
+                "display": "Resource Id is invalid"
+            }]},
+            "diagnostics": "Invalid NHS number"
+        }]
+    });
+    assert_eq!(
+        read_issue(outcome.to_string().as_bytes()),
+        Some(PdsIssue {
+            issue_type: "value".into(),
+            code: "INVALID_RESOURCE_ID".into(),
+            display: Some("Resource Id is invalid".into()),
+            diagnostics: Some("Invalid NHS number".into()),
+        })
+    );
+    let patient = fixture("Patient-9000000009.json");
+    assert_eq!(read_issue(patient.to_string().as_bytes()), None);
+    assert_eq!(read_issue(b"<html>Bad gateway</html>"), None);
+}
+
+#[test]
+fn debug_output_of_a_patient_names_no_one() {
+    let p = patient(&fixture("Patient-9000000009.json"));
+    assert_eq!(
+        format!("{p:?}"),
+        "PdsPatient { restricted: false, deceased: true, .. }"
+    );
 }

@@ -385,7 +385,7 @@ impl PatientAccess {
                 .filter(|s| !s.is_empty())
                 .map(|s| format!("returned={s}")),
             ),
-            Err(e) => (e.code(), None),
+            Err(e) => (e.code().as_str().to_owned(), None),
         };
         let outcome = NewRecord {
             refers_to: intent_seq,
@@ -421,6 +421,6 @@ fn outcome_code(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Status { banner, .. } => format!("{}:{:?}", banner.colour.as_str(), banner.kind),
         Outcome::NoRecord { .. } => "grey:NoRecord".to_owned(),
-        Outcome::Error(e) => e.code(),
+        Outcome::Error(e) => e.code().as_str().to_owned(),
     }
 }

@@ -76,6 +76,7 @@ impl Clients {
                 max_body_bytes: config.http.max_body_bytes(),
             },
             crate::signing::pds_auth(&config, secrets.as_ref())?,
+            clock.clone(),
         )
         .map_err(LookupError::Setup)?;
         let audit_signer = crate::signing::audit_signer(&config, secrets.as_ref())?;

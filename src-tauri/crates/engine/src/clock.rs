@@ -1,54 +1,21 @@
-//! Time for the engine: wall-clock seconds (audit JWT `iat`), today's date (the "older than 12
-//! months" hint) and a monotonic instant (cache ages). Behind a trait so flow tests can use a
-//! fake clock.
+//! The engine's clocks for the core's [`Clock`] trait: wall-clock seconds (audit JWT `iat`),
+//! today's date (the "older than 12 months" hint), a monotonic instant (cache and token ages,
+//! the idle lock) and waiting (`Retry-After`). [`SystemClock`] is the operating system's;
+//! [`ManualClock`] moves only when told, so flow tests never sleep. (The system clock lives with
+//! the adapters, which need it too.)
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use vmcheck_core::time::CalendarDate;
+pub use vmcheck_core::clock::{Clock, Wait};
+pub use vmcheck_spine::clock::SystemClock;
 
-/// A source of time.
-pub trait Clock: Send + Sync + 'static {
-    /// Seconds since the Unix epoch.
-    fn unix_seconds(&self) -> u64;
-    /// A monotonic reading for measuring ages.
-    fn monotonic(&self) -> Duration;
-    /// Today's date (UTC).
-    fn today(&self) -> CalendarDate {
-        CalendarDate::from_unix_seconds(self.unix_seconds())
-    }
-}
-
-/// The operating system's clock.
-#[derive(Debug)]
-pub struct SystemClock {
-    start: Instant,
-}
-
-impl Default for SystemClock {
-    fn default() -> Self {
-        Self {
-            start: Instant::now(),
-        }
-    }
-}
-
-impl Clock for SystemClock {
-    fn unix_seconds(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    }
-    fn monotonic(&self) -> Duration {
-        self.start.elapsed()
-    }
-}
-
-/// A clock that moves only when told (tests).
+/// A clock that moves only when told (tests); a wait moves it forward at once and is
+/// remembered ([`ManualClock::waits`]).
 #[derive(Debug)]
 pub struct ManualClock {
     state: Mutex<(u64, Duration)>,
+    waits: Mutex<Vec<Duration>>,
 }
 
 impl ManualClock {
@@ -56,7 +23,16 @@ impl ManualClock {
     pub fn new(unix_seconds: u64) -> Self {
         Self {
             state: Mutex::new((unix_seconds, Duration::ZERO)),
+            waits: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Every wait asked of this clock, in order.
+    pub fn waits(&self) -> Vec<Duration> {
+        self.waits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
     /// Moves only the monotonic reading forward (cache ages), leaving wall time alone.
     pub fn advance_monotonic(&self, by: Duration) {
@@ -88,5 +64,13 @@ impl Clock for ManualClock {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .1
+    }
+    fn sleep(&self, duration: Duration) -> Wait<'_> {
+        self.waits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(duration);
+        self.advance(duration);
+        Box::pin(std::future::ready(()))
     }
 }

@@ -10,7 +10,9 @@ use vmcheck_spine::sds::SdsError;
 use vmcheck_spine::tls::TlsProblem;
 use vmcheck_spine::vandm::VandmError;
 
+pub use crate::codes::ErrorCode;
 use crate::tls::TlsConfigError;
+use vmcheck_core::spine_error::SpineErrorCode;
 
 /// Why a lookup produced no status.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -63,17 +65,60 @@ impl From<vmcheck_core::Refusal> for LookupError {
 }
 
 /// The code of a failed TLS handshake with the V&M endpoint.
-fn tls_code(problem: &TlsProblem) -> &'static str {
+fn tls_code(problem: &TlsProblem) -> ErrorCode {
     match problem {
-        TlsProblem::UntrustedServer => "SPINE_TLS_UNTRUSTED",
-        TlsProblem::WrongName { .. } => "SPINE_TLS_HOSTNAME",
+        TlsProblem::UntrustedServer => ErrorCode::SpineTlsUntrusted,
+        TlsProblem::WrongName { .. } => ErrorCode::SpineTlsHostname,
         TlsProblem::ServerCertificateExpired | TlsProblem::ServerCertificateNotYetValid => {
-            "SPINE_TLS_EXPIRED"
+            ErrorCode::SpineTlsExpired
         }
-        TlsProblem::ClientCertificateRefused(_) => "SPINE_TLS_CLIENT_CERT_REFUSED",
-        TlsProblem::ProtocolVersion => "SPINE_TLS_PROTOCOL",
-        TlsProblem::NotHttps => "SPINE_TLS_NOT_HTTPS",
-        _ => "SPINE_TLS_FAILED",
+        TlsProblem::ClientCertificateRefused(_) => ErrorCode::SpineTlsClientCertRefused,
+        TlsProblem::ProtocolVersion => ErrorCode::SpineTlsProtocol,
+        TlsProblem::NotHttps => ErrorCode::SpineTlsNotHttps,
+        _ => ErrorCode::SpineTlsFailed,
+    }
+}
+
+/// The code of a PDS failure.
+fn pds_code(e: &PdsError) -> ErrorCode {
+    use ErrorCode as C;
+    match e {
+        PdsError::Transport(TransportError::Timeout { .. }) => C::PdsTimeout,
+        PdsError::Transport(TransportError::Redirected { .. }) => C::PdsRedirected,
+        PdsError::Transport(TransportError::TooLarge { .. }) => C::PdsResponseTooLarge,
+        PdsError::Transport(_) => C::PdsUnreachable,
+        PdsError::NotFound => C::ResourceNotFound,
+        PdsError::Invalidated => C::InvalidatedResource,
+        PdsError::InvalidNumber => C::InvalidResourceId,
+        PdsError::BadRequest(_) => C::PdsBadRequest,
+        PdsError::Unauthorised | PdsError::Forbidden => C::AccessDenied,
+        PdsError::Auth { .. } => C::PdsAuthRefused,
+        PdsError::UpstreamTimeout => C::UnableToCallService,
+        PdsError::RateLimited { .. } => C::TooManyRequests,
+        PdsError::Server { .. } => C::PdsServerError,
+        PdsError::TooManyMatches => C::TooManyMatches,
+        PdsError::Body(_) => C::PdsUnexpectedResponse,
+    }
+}
+
+/// The code of a V&M OperationOutcome error.
+fn spine_code(code: &SpineErrorCode) -> ErrorCode {
+    use ErrorCode as C;
+    match code {
+        SpineErrorCode::PatientNotFound => C::PatientNotFound,
+        SpineErrorCode::InvalidNhsNumber => C::InvalidNhsNumber,
+        SpineErrorCode::InvalidCodeSystem => C::InvalidCodeSystem,
+        SpineErrorCode::InvalidCodeValue => C::InvalidCodeValue,
+        SpineErrorCode::InvalidIdentifierSystem => C::InvalidIdentifierSystem,
+        SpineErrorCode::InvalidElement => C::InvalidElement,
+        SpineErrorCode::InvalidParameter => C::InvalidParameter,
+        SpineErrorCode::RequestUnmatched => C::RequestUnmatched,
+        SpineErrorCode::MessageNotWellFormed => C::MessageNotWellFormed,
+        SpineErrorCode::MissingOrInvalidHeader => C::MissingOrInvalidHeader,
+        SpineErrorCode::AccessDeniedSsl => C::AccessDeniedSsl,
+        SpineErrorCode::AsidCheckFailed => C::AsidCheckFailed,
+        SpineErrorCode::BadRequest => C::BadRequest,
+        SpineErrorCode::Other(_) => C::SpineError,
     }
 }
 
@@ -92,43 +137,42 @@ fn tls_action(problem: &TlsProblem) -> &'static str {
 
 impl LookupError {
     /// A stable code for scripts and the UI's table.
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
         match self {
-            Self::InvalidNhsNumber(_) => "INVALID_NHS_NUMBER_LOCAL".into(),
-            Self::NoIdentity => "NO_IDENTITY".into(),
-            Self::Pds(e) => e.code().into(),
-            Self::Sds(_) => "SDS_LOOKUP_FAILED".into(),
-            Self::Vandm(VandmError::Spine(e)) => e.code.code().into(),
-            Self::Vandm(VandmError::Transport(TransportError::Timeout { .. })) => {
-                "SPINE_TIMEOUT".into()
-            }
+            Self::InvalidNhsNumber(_) => C::InvalidNhsNumberLocal,
+            Self::NoIdentity => C::NoIdentity,
+            Self::Pds(e) => pds_code(e),
+            Self::Sds(_) => C::SdsLookupFailed,
+            Self::Vandm(VandmError::Spine(e)) => spine_code(&e.code),
+            Self::Vandm(VandmError::Transport(TransportError::Timeout { .. })) => C::SpineTimeout,
             Self::Vandm(VandmError::Transport(TransportError::Broken { .. })) => {
-                "SPINE_CONNECTION_BROKEN".into()
+                C::SpineConnectionBroken
             }
             Self::Vandm(VandmError::Transport(TransportError::Tls { problem, .. })) => {
-                tls_code(problem).into()
+                tls_code(problem)
             }
             Self::Vandm(VandmError::Transport(TransportError::Redirected { .. })) => {
-                "SPINE_REDIRECTED".into()
+                C::SpineRedirected
             }
             Self::Vandm(VandmError::Transport(TransportError::TooLarge { .. })) => {
-                "SPINE_RESPONSE_TOO_LARGE".into()
+                C::SpineResponseTooLarge
             }
-            Self::Vandm(VandmError::Transport(_)) => "SPINE_UNREACHABLE".into(),
-            Self::Vandm(VandmError::HttpStatus { .. }) => "SPINE_HTTP_ERROR".into(),
-            Self::Vandm(VandmError::RateLimited { .. }) => "SPINE_RATE_LIMITED".into(),
-            Self::Vandm(VandmError::Body(BodyError::Model(e))) if e.code().is_some() => {
-                e.code().unwrap_or_default().into()
-            }
+            Self::Vandm(VandmError::Transport(_)) => C::SpineUnreachable,
+            Self::Vandm(VandmError::HttpStatus { .. }) => C::SpineHttpError,
+            Self::Vandm(VandmError::RateLimited { .. }) => C::SpineRateLimited,
+            Self::Vandm(VandmError::Body(BodyError::Model(ModelError::SeveralStatusRecords(
+                _,
+            )))) => C::SpineSeveralRecords,
             Self::Vandm(VandmError::ContentType { .. } | VandmError::Body(_)) => {
-                "SPINE_UNREADABLE_RESPONSE".into()
+                C::SpineUnreadableResponse
             }
-            Self::SubjectMismatch => vmcheck_core::Refusal::SubjectMismatch.code().into(),
-            Self::RecordVoid => vmcheck_core::Refusal::RecordVoid.code().into(),
-            Self::SessionEnded => "SESSION_ENDED".into(),
-            Self::AuditUnavailable(_) => "AUDIT_UNAVAILABLE".into(),
-            Self::Setup(_) => "CLIENT_SETUP_FAILED".into(),
-            Self::TlsConfig(_) => "TLS_CONFIG_INVALID".into(),
+            Self::SubjectMismatch => C::SubjectMismatch,
+            Self::RecordVoid => C::SpineRecordVoid,
+            Self::SessionEnded => C::SessionEnded,
+            Self::AuditUnavailable(_) => C::AuditUnavailable,
+            Self::Setup(_) => C::ClientSetupFailed,
+            Self::TlsConfig(_) => C::TlsConfigInvalid,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod access;
 pub mod audit;
 mod clients;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod error;
 pub mod logging;
@@ -28,6 +29,7 @@ pub mod tls;
 
 pub use access::{ExportRecord, PatientAccess, SearchTerms};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use codes::ErrorCode;
 pub use config::{Config, ConfigError, Environment, SandboxTarget};
 pub use error::LookupError;
 pub use lookup::{LookupResult, Outcome, Progress};

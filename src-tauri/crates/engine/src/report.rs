@@ -50,7 +50,7 @@ pub struct ErrorReport {
     /// HTTP status, when a service answered.
     pub http: Option<u16>,
     /// Stable code.
-    pub code: String,
+    pub code: crate::ErrorCode,
     /// What happened.
     pub message: String,
     /// What to do.

@@ -27,7 +27,7 @@ use vmcheck_spine::sds::SdsError;
 
 use crate::access::{PatientAccess, SearchTerms};
 use crate::clock::Clock;
-use crate::error::LookupError;
+use crate::error::{ErrorCode, LookupError};
 use crate::lookup::{LookupResult, Outcome, Progress};
 
 /// A boxed future (object-safe async traits).
@@ -131,25 +131,26 @@ pub enum SignInError {
 
 impl SignInError {
     /// A stable code for the UI.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
         match self {
-            Self::Refused(Refusal::NoCard) => "NO_CARD",
-            Self::Refused(Refusal::ConfirmLastTry) => "CONFIRM_LAST_TRY",
+            Self::Refused(Refusal::NoCard) => C::NoCard,
+            Self::Refused(Refusal::ConfirmLastTry) => C::ConfirmLastTry,
             Self::Refused(Refusal::Blocked)
-            | Self::Card(CardAccessError::Card(CardError::Blocked)) => "CARD_BLOCKED",
+            | Self::Card(CardAccessError::Card(CardError::Blocked)) => C::CardBlocked,
             Self::Refused(Refusal::CardGone) | Self::Card(CardAccessError::Removed) => {
-                "CARD_REMOVED"
+                C::CardRemoved
             }
-            Self::Refused(Refusal::CertificateExpired) => "CERTIFICATE_EXPIRED",
-            Self::Refused(Refusal::NoRole) => "NO_ROLE",
-            Self::Refused(Refusal::UnknownRole) => "UNKNOWN_ROLE",
-            Self::Refused(Refusal::NotSignedIn) => "NOT_SIGNED_IN",
-            Self::Passcode(_) => "PASSCODE_FORMAT",
-            Self::Card(CardAccessError::Card(CardError::WrongPasscode { .. })) => "WRONG_PASSCODE",
-            Self::Card(CardAccessError::Card(CardError::Certificate(_))) => "CARD_NO_IDENTITY",
-            Self::Card(CardAccessError::NoService) => "NO_SERVICE",
-            Self::Card(_) => "CARD_ERROR",
-            Self::Roles(_) => "ROLES_UNAVAILABLE",
+            Self::Refused(Refusal::CertificateExpired) => C::CertificateExpired,
+            Self::Refused(Refusal::NoRole) => C::NoRole,
+            Self::Refused(Refusal::UnknownRole) => C::UnknownRole,
+            Self::Refused(Refusal::NotSignedIn) => C::NotSignedIn,
+            Self::Passcode(_) => C::PasscodeFormat,
+            Self::Card(CardAccessError::Card(CardError::WrongPasscode { .. })) => C::WrongPasscode,
+            Self::Card(CardAccessError::Card(CardError::Certificate(_))) => C::CardNoIdentity,
+            Self::Card(CardAccessError::NoService) => C::NoService,
+            Self::Card(_) => C::CardError,
+            Self::Roles(_) => C::RolesUnavailable,
         }
     }
 }

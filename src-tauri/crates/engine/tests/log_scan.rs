@@ -1,7 +1,9 @@
 //! The whole flow at TRACE level — sign-in (wrong then right passcode), role lookup in SDS,
-//! every sandbox patient in JSON and XML, every fault, a PDS search, the connection test, a
-//! lock — with the product's log filter; then the log is scanned for every test patient's NHS
-//! number and name, the users' UUIDs, the passcodes and token fragments. None may appear.
+//! every sandbox patient in JSON and XML with PDS's signed-JWT authentication, every fault, a
+//! PDS search, the connection test, a lock — with the product's log filter; then the log is
+//! scanned for every test patient's NHS number, name, date of birth, address lines and
+//! postcode, the users' UUIDs, the passcodes, every PDS client assertion and access token, and
+//! token fragments. None may appear.
 
 mod common;
 use common::Engine;
@@ -16,7 +18,7 @@ use vmcheck_core::card::CardProfile;
 use vmcheck_core::fhir::WireFormat;
 use vmcheck_engine::logging::{filter, Level};
 use vmcheck_engine::session::{DirectoryRoles, Mode, Session, SessionSettings};
-use vmcheck_engine::{SearchTerms, SystemClock};
+use vmcheck_engine::{MemorySecrets, SearchTerms, SystemClock};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
 #[derive(Clone, Default)]
@@ -45,12 +47,30 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
         .with_ansi(false)
         .init();
 
-    let sandbox = Sandbox::start(SandboxOptions::default())
-        .await
-        .expect("sandbox");
+    // PDS with the NHS API platform's signed-JWT authentication, as in integration and live.
+    let keys = vmcheck_jws::testing::rsa_key_pair();
+    let sandbox = Sandbox::start(SandboxOptions {
+        pds_auth: Some(vmcheck_sandbox::PdsAuthConfig::new(
+            "LogScanApiKey",
+            "log-scan-1",
+            &keys.public_pem,
+        )),
+        ..SandboxOptions::default()
+    })
+    .await
+    .expect("sandbox");
     let urls = sandbox.urls().clone();
     let mut config = vmcheck_training::config(&urls);
     config.vandm.timeout_secs = 2;
+    config.pds.auth = Some(vmcheck_engine::config::PdsAuthConfig {
+        api_key: "LogScanApiKey".into(),
+        kid: "log-scan-1".into(),
+        token_url: urls.token_url(),
+        key_secret: Some("vmcheck-pds-key".into()),
+        key_file: None,
+    });
+    let secrets = Arc::new(MemorySecrets::new());
+    secrets.insert("vmcheck-pds-key", keys.private_pem.clone());
     let clock = Arc::new(SystemClock::default());
 
     // Sign in with a software card (same APDUs as a real one), roles from the sandbox's SDS.
@@ -58,7 +78,8 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
     let mut engines = Vec::new();
     for format in [WireFormat::Json, WireFormat::Xml] {
         config.vandm.format = format;
-        let engine = Engine::new(config.clone(), clock.clone()).expect("engine");
+        let engine =
+            Engine::with_secrets(config.clone(), clock.clone(), secrets.clone()).expect("engine");
         let card = SoftCard::new(CardProfile::Piv, PASSCODE, 3, TRAINING_CERTIFICATE.to_vec());
         let session = Session::new(
             Arc::new(TrainingCards::with_card(card)),
@@ -114,6 +135,11 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
         session.sign_out();
         engines.push(engine);
     }
+    let credentials = sandbox.pds_credentials();
+    assert!(
+        credentials.len() >= 4,
+        "signed-JWT PDS ran: assertions and tokens for both formats"
+    );
     sandbox.shutdown().await;
 
     let log = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf8");
@@ -128,6 +154,7 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
     );
 
     let mut secrets: Vec<String> = vec![
+        "LogScanApiKey".into(),
         PASSCODE.into(),
         WRONG_PASSCODE.into(),
         "eyJ".into(),
@@ -154,7 +181,12 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
         if let Some(pc) = p.postcode {
             secrets.push(pc.into());
         }
+        if let Some(born) = p.birth_date {
+            secrets.push(born.into());
+        }
+        secrets.extend(p.address.iter().map(|line| line.to_string()));
     }
+    secrets.extend(credentials);
     let leaks: Vec<&String> = secrets.iter().filter(|s| contains_word(&log, s)).collect();
     if !leaks.is_empty() {
         let lines: Vec<&str> = log

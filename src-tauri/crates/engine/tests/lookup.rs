@@ -282,7 +282,10 @@ async fn an_unreachable_directory_is_an_sds_error() {
         .find(|p| p.expected.outcome == "status")
         .expect("a status patient");
     let r = report(&s, p.nhs_number).await;
-    assert_eq!(r.error.map(|e| e.code), Some("SDS_LOOKUP_FAILED".into()));
+    assert_eq!(
+        r.error.map(|e| e.code),
+        Some(vmcheck_engine::ErrorCode::SdsLookupFailed)
+    );
     assert_eq!(
         s.sandbox.request_count(),
         0,
@@ -383,4 +386,73 @@ async fn the_patient_block_shows_current_details_or_says_what_is_historic_or_mis
         "current details"
     );
     assert!(p.missing.is_empty());
+}
+
+/// PDS's 429 with a short `Retry-After` is waited out once on the engine's clock, then retried;
+/// a longer one is not waited for. The manual clock records the waits: no test sleeps.
+#[tokio::test]
+async fn a_pds_rate_limit_is_waited_out_once_on_the_engine_clock() {
+    let s = setup().await;
+    // 9990000301: PDS always answers 429 with Retry-After 2.
+    let r = report(&s, "9990000301").await;
+    assert_eq!(r.error.expect("error").code, "TOO_MANY_REQUESTS");
+    assert_eq!(
+        s.clock.waits(),
+        [Duration::from_secs(2)],
+        "one wait, as long as asked"
+    );
+    assert_eq!(s.sandbox.pds_request_count(), 2, "the trace and one retry");
+    assert_eq!(s.sandbox.request_count(), 0, "no status without a trace");
+
+    // Retry-After longer than the client waits by itself: no wait, no retry.
+    let s = setup().await;
+    s.sandbox
+        .set_pds_fault(Some(Fault::RateLimited(Duration::from_secs(30))));
+    let r = report(&s, "9990000018").await;
+    let error = r.error.expect("error");
+    assert_eq!(error.code, "TOO_MANY_REQUESTS");
+    assert!(error.message.contains("30 seconds"), "{}", error.message);
+    assert!(s.clock.waits().is_empty());
+    assert_eq!(s.sandbox.pds_request_count(), 1);
+}
+
+/// What PDS's refusals say to the person at the screen, and what to do.
+#[test]
+fn pds_refusals_each_have_their_message_and_action() {
+    use vmcheck_spine::pds::PdsError;
+    let cases = [
+        (
+            PdsError::Forbidden,
+            "ACCESS_DENIED",
+            "not permitted",
+            "Ask IT to check the PDS access settings",
+        ),
+        (
+            PdsError::Server {
+                status: 503,
+                excerpt: "Service Unavailable".into(),
+            },
+            "PDS_SERVER_ERROR",
+            "HTTP 503",
+            "Try again",
+        ),
+        (
+            PdsError::InvalidNumber,
+            "INVALID_RESOURCE_ID",
+            "did not accept this NHS number",
+            "Check the NHS number",
+        ),
+        (
+            PdsError::Unauthorised,
+            "ACCESS_DENIED",
+            "credentials",
+            "Ask IT to check the PDS access settings",
+        ),
+    ];
+    for (error, code, message, action) in cases {
+        let e = LookupError::Pds(error);
+        assert_eq!(e.code(), code, "{e:?}");
+        assert!(e.message().contains(message), "{}", e.message());
+        assert!(e.action().starts_with(action), "{}", e.action());
+    }
 }

@@ -239,7 +239,7 @@ async fn a_malformed_passcode_spends_no_try() {
         f.session
             .sign_in("12".into(), false)
             .await
-            .map_err(|e| e.code()),
+            .map_err(|e| e.code().as_str()),
         Err("PASSCODE_FORMAT")
     );
     assert_eq!(

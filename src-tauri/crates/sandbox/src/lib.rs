@@ -399,6 +399,15 @@ impl Sandbox {
             .map_or(0, oauth::OAuthState::token_requests)
     }
 
+    /// Every PDS client assertion the token endpoint received and access token it issued, so
+    /// that tests can prove none of them reaches a log.
+    pub fn pds_credentials(&self) -> Vec<String> {
+        self.shared
+            .pds_auth
+            .as_ref()
+            .map_or_else(Vec::new, oauth::OAuthState::credentials)
+    }
+
     /// Invalidates every access token issued so far: PDS answers 401 to them from now on.
     pub fn revoke_pds_tokens(&self) {
         if let Some(auth) = &self.shared.pds_auth {

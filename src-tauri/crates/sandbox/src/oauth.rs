@@ -80,6 +80,8 @@ pub(crate) struct OAuthState {
     seen_jtis: Mutex<HashSet<String>>,
     tokens: Mutex<HashMap<String, Instant>>,
     token_requests: AtomicU64,
+    /// Every client assertion and access token seen or issued (for log-scanning tests).
+    credentials: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for OAuthState {
@@ -147,6 +149,7 @@ impl OAuthState {
             token_url,
             seen_jtis: Mutex::new(HashSet::new()),
             tokens: Mutex::new(HashMap::new()),
+            credentials: Mutex::new(Vec::new()),
             token_requests: AtomicU64::new(0),
         })
     }
@@ -154,6 +157,21 @@ impl OAuthState {
     /// How many token requests arrived (refused ones included).
     pub fn token_requests(&self) -> u64 {
         self.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// Every client assertion received and access token issued so far.
+    pub fn credentials(&self) -> Vec<String> {
+        self.credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn remember(&self, credential: &str) {
+        self.credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(credential.to_owned());
     }
 
     /// Makes every issued token invalid (as if revoked or expired early).
@@ -208,10 +226,12 @@ impl OAuthState {
             )));
         }
         let assertion = field("client_assertion").ok_or_else(|| bad("Missing client_assertion"))?;
+        self.remember(assertion);
         let (header, claims, _) = vmcheck_core::jwt::decode(assertion)
             .map_err(|_| bad("Malformed JWT in client_assertion"))?;
         self.check_assertion(assertion, &header, &claims)?;
         let token = uuid::Uuid::new_v4().simple().to_string();
+        self.remember(&token);
         let lifetime = self.config.token_lifetime;
         self.tokens
             .lock()

@@ -12,7 +12,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use vmcheck_core::clock::Clock;
 
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_core::pds::{self, PdsBodyError, PdsIssue, SearchMatch, TraceOutcome};
@@ -198,7 +200,8 @@ impl PdsError {
 /// An access token and when to stop using it.
 struct AccessToken {
     value: Zeroizing<String>,
-    refresh_at: Instant,
+    /// The clock's monotonic reading after which a new token is fetched.
+    refresh_at: Duration,
 }
 
 /// The signed-JWT flow's settings and its access-token cache, shared by clones of the client.
@@ -242,6 +245,7 @@ pub struct PdsClient {
     token_margin: Duration,
     max_retry_wait: Duration,
     max_body_bytes: usize,
+    clock: Arc<dyn Clock>,
 }
 
 impl PdsClient {
@@ -252,6 +256,7 @@ impl PdsClient {
         base_url: &str,
         timeouts: HttpSettings,
         auth: PdsAuth,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, TransportError> {
         let signed = match &auth {
             PdsAuth::SignedJwt {
@@ -284,6 +289,7 @@ impl PdsClient {
             token_margin: DEFAULT_TOKEN_MARGIN,
             max_retry_wait: Duration::from_secs(2),
             max_body_bytes: timeouts.max_body_bytes,
+            clock,
         })
     }
 
@@ -305,7 +311,7 @@ impl PdsClient {
     async fn access_token(&self, state: &SignedJwtState) -> Result<Zeroizing<String>, PdsError> {
         let mut cached = state.cache.lock().await;
         if let Some(token) = cached.as_ref() {
-            if Instant::now() < token.refresh_at {
+            if self.clock.monotonic() < token.refresh_at {
                 return Ok(token.value.clone());
             }
         }
@@ -325,10 +331,7 @@ impl PdsClient {
 
     /// Signs a fresh client assertion and exchanges it for an access token.
     async fn fetch_token(&self, state: &SignedJwtState) -> Result<AccessToken, PdsError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = self.clock.unix_seconds();
         let claims = AssertionClaims {
             iss: &state.api_key,
             sub: &state.api_key,
@@ -351,7 +354,7 @@ impl PdsClient {
             ("client_assertion_type", CLIENT_ASSERTION_TYPE),
             ("client_assertion", assertion.as_str()),
         ];
-        let sent = Instant::now();
+        let sent = self.clock.monotonic();
         let response = self
             .http
             .post(&state.token_url)
@@ -462,7 +465,7 @@ impl PdsClient {
                         wait_ms = wait.as_millis() as u64,
                         "PDS rate limit; waiting once"
                     );
-                    tokio::time::sleep(wait).await;
+                    self.clock.sleep(wait).await;
                     retried = true;
                     continue;
                 }
@@ -558,5 +561,94 @@ fn error_for(status: u16, retry_after: Option<Duration>, body: &[u8]) -> PdsErro
             status,
             excerpt: http::excerpt(body),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(code: &str) -> Vec<u8> {
+        format!(r#"{{"resourceType":"OperationOutcome","issue":[{{"severity":"error","code":"processing","details":{{"coding":[{{"system":"https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode","code":"{code}"}}]}},"diagnostics":"about {code}"}}]}}"#).into_bytes()
+    }
+
+    #[test]
+    fn every_pds_status_maps_to_its_error() {
+        let none = None;
+        assert_eq!(
+            error_for(404, none, &outcome("RESOURCE_NOT_FOUND")),
+            PdsError::NotFound
+        );
+        assert_eq!(
+            error_for(404, none, &outcome("INVALIDATED_RESOURCE")),
+            PdsError::Invalidated
+        );
+        assert_eq!(
+            error_for(400, none, &outcome("INVALID_RESOURCE_ID")),
+            PdsError::InvalidNumber
+        );
+        let PdsError::BadRequest(issue) = error_for(400, none, &outcome("MISSING_VALUE")) else {
+            panic!("a bad request")
+        };
+        assert_eq!(issue.code, "MISSING_VALUE");
+        assert_eq!(issue.diagnostics.as_deref(), Some("about MISSING_VALUE"));
+        assert_eq!(
+            error_for(401, none, &outcome("ACCESS_DENIED")),
+            PdsError::Unauthorised
+        );
+        assert_eq!(
+            error_for(403, none, &outcome("ACCESS_DENIED")),
+            PdsError::Forbidden
+        );
+        assert_eq!(
+            error_for(408, none, &outcome("UNABLE_TO_CALL_SERVICE")),
+            PdsError::UpstreamTimeout
+        );
+        assert_eq!(
+            error_for(
+                429,
+                Some(Duration::from_secs(3)),
+                &outcome("TOO_MANY_REQUESTS")
+            ),
+            PdsError::RateLimited {
+                retry_after: Some(Duration::from_secs(3))
+            }
+        );
+        assert_eq!(
+            error_for(502, none, b"<html><body>Bad Gateway</body></html>"),
+            PdsError::Server {
+                status: 502,
+                excerpt: "Bad Gateway".into()
+            }
+        );
+        assert_eq!(
+            error_for(500, none, b""),
+            PdsError::Server {
+                status: 500,
+                excerpt: String::new()
+            }
+        );
+        assert!(error_for(503, none, b"").is_retryable());
+        assert!(!error_for(403, none, b"").is_retryable());
+    }
+
+    #[test]
+    fn only_json_content_types_are_read() {
+        for ok in [
+            "application/fhir+json",
+            "application/json",
+            "application/fhir+json; charset=utf-8",
+            "Application/JSON",
+        ] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for bad in [
+            "text/plain",
+            "application/fhir+xml",
+            "",
+            "text/html; charset=utf-8",
+        ] {
+            assert!(!is_json(bad), "{bad}");
+        }
     }
 }

@@ -23,7 +23,6 @@
 //! referrals, page, use StartTLS, or present a client certificate. Only DNs and filters are
 //! logged (at debug level); no patient data ever passes through here.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,13 +30,13 @@ use ldap3::asn1::{StructureTag, PL};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, ResultEntry, Scope};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
-use rustls::{CertificateError, ClientConfig, RootCertStore};
+use rustls::{ClientConfig, RootCertStore};
 use vmcheck_core::sds::{
     accredited_system_filter, mhs_filter, resolve_accredited_system, resolve_mhs, SdsLookupError,
     SpineEndpoint, ACCREDITED_SYSTEM_ATTRIBUTES, MHS_ATTRIBUTES, SERVICES_BASE_DN,
 };
 
-use crate::tls::{presented_name, server_name};
+pub use crate::tls::TlsProblem;
 
 /// One entry's attributes as `(name, values)` pairs, names in the directory's spelling.
 type EntryAttributes = Vec<(String, Vec<String>)>;
@@ -158,95 +157,6 @@ impl SdsError {
             | SdsError::Tls { .. }
             | SdsError::BadReply { .. }
             | SdsError::Lookup(_) => false,
-        }
-    }
-}
-
-/// Why the TLS handshake with the directory failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TlsProblem {
-    /// The certificate does not chain to a trusted CA: the CA bundle configured for SDS (or, with
-    /// none, the system's trust store) does not hold the CA that issued it.
-    UntrustedCertificate,
-    /// The certificate is valid, but not for the host name or IP address in the URL.
-    WrongName {
-        /// The name or address the URL asked for.
-        expected: String,
-        /// The names and addresses the certificate is for (may be empty if unknown).
-        presented: Vec<String>,
-    },
-    /// The certificate has expired or is not valid yet (check the computer's clock too).
-    OutOfDate,
-    /// The directory closed the connection in the middle of the handshake: most often the port
-    /// is a plain LDAP port, not an LDAPS one.
-    ClosedDuringHandshake,
-    /// The directory closed the handshake with a TLS alert (e.g. it requires a client
-    /// certificate, or supports no protocol version or cipher in common).
-    Refused(String),
-    /// Anything else, e.g. a malformed certificate or one signed with an unsupported algorithm
-    /// (rustls's own description).
-    Other(String),
-}
-
-impl fmt::Display for TlsProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TlsProblem::UntrustedCertificate => write!(
-                f,
-                "its certificate is not issued by a trusted certificate authority (check the CA \
-                 bundle configured for SDS)"
-            ),
-            TlsProblem::WrongName {
-                expected,
-                presented,
-            } => {
-                write!(f, "its certificate is not valid for {expected}")?;
-                if !presented.is_empty() {
-                    write!(f, " (it is for {})", presented.join(", "))?;
-                }
-                Ok(())
-            }
-            TlsProblem::OutOfDate => write!(
-                f,
-                "its certificate has expired or is not valid yet (check this computer's clock)"
-            ),
-            TlsProblem::ClosedDuringHandshake => write!(
-                f,
-                "it closed the connection during the TLS handshake (is this port an LDAPS port?)"
-            ),
-            TlsProblem::Refused(alert) => {
-                write!(f, "it refused the TLS handshake ({alert})")
-            }
-            TlsProblem::Other(reason) => write!(f, "the TLS handshake failed ({reason})"),
-        }
-    }
-}
-
-impl TlsProblem {
-    fn from_rustls(e: &rustls::Error) -> TlsProblem {
-        match e {
-            rustls::Error::InvalidCertificate(c) => match c {
-                CertificateError::UnknownIssuer => TlsProblem::UntrustedCertificate,
-                CertificateError::NotValidForNameContext {
-                    expected,
-                    presented,
-                } => TlsProblem::WrongName {
-                    expected: server_name(expected),
-                    presented: presented.iter().map(|p| presented_name(p)).collect(),
-                },
-                CertificateError::NotValidForName => TlsProblem::WrongName {
-                    expected: "this address".to_owned(),
-                    presented: Vec::new(),
-                },
-                CertificateError::Expired
-                | CertificateError::ExpiredContext { .. }
-                | CertificateError::NotValidYet
-                | CertificateError::NotValidYetContext { .. } => TlsProblem::OutOfDate,
-                other => TlsProblem::Other(format!("invalid certificate: {other:?}")),
-            },
-            rustls::Error::AlertReceived(alert) => TlsProblem::Refused(format!("{alert:?}")),
-            other => TlsProblem::Other(other.to_string()),
         }
     }
 }
@@ -666,6 +576,7 @@ fn parse_entry(entry: ResultEntry) -> Option<(String, EntryAttributes)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::CertificateError;
 
     #[test]
     fn retryability() {
@@ -708,7 +619,7 @@ mod tests {
             (
                 SdsError::Tls {
                     url: url(),
-                    problem: TlsProblem::UntrustedCertificate,
+                    problem: TlsProblem::UntrustedServer,
                 },
                 false,
             ),
@@ -795,10 +706,16 @@ xZqZn1pJ0lNCCBx8pbWCpEH8XW8nCkinOebT628=
         let cert = |e| TlsProblem::from_rustls(&rustls::Error::InvalidCertificate(e));
         assert_eq!(
             cert(CertificateError::UnknownIssuer),
-            TlsProblem::UntrustedCertificate
+            TlsProblem::UntrustedServer
         );
-        assert_eq!(cert(CertificateError::Expired), TlsProblem::OutOfDate);
-        assert_eq!(cert(CertificateError::NotValidYet), TlsProblem::OutOfDate);
+        assert_eq!(
+            cert(CertificateError::Expired),
+            TlsProblem::ServerCertificateExpired
+        );
+        assert_eq!(
+            cert(CertificateError::NotValidYet),
+            TlsProblem::ServerCertificateNotYetValid
+        );
         assert_eq!(
             cert(CertificateError::NotValidForNameContext {
                 expected: ServerName::try_from("sds.example").expect("name"),
@@ -881,10 +798,11 @@ xZqZn1pJ0lNCCBx8pbWCpEH8XW8nCkinOebT628=
             (
                 SdsError::Tls {
                     url: "ldaps://sds:636".into(),
-                    problem: TlsProblem::UntrustedCertificate,
+                    problem: TlsProblem::UntrustedServer,
                 },
-                "The Spine directory at ldaps://sds:636 failed the TLS check: its certificate is not \
-                 issued by a trusted certificate authority (check the CA bundle configured for SDS).",
+                "The Spine directory at ldaps://sds:636 failed the TLS check: the server's \
+                 certificate is not issued by a certificate authority V&M Check trusts (the \
+                 configured CA bundle does not hold its issuer).",
             ),
             (
                 SdsError::Tls {
@@ -894,16 +812,17 @@ xZqZn1pJ0lNCCBx8pbWCpEH8XW8nCkinOebT628=
                         presented: vec!["sds.nhs.uk".into(), "10.0.0.1".into()],
                     },
                 },
-                "The Spine directory at ldaps://sds:636 failed the TLS check: its certificate is not \
-                 valid for sds (it is for sds.nhs.uk, 10.0.0.1).",
+                "The Spine directory at ldaps://sds:636 failed the TLS check: the server's \
+                 certificate is not valid for sds, the name connected to (it is for sds.nhs.uk, \
+                 10.0.0.1).",
             ),
             (
                 SdsError::Tls {
                     url: "ldaps://sds:636".into(),
-                    problem: TlsProblem::OutOfDate,
+                    problem: TlsProblem::ServerCertificateExpired,
                 },
-                "The Spine directory at ldaps://sds:636 failed the TLS check: its certificate has \
-                 expired or is not valid yet (check this computer's clock).",
+                "The Spine directory at ldaps://sds:636 failed the TLS check: the server's \
+                 certificate has expired.",
             ),
             (
                 SdsError::InvalidCaBundle {

@@ -363,6 +363,9 @@ pub enum TlsProblem {
     Refused(String),
     /// The server did not answer in TLS (a plain HTTP port?).
     NotTls,
+    /// The server closed the connection in the middle of the handshake: most often the port
+    /// is a plain (LDAP) port, not a TLS one.
+    ClosedDuringHandshake,
     /// The address is `http://`, so mutual TLS cannot be used (nothing was sent).
     NotHttps,
     /// Anything else (rustls's own description).
@@ -408,6 +411,10 @@ impl fmt::Display for TlsProblem {
             Self::Refused(alert) => write!(f, "the server refused the TLS handshake ({alert})"),
             Self::NotTls => f.write_str(
                 "the server did not answer in TLS (is the address http:// rather than https://?)",
+            ),
+            Self::ClosedDuringHandshake => f.write_str(
+                "the server closed the connection during the TLS handshake (is this port a TLS \
+                 port, such as LDAPS?)",
             ),
             Self::NotHttps => f.write_str(
                 "the service's address is http://, so the certificate cannot be used (it must be \

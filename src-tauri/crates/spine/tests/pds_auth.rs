@@ -44,6 +44,7 @@ fn client(sandbox: &Sandbox, auth: PdsAuth) -> PdsClient {
             ..HttpSettings::default()
         },
         auth,
+        std::sync::Arc::new(vmcheck_spine::clock::SystemClock::default()),
     )
     .expect("client")
 }
@@ -245,6 +246,7 @@ fn a_key_that_is_not_rsa_pem_is_refused_at_setup_without_showing_it() {
             token_url: "http://127.0.0.1:9/oauth2/token".into(),
             private_key_pem: Zeroizing::new(b"NOT-A-KEY-secret-bytes".to_vec()),
         },
+        std::sync::Arc::new(vmcheck_spine::clock::SystemClock::default()),
     )
     .expect_err("refused");
     let text = e.to_string();

@@ -483,15 +483,16 @@ async fn ldaps_without_a_configured_ca_is_an_untrusted_certificate() {
         .await;
     let want = SdsError::Tls {
         url: slapd.ldaps_url.clone(),
-        problem: TlsProblem::UntrustedCertificate,
+        problem: TlsProblem::UntrustedServer,
     };
     assert_eq!(got, Err(want.clone()));
     assert!(!want.is_retryable());
     assert_eq!(
         want.to_string(),
         format!(
-            "The Spine directory at {} failed the TLS check: its certificate is not issued by a \
-             trusted certificate authority (check the CA bundle configured for SDS).",
+            "The Spine directory at {} failed the TLS check: the server's certificate is not \
+             issued by a certificate authority V&M Check trusts (the configured CA bundle does \
+             not hold its issuer).",
             slapd.ldaps_url
         )
     );
@@ -528,7 +529,7 @@ async fn ldaps_with_another_ca_is_an_untrusted_certificate() {
         got,
         Err(SdsError::Tls {
             url: slapd.ldaps_url.clone(),
-            problem: TlsProblem::UntrustedCertificate,
+            problem: TlsProblem::UntrustedServer,
         })
     );
 }
@@ -554,8 +555,8 @@ async fn ldaps_to_a_name_the_certificate_is_not_for_is_a_wrong_name() {
     assert_eq!(
         want.to_string(),
         format!(
-            "The Spine directory at {url} failed the TLS check: its certificate is not valid for \
-             localhost (it is for 127.0.0.1)."
+            "The Spine directory at {url} failed the TLS check: the server's certificate is not \
+             valid for localhost, the name connected to (it is for 127.0.0.1)."
         )
     );
 }

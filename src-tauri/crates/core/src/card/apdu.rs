@@ -1,5 +1,7 @@
 //! ISO 7816-4 command and response APDUs: building bytes and reading status words.
 
+use zeroize::Zeroizing;
+
 /// A command APDU.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Command {
@@ -11,8 +13,8 @@ pub struct Command {
     pub p1: u8,
     /// Parameter 2.
     pub p2: u8,
-    /// Command data (Lc is its length).
-    pub data: Vec<u8>,
+    /// Command data (Lc is its length). Wiped when dropped: it may be a passcode.
+    pub data: Zeroizing<Vec<u8>>,
     /// Expected response length (`Some(0)` means 256).
     pub le: Option<u8>,
 }
@@ -40,13 +42,13 @@ impl Command {
             ins,
             p1,
             p2,
-            data: Vec::new(),
+            data: Zeroizing::new(Vec::new()),
             le: None,
         }
     }
     /// With command data.
-    pub fn with_data(mut self, data: Vec<u8>) -> Self {
-        self.data = data;
+    pub fn with_data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.data = Zeroizing::new(data.into());
         self
     }
     /// With Le.
@@ -54,9 +56,9 @@ impl Command {
         self.le = Some(le);
         self
     }
-    /// Short-form encoding (data up to 255 bytes).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(5 + self.data.len() + 1);
+    /// Short-form encoding (data up to 255 bytes), in a buffer wiped when dropped.
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(5 + self.data.len() + 1));
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
         if !self.data.is_empty() {
             out.push(self.data.len() as u8);
@@ -140,24 +142,24 @@ mod tests {
     #[test]
     fn encodes_cases_one_to_four() {
         assert_eq!(
-            Command::new(0, 0x20, 0, 0x80).to_bytes(),
+            Command::new(0, 0x20, 0, 0x80).to_bytes()[..],
             [0, 0x20, 0, 0x80]
         );
         assert_eq!(
-            Command::new(0, 0xC0, 0, 0).with_le(0x10).to_bytes(),
+            Command::new(0, 0xC0, 0, 0).with_le(0x10).to_bytes()[..],
             [0, 0xC0, 0, 0, 0x10]
         );
         assert_eq!(
             Command::new(0, 0xA4, 4, 0)
                 .with_data(vec![0xA0, 1])
-                .to_bytes(),
+                .to_bytes()[..],
             [0, 0xA4, 4, 0, 2, 0xA0, 1]
         );
         assert_eq!(
             Command::new(0, 0xCB, 0x3F, 0xFF)
                 .with_data(vec![1])
                 .with_le(0)
-                .to_bytes(),
+                .to_bytes()[..],
             [0, 0xCB, 0x3F, 0xFF, 1, 1, 0]
         );
     }

@@ -8,7 +8,7 @@
 //! `61xx` is followed by GET RESPONSE and `6Cxx` by the same command with the right Le, because
 //! the PC/SC layer does neither.
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::apdu::{Command, Response, Status};
 use super::cert::{der_total_length, find_tlv, identity_from_certificate, CardIdentity, CertError};
@@ -49,8 +49,9 @@ impl Passcode {
     }
 
     /// The VERIFY data: the passcode padded with `FF` to 8 bytes (PIV format).
-    fn verify_data(&self) -> Vec<u8> {
-        let mut data = self.0.to_vec();
+    fn verify_data(&self) -> Zeroizing<Vec<u8>> {
+        let mut data = Zeroizing::new(Vec::with_capacity(8));
+        data.extend_from_slice(&self.0);
         data.resize(8, 0xFF);
         data
     }
@@ -110,8 +111,9 @@ pub enum CardError {
 /// The next thing the adapter must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// Send these bytes and feed the response to [`CardSession::on_response`].
-    Transmit(Vec<u8>),
+    /// Send these bytes and feed the response to [`CardSession::on_response`]. The buffer is
+    /// wiped when dropped: a VERIFY carries the passcode.
+    Transmit(Zeroizing<Vec<u8>>),
     /// Finished: the passcode state.
     Tries(PinState),
     /// Finished: the identity, and the profile that worked.
@@ -209,6 +211,8 @@ impl CardSession {
             }
             _ => {}
         }
+        // Answered: the command (a VERIFY holds the passcode) is not needed any more.
+        self.last.data.zeroize();
         let mut data = std::mem::take(&mut self.chain);
         data.extend_from_slice(&response.data);
         self.advance(response.status, data)
@@ -226,7 +230,7 @@ impl CardSession {
                     self.state = State::Verify;
                     let data = passcode.verify_data();
                     let p2 = self.pin_reference();
-                    self.send(Command::new(0x00, 0x20, 0x00, p2).with_data(data))
+                    self.send(Command::new(0x00, 0x20, 0x00, p2).with_data(data.to_vec()))
                 }
             },
             (State::Select, Status::NotFound | Status::Other(_)) => {
@@ -366,7 +370,10 @@ mod tests {
     fn a_card_answering_61xx_or_6cxx_for_ever_is_given_up_on() {
         for stuck in [&[0xAA, 0x61, 0x00][..], &[0x6C, 0x10][..]] {
             let (step, count) = run_stuck(vec![CardProfile::Piv], &[&[0x90, 0x00]], stuck);
-            assert!(matches!(step, Step::Failed(CardError::Protocol(_))), "{step:?}");
+            assert!(
+                matches!(step, Step::Failed(CardError::Protocol(_))),
+                "{step:?}"
+            );
             assert_eq!(count, MAX_EXCHANGES as usize + 1);
         }
     }
@@ -376,10 +383,44 @@ mod tests {
         let ok: &[u8] = &[0x90, 0x00];
         let file = vec![CardProfile::File(crate::card::FileProfile::default())];
         // Tag 02 with a 16-byte length field, then an indefinite length: no DER length.
-        for chunk in [&[0x02, 0x90, 0x00, 0x00, 0x02, 0x90, 0x00][..], &[0x30, 0x80, 1, 2, 3, 0x90, 0x00][..]] {
+        for chunk in [
+            &[0x02, 0x90, 0x00, 0x00, 0x02, 0x90, 0x00][..],
+            &[0x30, 0x80, 1, 2, 3, 0x90, 0x00][..],
+        ] {
             let (step, count) = run_stuck(file.clone(), &[ok, ok, ok], chunk);
-            assert!(matches!(step, Step::Failed(CardError::Protocol(_))), "{step:?}");
+            assert!(
+                matches!(step, Step::Failed(CardError::Protocol(_))),
+                "{step:?}"
+            );
             assert_eq!(count, 4, "select, verify, select EF, one read");
         }
+    }
+
+    #[test]
+    fn the_passcode_is_kept_only_until_the_card_answers_the_verify() {
+        let (mut session, step) = CardSession::start(read_identity(), vec![CardProfile::Piv]);
+        assert!(matches!(step, Step::Transmit(_)));
+        // SELECT answered: the VERIFY goes out, in a wiping buffer, carrying the passcode.
+        let Step::Transmit(verify) = session.on_response(&[0x90, 0x00]) else {
+            panic!("a VERIFY")
+        };
+        let wiped: &Zeroizing<Vec<u8>> = &verify;
+        assert_eq!(&wiped[..4], &[0x00, 0x20, 0x00, 0x80]);
+        assert_eq!(&wiped[5..9], b"1234");
+        assert_eq!(
+            &session.last.data[..4],
+            b"1234",
+            "kept while a 6Cxx could ask again"
+        );
+        // The card answers the VERIFY (wrong, or right): the session holds no copy any more.
+        session.on_response(&[0x63, 0xC2]);
+        assert!(session.last.data.iter().all(|b| *b == 0), "wiped");
+        let (mut session, _) = CardSession::start(read_identity(), vec![CardProfile::Piv]);
+        session.on_response(&[0x90, 0x00]);
+        session.on_response(&[0x90, 0x00]);
+        assert!(
+            !session.last.data.windows(4).any(|w| w == b"1234"),
+            "the next command replaced it"
+        );
     }
 }

@@ -5,6 +5,10 @@
 //! elements and of element order; strict about what decides a status: the component code
 //! system/code and the value code system/code. Anything doubtful there becomes
 //! [`Reading::Unrecognised`] or [`Reading::NoCoding`], which the banner never shows as green.
+//!
+//! An element the decision reads that is sent more than once (two XML elements, or a JSON
+//! array where FHIR has one value) is only read when every copy is the same ([`agreed`]);
+//! otherwise it is taken as absent — never as its first copy.
 
 use super::tree::Element;
 use crate::status::{
@@ -25,11 +29,25 @@ pub struct Coding {
     pub display: Option<String>,
 }
 
+/// The child named `name` when every child of that name is the same (an element sent twice is
+/// only trusted when both copies agree, as a component sent twice is); `None` when there is
+/// none or when the copies differ.
+fn agreed<'a>(e: &'a Element, name: &str) -> Option<&'a Element> {
+    let mut named = e.children.iter().filter(|c| c.name == name);
+    let first = named.next()?;
+    named.all(|other| other == first).then_some(first)
+}
+
+/// The value of [`agreed`].
+fn agreed_value<'a>(e: &'a Element, name: &str) -> Option<&'a str> {
+    agreed(e, name).and_then(|c| c.value.as_deref())
+}
+
 impl Coding {
     fn read(e: &Element) -> Self {
         Self {
-            system: e.child_value("system").map(str::to_owned),
-            code: e.child_value("code").map(str::to_owned),
+            system: agreed_value(e, "system").map(str::to_owned),
+            code: agreed_value(e, "code").map(str::to_owned),
             display: e.child_value("display").map(str::to_owned),
         }
     }
@@ -162,16 +180,22 @@ impl ModelError {
 pub fn read_search_body(root: &Element) -> Result<SearchBody, ModelError> {
     match root.name.as_str() {
         "Bundle" => {
-            let kind = root.child_value("type").unwrap_or_default();
+            let kind = agreed_value(root, "type").unwrap_or_default();
             if kind != "searchset" {
                 return Err(ModelError::Unexpected(format!(
                     "a Bundle of type '{kind}', not searchset"
                 )));
             }
             let entries: Vec<&Element> = root.children_named("entry").collect();
+            // An entry's resource: one `resource` holding one resource (two copies that agree
+            // count as one).
             let resources: Vec<Option<&Element>> = entries
                 .iter()
-                .map(|entry| entry.child("resource").and_then(Element::inner_resource))
+                .map(|entry| {
+                    agreed(entry, "resource")
+                        .filter(|r| r.children.len() == 1)
+                        .and_then(Element::inner_resource)
+                })
                 .collect();
             let observations = resources
                 .iter()
@@ -202,8 +226,7 @@ fn read_resource(e: &Element) -> Result<SearchBody, ModelError> {
 
 /// Reads a V&M Observation into the chargeable-status model.
 pub fn read_observation(e: &Element) -> Result<ChargeableStatus, ModelError> {
-    let codings: Vec<Coding> = e
-        .child("code")
+    let codings: Vec<Coding> = agreed(e, "code")
         .map(|c| c.children_named("coding").map(Coding::read).collect())
         .unwrap_or_default();
     let is_vandm = codings.iter().any(|c| {
@@ -253,16 +276,20 @@ pub fn read_observation(e: &Element) -> Result<ChargeableStatus, ModelError> {
         }
     }
 
-    let effective_text = e.child_value("effectiveDateTime");
+    let effective_text = agreed_value(e, "effectiveDateTime");
     let effective = effective_text.and_then(FhirDateTime::parse);
+    let dates_disagree =
+        e.child("effectiveDateTime").is_some() && agreed(e, "effectiveDateTime").is_none();
     Ok(ChargeableStatus {
-        record_status: e.child_value("status").map(str::to_owned),
+        record_status: agreed_value(e, "status").map(str::to_owned),
         basic,
         category,
         unrecognised_components,
-        effective_unreadable: effective_text.is_some() && effective.is_none(),
+        effective_unreadable: (effective_text.is_some() && effective.is_none()) || dates_disagree,
         effective,
-        subject_reference: e.value_at(&["subject", "reference"]).map(str::to_owned),
+        subject_reference: agreed(e, "subject")
+            .and_then(|s| agreed_value(s, "reference"))
+            .map(str::to_owned),
         subject_display: e.value_at(&["subject", "display"]).map(str::to_owned),
         version_id: e.value_at(&["meta", "versionId"]).map(str::to_owned),
         observation_id: e.child_value("id").map(str::to_owned),
@@ -285,8 +312,7 @@ enum ComponentKind {
 
 impl ComponentKind {
     fn of(component: &Element) -> Self {
-        let codings: Vec<Coding> = component
-            .child("code")
+        let codings: Vec<Coding> = agreed(component, "code")
             .into_iter()
             .flat_map(|c| c.children_named("coding"))
             .map(Coding::read)
@@ -345,8 +371,7 @@ fn read_value<T>(
     system: &str,
     from_code: fn(&str) -> Option<T>,
 ) -> Reading<T> {
-    let codings: Vec<Coding> = component
-        .child("valueCodeableConcept")
+    let codings: Vec<Coding> = agreed(component, "valueCodeableConcept")
         .map(|v| v.children_named("coding").map(Coding::read).collect())
         .unwrap_or_default();
     let Some(first) = codings.first() else {
@@ -374,5 +399,76 @@ fn read_value<T>(
             system: Some(system.to_owned()),
             code: Some("several codes".into()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fhir::tree::{from_json, from_xml};
+
+    const GREEN: &str = r#"{"resourceType":"Observation","status":"final",
+        "code":{"coding":[{"system":"https://fhir.nhs.uk/fhir-observation-code-1","code":"0001"}]},
+        "subject":{"reference":"Patient/9434765919"},
+        "effectiveDateTime":"2025-06-01",
+        "component":[{
+          "code":{"coding":[{"system":"https://fhir.nhs.uk/spine-vm-observation-component-1","code":"BASIC_CHARGEABLE_STATUS"}]},
+          "valueCodeableConcept":{"coding":[{"system":"https://fhir.nhs.uk/spine-chargeable-status-1","code":"N"}]}}]}"#;
+
+    fn status_of(json: &str) -> ChargeableStatus {
+        let tree = from_json(json.as_bytes()).expect("FHIR JSON");
+        match read_search_body(&tree).expect("a V&M answer") {
+            SearchBody::Observation(s) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_value_sent_twice_is_read_only_when_both_copies_agree() {
+        let base = status_of(GREEN);
+        assert_eq!(base.record_status.as_deref(), Some("final"));
+        let same =
+            status_of(&GREEN.replace(r#""status":"final""#, r#""status":["final","final"]"#));
+        assert_eq!(same, base);
+        let status = status_of(&GREEN.replace(
+            r#""status":"final""#,
+            r#""status":["final","entered-in-error"]"#,
+        ));
+        assert_eq!(status.record_status, None);
+        let subject = status_of(&GREEN.replace(
+            r#""subject":{"reference":"Patient/9434765919"}"#,
+            r#""subject":[{"reference":"Patient/9434765919"},{"reference":"Patient/9990000018"}]"#,
+        ));
+        assert_eq!(subject.subject_reference, None);
+        let date = status_of(&GREEN.replace(
+            r#""effectiveDateTime":"2025-06-01""#,
+            r#""effectiveDateTime":["2025-06-01","2027-01-01"]"#,
+        ));
+        assert!(date.effective_unreadable && date.effective.is_none());
+        let value = status_of(&GREEN.replace(
+            r#""valueCodeableConcept":{"coding""#,
+            r#""valueCodeableConcept":[{"coding":[{"system":"https://fhir.nhs.uk/spine-chargeable-status-1","code":"Y"}]},{"coding""#,
+        ).replace("}]}}]}", "}]}]}]}"));
+        assert_eq!(value.basic, Reading::NoCoding);
+        let system = status_of(&GREEN.replace(
+            r#""system":"https://fhir.nhs.uk/spine-chargeable-status-1""#,
+            r#""system":["https://fhir.nhs.uk/spine-chargeable-status-1","urn:other"]"#,
+        ));
+        assert!(
+            matches!(system.basic, Reading::Unrecognised { system: None, .. }),
+            "{:?}",
+            system.basic
+        );
+    }
+
+    #[test]
+    fn an_entry_holds_one_resource() {
+        let two = br#"<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/><entry><resource>
+            <Observation><status value="final"/></Observation><Observation/></resource></entry></Bundle>"#;
+        let tree = from_xml(two).expect("XML");
+        assert!(read_search_body(&tree).is_err());
+        let types = br#"<Bundle xmlns="http://hl7.org/fhir"><type value="searchset"/><type value="history"/>
+            <entry><resource><OperationOutcome><issue><code value="x"/></issue></OperationOutcome></resource></entry></Bundle>"#;
+        assert!(read_search_body(&from_xml(types).expect("XML")).is_err());
     }
 }

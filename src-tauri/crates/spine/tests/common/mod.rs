@@ -354,8 +354,8 @@ pub async fn an_ldaps_url_on_a_plain_ldap_port_is_a_tls_error(server: &impl SdsS
     assert_eq!(
         want.to_string(),
         format!(
-            "The Spine directory at {url} failed the TLS check: it closed the connection during \
-             the TLS handshake (is this port an LDAPS port?)."
+            "The Spine directory at {url} failed the TLS check: the server closed the connection \
+             during the TLS handshake (is this port a TLS port, such as LDAPS?)."
         )
     );
 }

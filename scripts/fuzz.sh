@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Fuzzes every target under tests/fuzz for a while: scripts/fuzz.sh [seconds-per-target]
+# (default 60). Builds with `cargo +nightly fuzz build` (nightly toolchain, cargo-fuzz; the
+# latter is installed if missing), runs each target from its committed corpus and regressions,
+# copies any crash into tests/fuzz/regressions/NAME/, and prints one line per target:
+# executions, coverage (cov/ft from libFuzzer's final stats) and crashes. Exits 1 if any target
+# crashed. New inputs the fuzzer finds go to a scratch directory, not the committed corpus
+# (tests/fuzz/README.md says how to grow and minimise it). Everything runs under `nice`
+# (FUZZ_NICE, default 19) so a build beside it keeps the machine.
+set -euo pipefail
+
+seconds=${1:-60}
+if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds == 0)); then
+    echo "usage: scripts/fuzz.sh [seconds-per-target]   (a whole number, default 60)" >&2
+    exit 2
+fi
+root=$(cd "$(dirname "$0")/.." && pwd)
+fuzz="$root/tests/fuzz"
+nice_level=${FUZZ_NICE:-19}
+run_nice=(nice -n "$nice_level")
+
+# Every target; the parser targets get long inputs from the start, so deep nesting is
+# reachable (libFuzzer's default 4 KB cap and slow length growth never get there).
+targets=(vandm_json vandm_xml pds_patient card_apdu certificate sds_entries config_toml)
+parser_targets=" vandm_json vandm_xml pds_patient certificate config_toml "
+
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "fuzz.sh: the nightly Rust toolchain is not installed (cargo-fuzz needs it):" >&2
+    echo "         rustup toolchain install nightly" >&2
+    exit 2
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz.sh: installing cargo-fuzz (cargo install cargo-fuzz --locked)…"
+    "${run_nice[@]}" cargo install cargo-fuzz --locked --quiet
+fi
+
+echo "fuzz.sh: building the fuzz targets (cargo +nightly fuzz build)…"
+"${run_nice[@]}" cargo +nightly fuzz build --fuzz-dir "$fuzz" >"$fuzz/build.log" 2>&1 || {
+    tail -n 40 "$fuzz/build.log" >&2
+    echo "fuzz.sh: the build failed (full log: tests/fuzz/build.log)" >&2
+    exit 1
+}
+bin_dir="$fuzz/target/x86_64-unknown-linux-gnu/release"
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+status=0
+summary=()
+for target in "${targets[@]}"; do
+    work="$scratch/$target"
+    artifacts="$fuzz/artifacts/$target"
+    mkdir -p "$work" "$artifacts"
+    seeds=("$fuzz/corpus/$target")
+    if compgen -G "$fuzz/regressions/$target/*" >/dev/null; then
+        seeds+=("$fuzz/regressions/$target")
+    fi
+    options=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10
+        -artifact_prefix="$artifacts/")
+    if [[ -f "$fuzz/dict/$target.dict" ]]; then
+        options+=(-dict="$fuzz/dict/$target.dict")
+    fi
+    if [[ $parser_targets == *" $target "* ]]; then
+        options+=(-max_len=200000 -len_control=0)
+    fi
+    log="$scratch/$target.log"
+    set +e
+    ASAN_OPTIONS=detect_odr_violation=0 "${run_nice[@]}" "$bin_dir/$target" \
+        "${options[@]}" "$work" "${seeds[@]}" >"$log" 2>&1
+    rc=$?
+    set -e
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1 || true)
+    crashes=0
+    while IFS= read -r file; do
+        [[ -n $file ]] || continue
+        mkdir -p "$fuzz/regressions/$target"
+        cp "$file" "$fuzz/regressions/$target/"
+        echo "fuzz.sh: $target crashed; input kept in tests/fuzz/regressions/$target/$(basename "$file")" >&2
+        crashes=$((crashes + 1))
+    done < <(find "$artifacts" -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) -newer "$log" 2>/dev/null; true)
+    if ((rc != 0)); then
+        if ((crashes == 0)); then
+            crashes=1
+            echo "fuzz.sh: $target exited with status $rc without an artifact:" >&2
+        fi
+        grep -E 'panicked|ERROR: libFuzzer|SUMMARY' "$log" | head -n 5 >&2 || true
+        status=1
+    fi
+    summary+=("$(printf '%-12s %12s execs   %-22s %d crashes' "$target" "${execs:-?}" "${cov:-cov: ? ft: ?}" "$crashes")")
+done
+
+for line in "${summary[@]}"; do
+    echo "$line"
+done
+exit $status

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Mutation testing of the clinical-safety code: every mitigation in docs/safety/hazard-log.md must
+# have a test that fails when the code is changed. Runs cargo-mutants over the core's safety
+# files and StrykerJS over the UI's; prints the scores and fails on any missed (surviving)
+# mutant. A truly equivalent mutant is excluded beside the code (`#[mutants::skip]` with a
+# reason in Rust, `// Stryker disable next-line …: reason` in TypeScript).
+#
+# Usage: scripts/mutants.sh [rust|ui]   (default: both)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-both}
+fail=0
+
+# The safety code (see docs/safety/hazard-log.md): the banner table, the status model, the last
+# gate before a banner, the FHIR model extraction, NHS numbers, the V&M request, the audit JWT,
+# the PDS model, and the session machine (locks, the generation guard, roles).
+RUST_FILES=(
+  src-tauri/crates/core/src/banner.rs
+  src-tauri/crates/core/src/status.rs
+  src-tauri/crates/core/src/assess.rs
+  src-tauri/crates/core/src/fhir/model.rs
+  src-tauri/crates/core/src/nhs.rs
+  src-tauri/crates/core/src/request.rs
+  src-tauri/crates/core/src/jwt.rs
+  src-tauri/crates/core/src/pds.rs
+  src-tauri/crates/core/src/session.rs
+)
+
+if [ "$which" = both ] || [ "$which" = rust ]; then
+  if ! command -v cargo-mutants >/dev/null 2>&1; then
+    echo "mutants: installing cargo-mutants (about 2 minutes)" >&2
+    cargo install cargo-mutants --locked --quiet
+  fi
+  out=target/mutants
+  rm -rf "$out"
+  args=()
+  for f in "${RUST_FILES[@]}"; do args+=(-f "$f"); done
+  start=$(date +%s)
+  # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
+  set +e
+  cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 --output "$out" --no-shuffle
+  set -e
+  dir="$out/mutants.out"
+  count() { [ -f "$dir/$1.txt" ] && grep -c . "$dir/$1.txt" || echo 0; }
+  caught=$(count caught); missed=$(count missed); timeout=$(count timeout); unviable=$(count unviable)
+  echo "Rust safety code: $caught caught, $timeout timed out (caught), $missed missed, $unviable unviable — $(( $(date +%s) - start )) s"
+  if [ "$missed" != 0 ]; then
+    echo "missed mutants (each needs a test that fails, or a written reason it is equivalent):" >&2
+    cat "$dir/missed.txt" >&2
+    fail=1
+  fi
+fi
+
+if [ "$which" = both ] || [ "$which" = ui ]; then
+  start=$(date +%s)
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npx stryker run) || fail=1
+  report=ui/reports/mutation/mutation.json
+  if [ -f "$report" ]; then
+    python3 - "$report" <<'PY' || fail=1
+import json, sys
+data = json.load(open(sys.argv[1]))
+counts = {}
+for f in data["files"].values():
+    for m in f["mutants"]:
+        counts[m["status"]] = counts.get(m["status"], 0) + 1
+survived = counts.get("Survived", 0) + counts.get("NoCoverage", 0)
+print("UI safety code: " + ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())))
+sys.exit(1 if survived else 0)
+PY
+  fi
+  echo "UI mutation run: $(( $(date +%s) - start )) s"
+fi
+exit $fail
