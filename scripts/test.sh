@@ -17,6 +17,9 @@ cargo fmt --all -- --check
 step "the layering: a pure core, no sandbox in the engine, no adapter above its layer, no shell past the engine"
 bash scripts/check-layers.sh
 
+step "the hazard log names only tests and files that exist"
+python3 scripts/check-hazard-log.py
+
 step "lints: clippy with warnings as errors (the core's clippy.toml forbids clock, randomness, environment, files)"
 cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
 
