@@ -5,7 +5,10 @@
 #  cold  = a fresh `vmcheck lookup --config` process per lookup (process start, new connections,
 #          SDS lookup, PDS trace, V&M query)
 #  warm  = lookups inside one engine (pooled connections, cached SDS endpoint): measured by the
-#          engine's own timing loop (the vmcheck-cli example `bench_lookup`)
+#          engine's own timing loop (the vmcheck-cli example `bench_lookup`). Each lookup commits
+#          its intent durably (an fsync) before anything is sent, and its outcome after: shown
+#          with the audit log on disk, and on tmpfs (no flush) to give the cost of the durable
+#          intent.
 #  curl  = the same PDS + V&M GETs issued by curl with a pre-built token (the floor of the HTTP
 #          work without our parsing and SDS lookups)
 set -euo pipefail
@@ -15,7 +18,8 @@ bash scripts/setup.sh
 cargo build --release --quiet --locked -p vmcheck-cli --bins --examples
 bin=target/release/vmcheck
 work=$(mktemp -d)
-trap 'kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+shm=/dev/shm/vmcheck-bench-$$
+trap 'kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; rm -rf "$work" "$shm"' EXIT
 
 "$bin" sandbox > "$work/urls.json" 2>/dev/null &
 sandbox_pid=$!
@@ -39,7 +43,11 @@ role_profile_id = "555021936109"
 base_url = "$pds"
 [sds]
 ldap_url = "$ldap"
+[audit]
+path = "$work/audit.sqlite"
 TOML
+mkdir -p "$shm"
+sed "s|^path = .*|path = \"$shm/audit.sqlite\"|" "$work/config.toml" > "$work/config-tmpfs.toml"
 
 stats() { # reads microseconds, one a line; prints median p90 min max in ms
   sort -n | awk '{a[NR]=$1/1000} END {printf "median %7.2f ms   p90 %7.2f ms   min %7.2f ms   max %7.2f ms   (n=%d)\n", a[int((NR+1)/2)], a[int(NR*0.9+0.5)], a[1], a[NR], NR}'
@@ -54,6 +62,8 @@ done | stats
 
 printf '%-34s' "warm (one engine, cached SDS):"
 target/release/examples/bench_lookup "$work/config.toml" "$nhs" "$runs" | stats
+printf '%-34s' "warm, audit log on tmpfs:"
+target/release/examples/bench_lookup "$work/config-tmpfs.toml" "$nhs" "$runs" | stats
 
 token=$(target/release/examples/bench_lookup --print-token "$work/config.toml" "$nhs")
 printf '%-34s' "curl (same PDS + V&M GETs):"

@@ -26,7 +26,7 @@ pub struct Launch {
 
 impl Launch {
     /// Reads the command line (`--kiosk`, `--training`, `--config FILE`).
-    pub fn from_args(args: impl Iterator<Item = String>) -> Result<Self, String> {
+    pub fn from_args(args: impl Iterator<Item = String>) -> Result<Self, LaunchError> {
         let mut launch = Self::default();
         let mut args = args.skip(1);
         while let Some(arg) = args.next() {
@@ -34,17 +34,35 @@ impl Launch {
                 "--kiosk" => launch.kiosk = true,
                 "--training" => launch.training = true,
                 "--config" => {
-                    launch.config = Some(args.next().ok_or("--config needs a file")?.into())
+                    launch.config = Some(args.next().ok_or(LaunchError::ConfigWithoutFile)?.into())
                 }
-                other => {
-                    return Err(format!(
-                        "unknown argument {other}: use --kiosk, --training, --config FILE"
-                    ))
-                }
+                other => return Err(LaunchError::Unknown(other.to_owned())),
             }
         }
         Ok(launch)
     }
+}
+
+/// Why the command line was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// `--config` was last.
+    #[error("--config needs a file")]
+    ConfigWithoutFile,
+    /// Anything else.
+    #[error("unknown argument {0}: use --kiosk, --training, --config FILE")]
+    Unknown(String),
+}
+
+/// Why the app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The in-process training sandbox could not start.
+    #[error("the training sandbox could not start: {0}")]
+    Training(std::io::Error),
+    /// The engine's start-up routine refused.
+    #[error(transparent)]
+    Startup(#[from] vmcheck_engine::startup::StartupError),
 }
 
 /// The services the commands use.
@@ -87,7 +105,7 @@ fn config_file(launch: &Launch) -> Option<PathBuf> {
 /// Starts everything through the engine's start-up routine: the configuration's environment,
 /// or training mode (the sandbox and the training card) when there is no configuration file
 /// (so a fresh machine shows a working app) or `--training` is given.
-pub async fn start(launch: &Launch) -> Result<AppState, String> {
+pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
     let (source, session, sandbox, config_path) = match config_file(launch) {
         Some(path) => (
             ConfigSource::File(path.clone()),
@@ -98,7 +116,7 @@ pub async fn start(launch: &Launch) -> Result<AppState, String> {
         None => {
             let (sandbox, config) = vmcheck_training::start(SandboxOptions::default())
                 .await
-                .map_err(|e| format!("the training sandbox could not start: {e}"))?;
+                .map_err(StartError::Training)?;
             let mode = if launch.kiosk {
                 Mode::Kiosk
             } else {
@@ -119,17 +137,11 @@ pub async fn start(launch: &Launch) -> Result<AppState, String> {
         watch_cards: true,
         kiosk: launch.kiosk,
         ..Startup::new(source)
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     let config = &running.config;
-    let Some(session_config) = config.session.clone() else {
-        return Err(
-            "smartcard sign-in is not configured: add a [session] section to the configuration"
-                .into(),
-        );
-    };
-    let Some(session) = running.session.clone() else {
-        return Err("smartcard sign-in is not configured".into());
+    let (Some(session_config), Some(session)) = (config.session.clone(), running.session.clone())
+    else {
+        return Err(vmcheck_engine::startup::StartupError::NoSession.into());
     };
     let kiosk = session_config.mode == Mode::Kiosk;
     let idle = u32::try_from(session_config.idle_lock().as_secs()).unwrap_or(u32::MAX);

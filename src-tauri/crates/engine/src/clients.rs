@@ -103,7 +103,7 @@ impl Clients {
             }),
             (_, _, Some(sds)) => EndpointSource::Directory {
                 client: sds.client().map_err(|e| {
-                    LookupError::Setup(vmcheck_spine::http::TransportError::Setup(e))
+                    LookupError::Setup(vmcheck_spine::http::TransportError::Setup(e.to_string()))
                 })?,
                 spine_ods_code: sds.spine_ods_code.clone(),
                 interaction: sds.interaction.clone(),

@@ -61,7 +61,9 @@ pub struct DirectoryRoles {
 
 impl DirectoryRoles {
     /// The directory of `config` (`[sds]`), for its organisation; `None` without `[sds]`.
-    pub fn from_config(config: &crate::Config) -> Option<Result<Self, String>> {
+    pub fn from_config(
+        config: &crate::Config,
+    ) -> Option<Result<Self, crate::config::CaBundleError>> {
         let sds = config.sds.as_ref()?;
         Some(sds.client().map(|client| Self {
             client,

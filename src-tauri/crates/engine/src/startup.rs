@@ -131,7 +131,7 @@ pub enum StartupError {
     NoSession,
     /// The directory settings are unusable (its CA bundle).
     #[error("the directory settings are unusable: {0}")]
-    Directory(String),
+    Directory(#[from] crate::config::CaBundleError),
 }
 
 /// Starts everything `startup` asks for.
@@ -238,7 +238,7 @@ fn role_source(
 ) -> Result<Arc<dyn RoleSource>, StartupError> {
     Ok(match &config.sds {
         Some(sds) => Arc::new(DirectoryRoles {
-            client: sds.client().map_err(StartupError::Directory)?,
+            client: sds.client()?,
             ods_code: config.organisation.ods_code.clone(),
         }),
         None => Arc::new(ConfiguredRoles(

@@ -324,7 +324,6 @@ async fn audit_token_checks() {
     .await;
 }
 
-
 #[tokio::test]
 async fn query_checks() {
     let sandbox = start().await;

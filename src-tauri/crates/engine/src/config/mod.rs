@@ -394,21 +394,47 @@ pub struct SdsConfig {
 
 impl SdsConfig {
     /// The directory client these settings describe (reads the CA bundle, when set).
-    pub(crate) fn client(&self) -> Result<vmcheck_spine::sds::SdsClient, String> {
+    pub(crate) fn client(&self) -> Result<vmcheck_spine::sds::SdsClient, CaBundleError> {
         let client = vmcheck_spine::sds::SdsClient::new(self.ldap_url.clone())
             .with_base_dn(self.base_dn.clone())
             .with_timeout(Duration::from_secs(self.timeout_secs));
         match &self.ca_bundle {
             None => Ok(client),
             Some(path) => {
-                let pem = std::fs::read(path)
-                    .map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))?;
+                let pem = std::fs::read(path).map_err(|source| CaBundleError::Unreadable {
+                    path: path.clone(),
+                    source,
+                })?;
                 client
                     .with_ca_bundle(&pem)
-                    .map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))
+                    .map_err(|source| CaBundleError::Invalid {
+                        path: path.clone(),
+                        source,
+                    })
             }
         }
     }
+}
+
+/// Why `[sds] ca_bundle` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CaBundleError {
+    /// The file cannot be read.
+    #[error("sds.ca_bundle {}: {source}", .path.display())]
+    Unreadable {
+        /// The file named.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file holds no usable CA certificate.
+    #[error("sds.ca_bundle {}: {source}", .path.display())]
+    Invalid {
+        /// The file named.
+        path: std::path::PathBuf,
+        /// Why.
+        source: vmcheck_spine::sds::SdsError,
+    },
 }
 
 /// V&M settings.
