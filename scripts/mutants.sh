@@ -5,10 +5,17 @@
 # mutant. A truly equivalent mutant is excluded beside the code (`#[mutants::skip]` with a
 # reason in Rust, `// Stryker disable next-line …: reason` in TypeScript).
 #
-# Usage: scripts/mutants.sh [rust|ui]   (default: both)
+# Usage: scripts/mutants.sh [rust|ui|both] [--full]
+#
+# The UI run is incremental (StrykerJS `incremental`, ui/stryker-incremental.json, committed):
+# every mutant whose code or covering tests changed since that file was written is tested again,
+# and the others keep their recorded result. `--full` tests every mutant afresh and rewrites the
+# file — do it (and commit the file) after changing the UI's safety code or its tests. The Rust
+# run always tests every mutant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-both}
+full=${2:-}
 fail=0
 
 # The safety code (see docs/safety/hazard-log.md): the banner table, the status model, the last
@@ -53,7 +60,9 @@ fi
 
 if [ "$which" = both ] || [ "$which" = ui ]; then
   start=$(date +%s)
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npx stryker run) || fail=1
+  force=()
+  [ "$full" = --full ] && force=(--force)
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npx stryker run "${force[@]}") || fail=1
   report=ui/reports/mutation/mutation.json
   if [ -f "$report" ]; then
     python3 - "$report" <<'PY' || fail=1

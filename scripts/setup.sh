@@ -50,6 +50,23 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# Mutation testing and fuzzing of the safety code (scripts/mutants.sh, scripts/fuzz.sh): the
+# nightly toolchain beside stable (cargo-fuzz needs it), cargo-mutants and cargo-fuzz.
+if [ "${VMCHECK_SETUP_SAFETY_TOOLS:-1}" = 1 ]; then
+  if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "setup: installing the nightly Rust toolchain (for cargo-fuzz)" >&2
+    rustup toolchain install nightly --profile minimal >/dev/null
+  fi
+  if ! command -v cargo-mutants >/dev/null 2>&1; then
+    echo "setup: installing cargo-mutants (about 2 minutes)" >&2
+    cargo install cargo-mutants --locked --quiet
+  fi
+  if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    echo "setup: installing cargo-fuzz (about 1 minute)" >&2
+    cargo install cargo-fuzz --locked --quiet
+  fi
+fi
+
 # tauri-driver (WebDriver for the desktop app's end-to-end tests), 2.x.
 if ! command -v tauri-driver >/dev/null 2>&1 && [ "${VMCHECK_SETUP_E2E:-1}" = 1 ]; then
   echo "setup: installing tauri-driver 2 (cargo install, about 2 minutes)" >&2

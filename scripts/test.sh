@@ -3,7 +3,8 @@
 # layering, builds the web UI and runs every test — the Rust crates (with the sandbox, a real
 # OpenLDAP slapd and a real pcscd with virtual smartcards, each started by the tests themselves
 # on loopback and stopped when they end), the UI's unit tests, the virtual card's own tests, and
-# the desktop end-to-end tests under Xvfb.
+# the desktop end-to-end tests under Xvfb; then mutation testing of the safety code and a short
+# live fuzzing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,5 +55,11 @@ ls "$smoke/data/vmcheck/training-audit.sqlite" >/dev/null
 
 step "benchmarks compile (they are run by bench/, not here)"
 cargo bench -p vmcheck-core --benches --no-run --locked >/dev/null
+
+step "mutation testing of the safety code: every mutant killed (cargo-mutants, StrykerJS)"
+bash scripts/mutants.sh
+
+step "fuzzing: a 20-second live run of every target (nightly; every corpus was replayed above)"
+FUZZ_NICE=0 bash scripts/fuzz.sh 20
 
 step "done"

@@ -3,7 +3,8 @@
 //! The V&M Check command line: look up a patient's overseas-visitor chargeable status, test the
 //! connection to Spine, and run the sandbox. Scripts depend on its contract: the `--json`
 //! object's fields and the exit codes (0 status or no record, 2 input refused locally, 3 service
-//! error, 4 configuration).
+//! error, 4 configuration, 5 sign-in refused, 6 the access could not be audited so was not
+//! made).
 //!
 //! It deliberately holds no lookup logic: it parses arguments, calls the engine, prints.
 
