@@ -40,17 +40,29 @@ if [ "$which" = both ] || [ "$which" = rust ]; then
   fi
   out=target/mutants
   rm -rf "$out"
+  mkdir -p "$out"
   args=()
   for f in "${RUST_FILES[@]}"; do args+=(-f "$f"); done
   start=$(date +%s)
   # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
   set +e
   cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 --output "$out" --no-shuffle
+  rc=$?
   set -e
+  # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out; anything else (a usage error,
+  # the unmutated tree failing its tests) means nothing was proven.
+  case $rc in
+    0 | 2 | 3) ;;
+    *) echo "mutants: cargo-mutants failed (exit $rc): nothing was tested" >&2; exit 1 ;;
+  esac
   dir="$out/mutants.out"
   count() { [ -f "$dir/$1.txt" ] && grep -c . "$dir/$1.txt" || echo 0; }
   caught=$(count caught); missed=$(count missed); timeout=$(count timeout); unviable=$(count unviable)
   echo "Rust safety code: $caught caught, $timeout timed out (caught), $missed missed, $unviable unviable — $(( $(date +%s) - start )) s"
+  if [ "$caught" = 0 ]; then
+    echo "mutants: no mutant was caught: the run tested nothing" >&2
+    exit 1
+  fi
   if [ "$missed" != 0 ]; then
     echo "missed mutants (each needs a test that fails, or a written reason it is equivalent):" >&2
     cat "$dir/missed.txt" >&2
@@ -62,9 +74,13 @@ if [ "$which" = both ] || [ "$which" = ui ]; then
   start=$(date +%s)
   force=()
   [ "$full" = --full ] && force=(--force)
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npx stryker run "${force[@]}") || fail=1
   report=ui/reports/mutation/mutation.json
-  if [ -f "$report" ]; then
+  rm -f "$report"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npx stryker run "${force[@]}") || fail=1
+  if [ ! -f "$report" ]; then
+    echo "mutants: StrykerJS wrote no report: nothing was proven" >&2
+    fail=1
+  else
     python3 - "$report" <<'PY' || fail=1
 import json, sys
 data = json.load(open(sys.argv[1]))
@@ -74,7 +90,7 @@ for f in data["files"].values():
         counts[m["status"]] = counts.get(m["status"], 0) + 1
 survived = counts.get("Survived", 0) + counts.get("NoCoverage", 0)
 print("UI safety code: " + ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items())))
-sys.exit(1 if survived else 0)
+sys.exit(1 if survived or not counts.get("Killed") else 0)
 PY
   fi
   echo "UI mutation run: $(( $(date +%s) - start )) s"

@@ -14,7 +14,12 @@ fn intent(i: usize, batch: Option<&str>) -> NewRecord {
         nhs_number: Some(format!("{:010}", 9_990_000_000u64 + i as u64)),
         trace_id: Some(format!("00000000-0000-4000-8000-{i:012}")),
         batch_id: batch.map(str::to_owned),
-        ..NewRecord::new(1_796_342_400 + i as i64, "555021935107", "RRK99", Action::Lookup)
+        ..NewRecord::new(
+            1_796_342_400 + i as i64,
+            "555021935107",
+            "RRK99",
+            Action::Lookup,
+        )
     }
 }
 
@@ -53,7 +58,10 @@ fn main() {
     let mut each = Vec::new();
     for (n, chunk) in (0..rows).collect::<Vec<_>>().chunks(group).enumerate() {
         let batch = format!("batch-{n}");
-        let records = chunk.iter().map(|&i| intent(rows + i, Some(&batch))).collect();
+        let records = chunk
+            .iter()
+            .map(|&i| intent(rows + i, Some(&batch)))
+            .collect();
         let t = Instant::now();
         log.append_all(records).expect("append_all");
         each.push(t.elapsed().as_micros());

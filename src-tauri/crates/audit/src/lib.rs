@@ -52,6 +52,7 @@
 //! - **Prune**: there is no retention or deletion; the table is append-only (triggers refuse
 //!   `UPDATE` and `DELETE`).
 
+mod batch;
 mod chain;
 mod checkpoint;
 mod error;

@@ -59,6 +59,10 @@ CREATE TABLE audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
 PRAGMA user_version = 2;
 ";
 
+/// The index by worklist job, on the records that belong to one.
+const BATCH_INDEX: &str = "CREATE INDEX IF NOT EXISTS audit_record_batch \
+     ON audit_record (batch_id) WHERE batch_id IS NOT NULL;";
+
 /// The stored columns, in the order [`crate::verify::StoredRow::read`] reads them.
 pub(crate) const COLUMNS: &str = "seq, time, user_uuid, role_profile_id, ods_code, action, \
      nhs_number, outcome, trace_id, prev_hash, hash, installation_id, search_terms, batch_id, \
@@ -107,6 +111,8 @@ pub(crate) fn ensure(
             })
         }
     }
+    // Worklist jobs find their rows' records by batch (an index only; no format change).
+    tx.execute_batch(BATCH_INDEX).map_err(sqlite_error)?;
     let stored: Option<String> = tx
         .query_row(
             "SELECT value FROM audit_meta WHERE name = 'installation_id'",

@@ -196,6 +196,24 @@ pub(crate) fn is_conversion_error(e: &rusqlite::Error) -> bool {
 }
 
 /// The columns to select from a log of this schema version, in [`StoredRow::read`]'s order.
+impl StoredRow {
+    /// The record as the API gives it.
+    pub(crate) fn into_record(self) -> crate::AuditRecord {
+        crate::AuditRecord {
+            seq: self.seq,
+            installation_id: self.installation_id,
+            record: self.record,
+            format: if self.format == 2 {
+                crate::RecordFormat::Keyed
+            } else {
+                crate::RecordFormat::Sha256
+            },
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
 pub(crate) fn columns_for(version: i64) -> &'static str {
     if version >= 2 {
         schema::COLUMNS
@@ -230,19 +248,7 @@ impl AuditLog {
             .map_err(|e| self.db_error(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let s = row.map_err(|e| self.db_error(e))?;
-            out.push(crate::AuditRecord {
-                seq: s.seq,
-                installation_id: s.installation_id,
-                record: s.record,
-                format: if s.format == 2 {
-                    crate::RecordFormat::Keyed
-                } else {
-                    crate::RecordFormat::Sha256
-                },
-                prev_hash: s.prev_hash,
-                hash: s.hash,
-            });
+            out.push(row.map_err(|e| self.db_error(e))?.into_record());
         }
         Ok(out)
     }

@@ -27,7 +27,7 @@ mod signing;
 pub mod startup;
 pub mod tls;
 
-pub use access::{ExportRecord, PatientAccess, SearchTerms};
+pub use access::{ExportRecord, PatientAccess, RowIntent, SearchTerms};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codes::ErrorCode;
 pub use config::{Config, ConfigError, Environment, SandboxTarget};

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use vmcheck_audit::{Action, AuditRecord};
+use vmcheck_core::nhs::NhsNumber;
 use vmcheck_engine::{
     Actor, Config, ExportRecord, LookupError, ManualClock, MemorySecrets, Outcome, PatientAccess,
     SearchTerms,
@@ -210,6 +211,86 @@ async fn an_export_is_recorded_before_it_is_written() {
         Some("kind=worklist_csv;rows=12;to=results.csv")
     );
     assert_eq!(r[0].record.batch_id.as_deref(), Some("job-1"));
+}
+
+/// Worklist rows: their intents in one transaction before any request, outcomes after; a job
+/// interrupted between the two resumes under the same intents, so no row is recorded twice.
+#[tokio::test]
+async fn worklist_rows_are_recorded_once_even_across_an_interruption() {
+    let sandbox = sandbox().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.sqlite");
+    let config = vmcheck_training::config(sandbox.urls());
+    let who = actor(&config);
+    let numbers: Vec<NhsNumber> = vmcheck_sandbox::patients()
+        .iter()
+        .filter(|p| p.expected.banner.is_some())
+        .take(3)
+        .map(|p| NhsNumber::parse(p.nhs_number).expect("valid"))
+        .collect();
+    let rows: Vec<(u64, NhsNumber)> = (2..).zip(numbers.iter().cloned()).collect();
+
+    // First run: every intent committed before anything is sent; then only row 2 finishes
+    // before the process "dies".
+    let first = engine_with_log(config.clone(), &path);
+    let intents = first.begin_rows(&who, "job-7", &rows).expect("intents");
+    assert_eq!(intents.len(), 3);
+    assert_eq!(
+        (sandbox.pds_request_count(), sandbox.request_count()),
+        (0, 0)
+    );
+    let r2 = first.run_row(&who, &intents[0]).await;
+    assert!(!matches!(r2.outcome, Outcome::Error(_)), "{:?}", r2.outcome);
+    assert_eq!(
+        r2.trace_id, intents[0].trace_id,
+        "the request carries the intent's trace id"
+    );
+    first
+        .finish_rows(&who, "job-7", &[(&intents[0], &r2)])
+        .expect("outcome");
+    drop(first);
+
+    // The job resumes in a new process: rows 3 and 4 keep their intents.
+    let second = engine_with_log(config.clone(), &path);
+    let open = second.open_rows("job-7").expect("open rows");
+    assert_eq!(open.len(), 2);
+    let again = second
+        .begin_rows(&who, "job-7", &rows[1..])
+        .expect("intents");
+    assert_eq!(again, intents[1..], "the same intents, not new ones");
+    let mut results = Vec::new();
+    for intent in &again {
+        results.push(second.run_row(&who, intent).await);
+    }
+    let finished: Vec<(&vmcheck_engine::RowIntent, &vmcheck_engine::LookupResult)> =
+        again.iter().zip(results.iter()).collect();
+    second
+        .finish_rows(&who, "job-7", &finished)
+        .expect("outcomes");
+
+    let r = records(&second);
+    assert_eq!(
+        actions(&r),
+        [
+            Action::Lookup,
+            Action::Lookup,
+            Action::Lookup,
+            Action::Outcome,
+            Action::Outcome,
+            Action::Outcome
+        ],
+        "one intent and one outcome per row"
+    );
+    for (record, row) in r[..3].iter().zip(2..) {
+        assert_eq!(record.record.batch_id.as_deref(), Some("job-7"));
+        assert_eq!(record.record.detail, Some(format!("row={row}")));
+    }
+    let report = second.audit_log().expect("log").verify().expect("verify");
+    assert!(
+        report.is_intact() && report.interrupted.is_empty(),
+        "{report:?}"
+    );
+    assert!(second.open_rows("job-7").expect("open").is_empty());
 }
 
 /// The audited path over `config` with its log at `path` (key file beside it).

@@ -18,6 +18,8 @@
 //! The shells hold a `PatientAccess` (directly, or inside the session); the adapters' clients
 //! are private to the engine, so there is no other way to PDS or Spine.
 
+mod rows;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +31,8 @@ use vmcheck_core::session::Actor;
 use vmcheck_secrets::SecretLookup;
 use vmcheck_spine::pds::PdsSearch;
 pub use vmcheck_spine::vandm::Conformance;
+
+pub use rows::RowIntent;
 
 use crate::clients::Clients;
 use crate::clock::Clock;
@@ -325,26 +329,8 @@ impl PatientAccess {
                 return result;
             }
         };
-        result.outcome = match self.clients.run(actor, &nhs, &mut result, &progress).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                tracing::info!(code = %e.code(), "lookup ended with an error");
-                Outcome::Error(e)
-            }
-        };
-        let outcome = NewRecord {
-            refers_to: intent_seq,
-            nhs_number: result.queried.as_ref().map(|n| n.as_str().to_owned()),
-            outcome: Some(outcome_code(&result.outcome)),
-            trace_id: Some(result.trace_id.clone()),
-            batch_id: batch.map(str::to_owned),
-            detail: result
-                .patient
-                .as_ref()
-                .and_then(|p| p.superseded_from.as_ref())
-                .map(|old| format!("superseded_from={}", old.as_str())),
-            ..self.record(actor, Action::Outcome)
-        };
+        self.request(actor, &nhs, &mut result, &progress).await;
+        let outcome = self.outcome_record(actor, intent_seq, &result, batch, None);
         if let Err(e) = self.append(vec![outcome]) {
             // Nothing is shown that the log does not hold.
             result.patient = None;
@@ -352,6 +338,52 @@ impl PatientAccess {
             result.outcome = Outcome::Error(e);
         }
         result
+    }
+
+    /// Runs the requests of a lookup whose intent is recorded, filling in `result`.
+    async fn request(
+        &self,
+        actor: &Actor,
+        nhs: &NhsNumber,
+        result: &mut LookupResult,
+        progress: &impl Fn(Progress),
+    ) {
+        result.outcome = match self.clients.run(actor, nhs, result, progress).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::info!(code = %e.code(), "lookup ended with an error");
+                Outcome::Error(e)
+            }
+        };
+    }
+
+    /// The outcome record of a lookup: what came back, referring to its intent.
+    fn outcome_record(
+        &self,
+        actor: &Actor,
+        intent_seq: Option<i64>,
+        result: &LookupResult,
+        batch: Option<&str>,
+        row: Option<u64>,
+    ) -> NewRecord {
+        let superseded = result
+            .patient
+            .as_ref()
+            .and_then(|p| p.superseded_from.as_ref())
+            .map(|old| format!("superseded_from={}", old.as_str()));
+        let detail = match (row.map(|r| format!("row={r}")), superseded) {
+            (Some(r), Some(s)) => Some(format!("{r};{s}")),
+            (r, s) => r.or(s),
+        };
+        NewRecord {
+            refers_to: intent_seq,
+            nhs_number: result.queried.as_ref().map(|n| n.as_str().to_owned()),
+            outcome: Some(outcome_code(&result.outcome)),
+            trace_id: Some(result.trace_id.clone()),
+            batch_id: batch.map(str::to_owned),
+            detail,
+            ..self.record(actor, Action::Outcome)
+        }
     }
 
     /// Searches PDS by demographics on behalf of `actor`: intent (the terms), request, outcome
