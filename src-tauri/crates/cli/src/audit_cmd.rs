@@ -116,7 +116,7 @@ pub fn verify(args: &VerifyArgs, json: bool) -> u8 {
         Ok(c) => c,
         Err(message) => {
             crate::output::print_error(
-                "CONFIG",
+                vmcheck_engine::ErrorCode::Config.as_str(),
                 &message,
                 "Fix the configuration, or give --db and --key-file.",
                 json,
@@ -133,7 +133,7 @@ pub fn verify(args: &VerifyArgs, json: bool) -> u8 {
         Some(db) => db,
         None => {
             crate::output::print_error(
-                "CONFIG",
+                vmcheck_engine::ErrorCode::Config.as_str(),
                 "no home folder to find the audit log in",
                 "Give its path with --db.",
                 json,

@@ -19,13 +19,14 @@ use vmcheck_training::{Fault, Sandbox, SandboxOptions};
 
 mod audit_cmd;
 mod output;
+mod search_cmd;
 mod secrets_cmd;
 mod signin;
 
 /// Exit code: status or no record shown.
 const EXIT_OK: u8 = 0;
 /// Exit code: input refused locally (nothing sent).
-const EXIT_REFUSED: u8 = 2;
+pub(crate) const EXIT_REFUSED: u8 = 2;
 /// Exit code: a service answered with an error, or could not be reached.
 pub(crate) const EXIT_SERVICE: u8 = 3;
 /// Exit code: configuration missing or invalid.
@@ -45,7 +46,7 @@ struct Cli {
 }
 
 #[derive(clap::Args)]
-struct Target {
+pub(crate) struct Target {
     /// Configuration file (default: $VMCHECK_CONFIG, then ~/.config/vmcheck/config.toml).
     #[arg(long, conflicts_with = "sandbox")]
     config: Option<PathBuf>,
@@ -81,6 +82,32 @@ enum Command {
         /// Ask Spine for JSON (default) or XML.
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
+        /// With smartcard sign-in: the role profile to act in, when there are several.
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Search PDS by a patient's details: the matches, best first (audited like a lookup).
+    Search {
+        /// Family name.
+        #[arg(long)]
+        family: String,
+        /// Given name.
+        #[arg(long)]
+        given: Option<String>,
+        /// Date of birth, YYYY-MM-DD.
+        #[arg(long)]
+        birthdate: String,
+        /// male, female, other or unknown.
+        #[arg(long)]
+        gender: Option<String>,
+        /// Postcode.
+        #[arg(long)]
+        postcode: Option<String>,
+        #[command(flatten)]
+        target: Target,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
         /// With smartcard sign-in: the role profile to act in, when there are several.
         #[arg(long)]
         role: Option<String>,
@@ -334,6 +361,25 @@ async fn run(cli: Cli) -> u8 {
             output::print_lookup(&report, json, running.config.environment);
             lookup_exit(&result.outcome)
         }
+        Command::Search {
+            family,
+            given,
+            birthdate,
+            gender,
+            postcode,
+            target,
+            json,
+            role,
+        } => {
+            let args = search_cmd::SearchArgs {
+                family,
+                given,
+                birthdate,
+                gender,
+                postcode,
+            };
+            search_cmd::run(args, target, json, role).await
+        }
         Command::Metadata { target, json } => {
             let prepared = match prepare(&target, None, SessionChoice::None).await {
                 Ok(p) => p,
@@ -454,9 +500,9 @@ async fn run(cli: Cli) -> u8 {
     }
 }
 
-fn config_error(message: &str, json: bool) -> u8 {
+pub(crate) fn config_error(message: &str, json: bool) -> u8 {
     output::print_error(
-        "CONFIG",
+        vmcheck_engine::ErrorCode::Config.as_str(),
         message,
         "Fix the configuration and run the command again.",
         json,

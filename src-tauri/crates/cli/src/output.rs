@@ -27,7 +27,7 @@ fn paint(text: &str, colour: Option<BannerColour>) -> String {
 }
 
 /// `943 476 5919` for a valid NHS number; anything else as it was typed.
-fn formatted(nhs: &str) -> String {
+pub(crate) fn formatted(nhs: &str) -> String {
     vmcheck_core::nhs::NhsNumber::parse(nhs)
         .map(|n| n.formatted())
         .unwrap_or_else(|_| nhs.to_owned())

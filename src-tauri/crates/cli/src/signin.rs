@@ -92,7 +92,12 @@ pub async fn sign_in(
         }
         _ => {}
     }
-    let passcode = read_passcode().map_err(|e| ("PASSCODE_INPUT".to_owned(), e.to_string()))?;
+    let passcode = read_passcode().map_err(|e| {
+        (
+            vmcheck_engine::ErrorCode::PasscodeInput.as_str().to_owned(),
+            e.to_string(),
+        )
+    })?;
     let view = session.sign_in(passcode, confirm).await.map_err(fail)?;
     if view.state == SessionState::ChooseRole {
         let chosen = match role {

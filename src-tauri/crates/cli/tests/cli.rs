@@ -675,3 +675,102 @@ fn audit_export_writes_the_days_asked_for_and_is_itself_recorded() {
         .expect("count");
     assert_eq!(after, before);
 }
+
+#[test]
+fn search_lists_the_matches_best_first_and_is_audited_like_a_lookup() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [("XDG_DATA_HOME", dir.path())];
+    let (db, _) = training_log(dir.path());
+    let args = [
+        "search",
+        "--sandbox",
+        "--json",
+        "--family",
+        "Taylor",
+        "--birthdate",
+        "1998-02-11",
+    ];
+    let (code, out, err) = run_with(&args, &env, "");
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(v["outcome"], "matches");
+    assert_eq!(v["count"], 1);
+    assert_eq!(v["matches"][0]["nhs_number"], "9990000018");
+    assert_eq!(v["matches"][0]["name"], "TAYLOR, Mary (Miss)");
+    assert_eq!(v["training"], true);
+    let conn = rusqlite::Connection::open(&db).expect("the training audit log");
+    let rows: Vec<(String, Option<String>, Option<String>)> = conn
+        .prepare("SELECT action, search_terms, detail FROM audit_record ORDER BY seq")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].0, "search");
+    assert_eq!(
+        rows[0].1.as_deref(),
+        Some("family=Taylor;birthdate=1998-02-11")
+    );
+    assert_eq!(rows[1].0, "outcome");
+    assert_eq!(rows[1].2.as_deref(), Some("returned=9990000018"));
+
+    // As text, best first; no match is a clear message, not an error.
+    let (code, out, _) = run(&[
+        "search",
+        "--sandbox",
+        "--family",
+        "Nobody",
+        "--birthdate",
+        "1970-01-01",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("No patients found."), "{out}");
+    let (code, out, _) = run(&[
+        "search",
+        "--sandbox",
+        "--family",
+        "Taylor",
+        "--birthdate",
+        "1998-02-11",
+        "--gender",
+        "female",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("1 patient found, best match first:"), "{out}");
+    assert!(out.contains("999 000 0018  TAYLOR, Mary (Miss)"), "{out}");
+}
+
+#[test]
+fn search_details_that_cannot_be_searched_by_exit_2_and_send_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [("XDG_DATA_HOME", dir.path())];
+    for (args, says) in [
+        (
+            ["--family", "Taylor", "--birthdate", "11/02/1998"],
+            "YYYY-MM-DD",
+        ),
+        (
+            ["--family", " ", "--birthdate", "1998-02-11"],
+            "family name",
+        ),
+    ] {
+        let mut all = vec!["search", "--sandbox", "--json"];
+        all.extend(args);
+        let (code, out, _) = run_with(&all, &env, "");
+        assert_eq!(code, 2, "{out}");
+        let v = json(&out);
+        assert_eq!(v["error"]["code"], "SEARCH_INVALID");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .expect("message")
+                .contains(says),
+            "{v}"
+        );
+    }
+    assert!(
+        !training_log(dir.path()).0.exists(),
+        "nothing was recorded: nothing was asked"
+    );
+}

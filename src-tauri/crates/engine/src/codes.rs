@@ -175,6 +175,13 @@ codes! {
     CardError = "CARD_ERROR",
     /// The user's roles could not be looked up.
     RolesUnavailable = "ROLES_UNAVAILABLE",
+    // The command line.
+    /// The configuration is missing or invalid.
+    Config = "CONFIG",
+    /// The passcode could not be read (no terminal, standard input closed).
+    PasscodeInput = "PASSCODE_INPUT",
+    /// The search details given cannot be searched by; nothing was sent.
+    SearchInvalid = "SEARCH_INVALID",
     // Settings.
     /// Settings cannot be changed here.
     SettingsReadOnly = "SETTINGS_READ_ONLY",

@@ -494,11 +494,11 @@ impl PdsClient {
         correlation_id: &str,
     ) -> Result<Vec<SearchMatch>, PdsError> {
         let url = format!("{}/Patient", self.base_url);
-        let mut query = vec![
-            ("family", terms.family.trim().to_owned()),
-            ("gender", terms.gender.trim().to_owned()),
-            ("birthdate", format!("eq{}", terms.birth_date.trim())),
-        ];
+        let mut query = vec![("family", terms.family.trim().to_owned())];
+        if !terms.gender.trim().is_empty() {
+            query.push(("gender", terms.gender.trim().to_owned()));
+        }
+        query.push(("birthdate", format!("eq{}", terms.birth_date.trim())));
         if let Some(given) = terms
             .given
             .as_deref()

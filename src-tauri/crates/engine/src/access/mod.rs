@@ -65,12 +65,11 @@ impl std::fmt::Debug for SearchTerms {
 impl SearchTerms {
     /// As recorded in the audit log: `family=…;given=…;gender=…;birthdate=…;postcode=…`.
     fn audited(&self) -> String {
-        let mut out = format!(
-            "family={};gender={};birthdate={}",
-            self.family.trim(),
-            self.gender.trim(),
-            self.birth_date.trim()
-        );
+        let mut out = format!("family={}", self.family.trim());
+        if !self.gender.trim().is_empty() {
+            out.push_str(&format!(";gender={}", self.gender.trim()));
+        }
+        out.push_str(&format!(";birthdate={}", self.birth_date.trim()));
         if let Some(g) = self.given.as_deref().filter(|g| !g.trim().is_empty()) {
             out.push_str(&format!(";given={}", g.trim()));
         }
