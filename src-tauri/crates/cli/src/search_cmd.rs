@@ -192,18 +192,18 @@ mod tests {
             ""
         );
         assert!(terms(&args(" ", "1998-02-11", None))
-            .unwrap_err()
+            .expect_err("refused")
             .contains("family name"));
         for bad in ["11/02/1998", "1998-02-30", "1998-2-11", "yesterday"] {
             assert!(
                 terms(&args("Taylor", bad, None))
-                    .unwrap_err()
+                    .expect_err("refused")
                     .contains("YYYY-MM-DD"),
                 "{bad}"
             );
         }
         assert!(terms(&args("Taylor", "1998-02-11", Some("f")))
-            .unwrap_err()
+            .expect_err("refused")
             .contains("male, female"));
     }
 }
