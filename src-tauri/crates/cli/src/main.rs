@@ -18,6 +18,7 @@ use vmcheck_engine::LookupReport;
 use vmcheck_training::{Fault, Sandbox, SandboxOptions};
 
 mod audit_cmd;
+mod batch_cmd;
 mod output;
 mod search_cmd;
 mod secrets_cmd;
@@ -106,6 +107,35 @@ enum Command {
         #[command(flatten)]
         target: Target,
         /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// With smartcard sign-in: the role profile to act in, when there are several.
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Check a whole list (CSV or XLSX from the PAS) along the audited path: resumable,
+    /// rate-limited, every row's details cross-checked against PDS.
+    Batch {
+        /// The list (not needed with --resume).
+        input: Option<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+        /// Write the results here (.csv or .xlsx; an audited export).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Requests at once (default: [worklist] concurrency, 4).
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// Requests per second at most (default: [worklist] rate_per_second; 0: unlimited).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Carry on with an earlier job.
+        #[arg(long)]
+        resume: Option<String>,
+        /// The XLSX sheet to read (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// JSON lines (the mapping, progress, the summary) instead of text.
         #[arg(long)]
         json: bool,
         /// With smartcard sign-in: the role profile to act in, when there are several.
@@ -379,6 +409,29 @@ async fn run(cli: Cli) -> u8 {
                 postcode,
             };
             search_cmd::run(args, target, json, role).await
+        }
+        Command::Batch {
+            input,
+            target,
+            output,
+            concurrency,
+            rate,
+            resume,
+            sheet,
+            json,
+            role,
+        } => {
+            let args = batch_cmd::BatchArgs {
+                input,
+                output,
+                concurrency,
+                rate,
+                resume,
+                sheet,
+                json,
+                role,
+            };
+            batch_cmd::run(args, target).await
         }
         Command::Metadata { target, json } => {
             let prepared = match prepare(&target, None, SessionChoice::None).await {

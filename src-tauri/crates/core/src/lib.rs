@@ -24,6 +24,7 @@ pub mod session;
 pub mod spine_error;
 pub mod status;
 pub mod time;
+pub mod worklist;
 
 pub use assess::{assess, Assessment, Refusal};
 pub use banner::{classify, Banner, BannerColour, BannerKind};

@@ -33,6 +33,26 @@ impl CalendarDate {
         Some(Self { year, month, day })
     }
 
+    /// A date from its parts; `None` when there is no such day (month 13, 30 February).
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
+        ((1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day))
+            .then_some(Self { year, month, day })
+    }
+
+    /// The date `days` days after 1 January 1970 (negative: before it), proleptic Gregorian.
+    pub fn from_unix_days(days: i64) -> Self {
+        let days = days + 719_468;
+        let era = days.div_euclid(146_097);
+        let doe = days.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Self { year, month, day }
+    }
+
     /// The UTC calendar date of a Unix time (days-from-civil inverse, proleptic Gregorian).
     pub fn from_unix_seconds(secs: u64) -> Self {
         let days = (secs / 86_400) as i64 + 719_468;
@@ -283,6 +303,37 @@ mod tests {
             CalendarDate::from_unix_seconds(1_795_219_200).to_string(),
             "2026-11-21"
         );
+    }
+
+    #[test]
+    fn dates_from_parts_and_from_days() {
+        assert_eq!(
+            CalendarDate::new(2024, 2, 29).map(|d| d.to_string()),
+            Some("2024-02-29".into())
+        );
+        assert_eq!(CalendarDate::new(2023, 2, 29), None);
+        assert_eq!(CalendarDate::new(1900, 2, 29), None);
+        assert_eq!(CalendarDate::new(2000, 2, 29).map(|d| d.day), Some(29));
+        assert_eq!(CalendarDate::new(2024, 13, 1), None);
+        assert_eq!(CalendarDate::new(2024, 0, 1), None);
+        assert_eq!(CalendarDate::new(2024, 4, 31), None);
+        assert_eq!(CalendarDate::new(2024, 4, 0), None);
+        assert_eq!(CalendarDate::from_unix_days(0).to_string(), "1970-01-01");
+        assert_eq!(CalendarDate::from_unix_days(-1).to_string(), "1969-12-31");
+        assert_eq!(
+            CalendarDate::from_unix_days(-25_569).to_string(),
+            "1899-12-30"
+        );
+        assert_eq!(
+            CalendarDate::from_unix_days(11_016).to_string(),
+            "2000-02-29"
+        );
+        for secs in [0_u64, 951_782_400, 1_795_219_200] {
+            assert_eq!(
+                CalendarDate::from_unix_days((secs / 86_400) as i64),
+                CalendarDate::from_unix_seconds(secs)
+            );
+        }
     }
 
     #[test]

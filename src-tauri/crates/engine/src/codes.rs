@@ -182,6 +182,19 @@ codes! {
     PasscodeInput = "PASSCODE_INPUT",
     /// The search details given cannot be searched by; nothing was sent.
     SearchInvalid = "SEARCH_INVALID",
+    // The worklist.
+    /// A row without an NHS number whose details match no patient, or several, on PDS.
+    NoUniqueMatch = "NO_UNIQUE_MATCH",
+    /// A row of the list that cannot be checked (its reason is given).
+    RowNotCheckable = "ROW_NOT_CHECKABLE",
+    /// The list file cannot be read.
+    WorklistFile = "WORKLIST_FILE",
+    /// The worklist store cannot be used.
+    WorklistStore = "WORKLIST_STORE",
+    /// No such job for this user.
+    NoSuchJob = "NO_SUCH_JOB",
+    /// The results could not be written.
+    ExportFailed = "EXPORT_FAILED",
     // Settings.
     /// Settings cannot be changed here.
     SettingsReadOnly = "SETTINGS_READ_ONLY",

@@ -188,6 +188,18 @@ impl LookupError {
         }
     }
 
+    /// A transient failure worth trying again later (a timeout, a busy or failing service, a
+    /// broken connection, a rate limit), as opposed to an answer about the patient or a problem
+    /// with this installation.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Pds(e) => e.is_retryable(),
+            Self::Sds(e) => e.is_retryable(),
+            Self::Vandm(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
     /// Refused before anything was sent (CLI exit code 2).
     pub fn is_local(&self) -> bool {
         matches!(self, Self::InvalidNhsNumber(_))

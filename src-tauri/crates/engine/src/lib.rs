@@ -26,8 +26,9 @@ pub mod session;
 mod signing;
 pub mod startup;
 pub mod tls;
+pub mod worklist;
 
-pub use access::{ExportRecord, PatientAccess, RowIntent, SearchTerms};
+pub use access::{ExportRecord, PatientAccess, RowIntent, RowOutcome, SearchTerms};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codes::ErrorCode;
 pub use config::{Config, ConfigError, Environment, SandboxTarget};

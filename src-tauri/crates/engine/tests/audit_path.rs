@@ -15,7 +15,7 @@ use vmcheck_audit::{Action, AuditRecord};
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_engine::{
     Actor, Config, ExportRecord, LookupError, ManualClock, MemorySecrets, Outcome, PatientAccess,
-    SearchTerms,
+    RowOutcome, SearchTerms,
 };
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 
@@ -246,7 +246,7 @@ async fn worklist_rows_are_recorded_once_even_across_an_interruption() {
         "the request carries the intent's trace id"
     );
     first
-        .finish_rows(&who, "job-7", &[(&intents[0], &r2)])
+        .finish_rows(&who, "job-7", &[(&intents[0], &RowOutcome::of(&r2))])
         .expect("outcome");
     drop(first);
 
@@ -262,8 +262,9 @@ async fn worklist_rows_are_recorded_once_even_across_an_interruption() {
     for intent in &again {
         results.push(second.run_row(&who, intent).await);
     }
-    let finished: Vec<(&vmcheck_engine::RowIntent, &vmcheck_engine::LookupResult)> =
-        again.iter().zip(results.iter()).collect();
+    let outcomes: Vec<RowOutcome> = results.iter().map(RowOutcome::of).collect();
+    let finished: Vec<(&vmcheck_engine::RowIntent, &RowOutcome)> =
+        again.iter().zip(outcomes.iter()).collect();
     second
         .finish_rows(&who, "job-7", &finished)
         .expect("outcomes");

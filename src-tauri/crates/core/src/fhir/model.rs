@@ -7,7 +7,7 @@
 //! [`Reading::Unrecognised`] or [`Reading::NoCoding`], which the banner never shows as green.
 //!
 //! An element the decision reads that is sent more than once (two XML elements, or a JSON
-//! array where FHIR has one value) is only read when every copy is the same ([`agreed`]);
+//! array where FHIR has one value) is only read when every copy is the same (`agreed`);
 //! otherwise it is taken as absent — never as its first copy.
 
 use super::tree::Element;
@@ -38,7 +38,7 @@ fn agreed<'a>(e: &'a Element, name: &str) -> Option<&'a Element> {
     named.all(|other| other == first).then_some(first)
 }
 
-/// The value of [`agreed`].
+/// The value of `agreed`.
 fn agreed_value<'a>(e: &'a Element, name: &str) -> Option<&'a str> {
     agreed(e, name).and_then(|c| c.value.as_deref())
 }

@@ -32,7 +32,7 @@ use vmcheck_secrets::SecretLookup;
 use vmcheck_spine::pds::PdsSearch;
 pub use vmcheck_spine::vandm::Conformance;
 
-pub use rows::RowIntent;
+pub use rows::{RowIntent, RowOutcome};
 
 use crate::clients::Clients;
 use crate::clock::Clock;
@@ -329,7 +329,7 @@ impl PatientAccess {
             }
         };
         self.request(actor, &nhs, &mut result, &progress).await;
-        let outcome = self.outcome_record(actor, intent_seq, &result, batch, None);
+        let outcome = self.outcome_record(actor, intent_seq, &RowOutcome::of(&result), batch, None);
         if let Err(e) = self.append(vec![outcome]) {
             // Nothing is shown that the log does not hold.
             result.patient = None;
@@ -361,24 +361,23 @@ impl PatientAccess {
         &self,
         actor: &Actor,
         intent_seq: Option<i64>,
-        result: &LookupResult,
+        outcome: &RowOutcome,
         batch: Option<&str>,
         row: Option<u64>,
     ) -> NewRecord {
-        let superseded = result
-            .patient
+        let superseded = outcome
+            .superseded_from
             .as_ref()
-            .and_then(|p| p.superseded_from.as_ref())
-            .map(|old| format!("superseded_from={}", old.as_str()));
+            .map(|old| format!("superseded_from={old}"));
         let detail = match (row.map(|r| format!("row={r}")), superseded) {
             (Some(r), Some(s)) => Some(format!("{r};{s}")),
             (r, s) => r.or(s),
         };
         NewRecord {
             refers_to: intent_seq,
-            nhs_number: result.queried.as_ref().map(|n| n.as_str().to_owned()),
-            outcome: Some(outcome_code(&result.outcome)),
-            trace_id: Some(result.trace_id.clone()),
+            nhs_number: outcome.queried.clone(),
+            outcome: Some(outcome.outcome.clone()),
+            trace_id: Some(outcome.trace_id.clone()),
             batch_id: batch.map(str::to_owned),
             detail,
             ..self.record(actor, Action::Outcome)

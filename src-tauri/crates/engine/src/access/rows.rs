@@ -30,6 +30,36 @@ pub struct RowIntent {
     pub trace_id: String,
 }
 
+/// What a row's outcome record says: kept with the row's result, so that an outcome the job
+/// could not append before an interruption is appended when it resumes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RowOutcome {
+    /// `green:NotChargeable`, `grey:NoRecord`, or the error code.
+    pub outcome: String,
+    /// The NHS number of the patient returned (the new one when superseded).
+    pub queried: Option<String>,
+    /// The number asked for, when PDS answered with a newer one.
+    pub superseded_from: Option<String>,
+    /// The request's trace id.
+    pub trace_id: String,
+}
+
+impl RowOutcome {
+    /// The outcome of a lookup.
+    pub fn of(result: &LookupResult) -> Self {
+        Self {
+            outcome: super::outcome_code(&result.outcome),
+            queried: result.queried.as_ref().map(|n| n.as_str().to_owned()),
+            superseded_from: result
+                .patient
+                .as_ref()
+                .and_then(|p| p.superseded_from.as_ref())
+                .map(|n| n.as_str().to_owned()),
+            trace_id: result.trace_id.clone(),
+        }
+    }
+}
+
 /// `row=N` (first item of a record's detail).
 fn row_of(detail: Option<&str>) -> Option<u64> {
     detail?
@@ -147,18 +177,18 @@ impl PatientAccess {
         &self,
         actor: &Actor,
         batch_id: &str,
-        finished: &[(&RowIntent, &LookupResult)],
+        finished: &[(&RowIntent, &RowOutcome)],
     ) -> Result<(), LookupError> {
         if finished.is_empty() {
             return Ok(());
         }
         let records = finished
             .iter()
-            .map(|(intent, result)| {
+            .map(|(intent, outcome)| {
                 self.outcome_record(
                     actor,
                     Some(intent.seq),
-                    result,
+                    outcome,
                     Some(batch_id),
                     Some(intent.row),
                 )

@@ -54,7 +54,49 @@ pub struct Config {
     /// Limits on every HTTP answer (PDS, V&M, the token service).
     #[serde(default)]
     pub http: HttpConfig,
+    /// The admissions worklist.
+    #[serde(default)]
+    pub worklist: WorklistConfig,
 }
+
+/// `[worklist]`: where jobs are kept and how fast they run.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorklistConfig {
+    /// The job store (default: beside the audit log, `worklists.sqlite`).
+    pub path: Option<std::path::PathBuf>,
+    /// Requests at once (default 4).
+    #[serde(default = "default_worklist_concurrency")]
+    pub concurrency: usize,
+    /// Requests per second at most (default 5 against Spine; unlimited in the sandbox when
+    /// not set).
+    pub rate_per_second: Option<f64>,
+    /// Tries again after a transient failure (default 3).
+    #[serde(default = "default_worklist_retries")]
+    pub retries: u32,
+}
+
+impl Default for WorklistConfig {
+    fn default() -> Self {
+        Self {
+            path: None,
+            concurrency: default_worklist_concurrency(),
+            rate_per_second: None,
+            retries: default_worklist_retries(),
+        }
+    }
+}
+
+fn default_worklist_concurrency() -> usize {
+    4
+}
+
+fn default_worklist_retries() -> u32 {
+    3
+}
+
+/// The rate a worklist keeps against Spine unless configured (requests per second).
+pub const DEFAULT_WORKLIST_RATE: f64 = 5.0;
 
 /// `[http]`: limits applied to every HTTP answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -205,6 +247,29 @@ impl Config {
             } else {
                 default_audit_path()
             }
+        })
+    }
+
+    /// The worklist's settings: `[worklist]`, with the rate unlimited in the sandbox unless
+    /// set.
+    pub fn worklist_settings(&self) -> crate::worklist::WorklistSettings {
+        crate::worklist::WorklistSettings {
+            rate_per_second: match (self.worklist.rate_per_second, self.environment) {
+                (Some(r), _) => Some(r),
+                (None, Environment::Sandbox) => None,
+                (None, _) => Some(DEFAULT_WORKLIST_RATE),
+            },
+            retries: self.worklist.retries,
+            ..crate::worklist::WorklistSettings::default()
+        }
+        .with_concurrency(self.worklist.concurrency)
+    }
+
+    /// The worklist's job store: `[worklist] path`, else beside the audit log.
+    pub fn worklist_path(&self) -> Option<std::path::PathBuf> {
+        self.worklist.path.clone().or_else(|| {
+            self.audit_path()
+                .map(|a| crate::worklist::Worklist::default_path(&a))
         })
     }
 
@@ -642,6 +707,7 @@ impl Config {
             audit_jwt: AuditJwtConfig::default(),
             log: crate::logging::LogConfig::default(),
             http: HttpConfig::default(),
+            worklist: WorklistConfig::default(),
         }
     }
 

@@ -42,6 +42,29 @@ impl Config {
                 "Use a number of bytes from 65536 (64 KiB) to 67108864 (64 MiB); the default is 2097152 (2 MiB).",
             ));
         }
+        if !(1..=32).contains(&self.worklist.concurrency) {
+            return Err(invalid(
+                "worklist.concurrency",
+                format!("{} is out of range", self.worklist.concurrency),
+                "Use from 1 to 32 requests at once; the default is 4.",
+            ));
+        }
+        if let Some(rate) = self.worklist.rate_per_second {
+            if !(rate > 0.0 && rate <= 1000.0) {
+                return Err(invalid(
+                    "worklist.rate_per_second",
+                    format!("{rate} is out of range"),
+                    "Use a number of requests per second above 0 and at most 1000; the default against Spine is 5.",
+                ));
+            }
+        }
+        if self.worklist.retries > 10 {
+            return Err(invalid(
+                "worklist.retries",
+                format!("{} is out of range", self.worklist.retries),
+                "Use from 0 to 10 retries; the default is 3.",
+            ));
+        }
         let o = &self.organisation;
         if !(3..=6).contains(&o.ods_code.len())
             || !o
