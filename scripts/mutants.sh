@@ -20,7 +20,8 @@ fail=0
 
 # The safety code (see docs/safety/hazard-log.md): the banner table, the status model, the last
 # gate before a banner, the FHIR model extraction, NHS numbers, the V&M request, the audit JWT,
-# the PDS model, and the session machine (locks, the generation guard, roles).
+# the PDS model, the session machine (locks, the generation guard, roles), and the worklist's
+# identity cross-check against PDS and its results order.
 RUST_FILES=(
   src-tauri/crates/core/src/banner.rs
   src-tauri/crates/core/src/status.rs
@@ -31,6 +32,8 @@ RUST_FILES=(
   src-tauri/crates/core/src/jwt.rs
   src-tauri/crates/core/src/pds.rs
   src-tauri/crates/core/src/session.rs
+  src-tauri/crates/core/src/worklist/crosscheck.rs
+  src-tauri/crates/core/src/worklist/order.rs
 )
 
 if [ "$which" = both ] || [ "$which" = rust ]; then
@@ -56,7 +59,11 @@ if [ "$which" = both ] || [ "$which" = rust ]; then
     *) echo "mutants: cargo-mutants failed (exit $rc): nothing was tested" >&2; exit 1 ;;
   esac
   dir="$out/mutants.out"
-  count() { [ -f "$dir/$1.txt" ] && grep -c . "$dir/$1.txt" || echo 0; }
+  count() {
+    local n=0
+    [ -f "$dir/$1.txt" ] && n=$(grep -c . "$dir/$1.txt" || true)
+    echo "${n:-0}"
+  }
   caught=$(count caught); missed=$(count missed); timeout=$(count timeout); unviable=$(count unviable)
   echo "Rust safety code: $caught caught, $timeout timed out (caught), $missed missed, $unviable unviable — $(( $(date +%s) - start )) s"
   if [ "$caught" = 0 ]; then
