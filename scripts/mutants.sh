@@ -49,7 +49,9 @@ if [ "$which" = both ] || [ "$which" = rust ]; then
   start=$(date +%s)
   # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
   set +e
-  cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 --output "$out" --no-shuffle
+  # The property tests run 200 cases a mutant (2,000 in the ordinary test run).
+  PROPTEST_CASES=200 cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 \
+    --output "$out" --no-shuffle
   rc=$?
   set -e
   # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out; anything else (a usage error,

@@ -176,8 +176,17 @@ fn decision(format: WireFormat, body: &[u8]) -> Result<(BannerColour, String, bo
     }
 }
 
+/// 2,000 generated cases, or `PROPTEST_CASES` (mutation testing runs fewer).
+#[allow(clippy::disallowed_methods, reason = "a test's own setting, not the core's")]
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn json_and_xml_give_the_same_model_and_the_same_decision(root in answer()) {

@@ -1131,8 +1131,17 @@ fn row_from(p: &PdsPatient, today: CalendarDate) -> ListRow {
     }
 }
 
+/// 2,000 generated cases, or `PROPTEST_CASES` (mutation testing runs fewer).
+#[allow(clippy::disallowed_methods, reason = "a test's own setting, not the core's")]
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn a_patient_cross_checked_with_its_own_current_details_matches(
