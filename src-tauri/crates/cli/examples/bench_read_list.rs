@@ -17,12 +17,23 @@ fn main() {
         std::process::exit(2);
     };
     let rows: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(100_000);
-    let headers: Vec<String> = ["NHS Number", "Surname", "Forename", "DOB", "Sex", "Postcode", "Ward"]
-        .map(str::to_owned)
-        .to_vec();
+    let headers: Vec<String> = [
+        "NHS Number",
+        "Surname",
+        "Forename",
+        "DOB",
+        "Sex",
+        "Postcode",
+        "Ward",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     // Distinct valid NHS numbers (Modulus 11).
     let numbers = (900_000_000u64..).filter_map(|base| {
-        let digits: Vec<u64> = format!("{base:09}").bytes().map(|b| u64::from(b - b'0')).collect();
+        let digits: Vec<u64> = format!("{base:09}")
+            .bytes()
+            .map(|b| u64::from(b - b'0'))
+            .collect();
         let sum: u64 = digits.iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
         let check = (11 - sum % 11) % 11;
         (check != 10).then(|| format!("{base:09}{check}"))
@@ -57,7 +68,9 @@ fn main() {
         let total = start.elapsed();
         println!(
             "{}: {} rows read in {:.2} s, read and validated in {:.2} s ({} to check)",
-            path.extension().and_then(|e| e.to_str()).unwrap_or_default(),
+            path.extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default(),
             sheet.rows.len(),
             read.as_secs_f64(),
             total.as_secs_f64(),

@@ -177,7 +177,10 @@ fn decision(format: WireFormat, body: &[u8]) -> Result<(BannerColour, String, bo
 }
 
 /// 2,000 generated cases, or `PROPTEST_CASES` (mutation testing runs fewer).
-#[allow(clippy::disallowed_methods, reason = "a test's own setting, not the core's")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a test's own setting, not the core's"
+)]
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()

@@ -1132,7 +1132,10 @@ fn row_from(p: &PdsPatient, today: CalendarDate) -> ListRow {
 }
 
 /// 2,000 generated cases, or `PROPTEST_CASES` (mutation testing runs fewer).
-#[allow(clippy::disallowed_methods, reason = "a test's own setting, not the core's")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a test's own setting, not the core's"
+)]
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
