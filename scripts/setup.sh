@@ -13,6 +13,8 @@ PACKAGES=(
   slapd ldap-utils openssl
   # desktop app: WebKitGTK for Tauri, and Xvfb + WebKitWebDriver for headless runs and e2e tests
   libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
+  # the kiosk session (packaging/kiosk) and its e2e tests: openbox; xprop and xmessage (x11-utils)
+  openbox x11-utils
   # smartcard (tests/card)
   pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd python3-virtualsmartcard
   python3-pycryptodome python3-cryptography python3-pyscard

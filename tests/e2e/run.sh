@@ -6,7 +6,8 @@
 #   tests/e2e/run.sh                 everything
 #   tests/e2e/run.sh kiosk           only tests whose name contains "kiosk" (cargo test filter)
 #
-# Builds the web UI, the app and the CLI, installs axe-core (npm ci here), then runs
+# Builds the web UI, the app and the CLI, installs axe-core (npm ci here; in ui/ and here only
+# when node_modules is older than the lock file), then runs
 # `cargo test -p vmcheck-e2e-tests` under xvfb-run, one test at a time. Screenshots of every
 # state: target/e2e-screenshots/<test>-<state>.png; axe-core reports: target/e2e-axe/.
 # Needs root (the tests start pcscd). Fails, never skips, when something is missing: run
@@ -23,9 +24,20 @@ command -v npm >/dev/null || fail "npm is missing: run scripts/setup.sh"
 [ -x /usr/sbin/pcscd ] || fail "pcscd is missing: run scripts/setup.sh (or tests/card/harness.sh install)"
 [ "$(id -u)" -eq 0 ] || fail "the tests start pcscd, which must run as root: run them as root"
 
+# `npm ci` only when node_modules is missing or older than the lock file: reinstalling under
+# someone else's running vitest or StrykerJS (scripts/test.sh, scripts/mutants.sh) breaks it.
+npm_ci() {
+  local hidden="$1/node_modules/.package-lock.json"
+  if [ -f "$hidden" ] && [ "$hidden" -nt "$1/package-lock.json" ] && [ "$hidden" -nt "$1/package.json" ]; then
+    return 0
+  fi
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 echo "e2e: building the web UI, the app and the CLI"
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
-(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+npm_ci ui
+(cd ui && npm run --silent build)
+npm_ci tests/e2e
 cargo build --locked --quiet -p vmcheck-desktop -p vmcheck-cli
 
 rm -rf target/e2e-screenshots target/e2e-axe

@@ -26,6 +26,7 @@ pub mod patients;
 pub mod process;
 pub mod setup;
 pub mod stack;
+pub mod wm;
 pub mod x11;
 
 use std::time::Duration;

@@ -4,10 +4,10 @@
 //! page. A desk-mode control test shows the same probes do
 //! detect a context menu, a close and a resize, so the kiosk's negatives mean something.
 //!
-//! Not testable under a bare Xvfb (no window manager): that the window covers the screen
-//! (fullscreen is only a request in `_NET_WM_STATE`), stays on top (`always_on_top` is sent to a
-//! WM that is not there), and that the WM's own keys (Alt+Tab, Alt+F4, Super, workspace
-//! switching) do nothing — those belong to the kiosk's session (see tests/e2e/README.md).
+//! These run on a bare Xvfb, without a window manager. That the window covers the screen, stays
+//! on top, and that a window manager's own keys (Alt+Tab, Alt+F4, Super, workspace switching) do
+//! nothing is tested under the kiosk's real session (openbox with `packaging/kiosk/rc.xml`) in
+//! `kiosk_wm.rs`.
 
 use std::time::{Duration, Instant};
 
