@@ -6,7 +6,9 @@
 # executions, coverage (cov/ft from libFuzzer's final stats) and crashes. Exits 1 if any target
 # crashed. New inputs the fuzzer finds go to a scratch directory, not the committed corpus
 # (tests/fuzz/README.md says how to grow and minimise it). Everything runs under `nice`
-# (FUZZ_NICE, default 19) so a build beside it keeps the machine.
+# (FUZZ_NICE, default 19) so a build beside it keeps the machine. FUZZ_RUNS=N runs each target
+# for N executions instead of a time (the campaign behind README's figures: FUZZ_RUNS=10000000),
+# and FUZZ_TARGETS="a b" limits the run to those targets.
 set -euo pipefail
 
 seconds=${1:-60}
@@ -22,6 +24,14 @@ run_nice=(nice -n "$nice_level")
 # Every target; the parser targets get long inputs from the start, so deep nesting is
 # reachable (libFuzzer's default 4 KB cap and slow length growth never get there).
 targets=(vandm_json vandm_xml pds_patient card_apdu certificate sds_entries config_toml)
+if [[ -n ${FUZZ_TARGETS:-} ]]; then
+    read -r -a targets <<<"$FUZZ_TARGETS"
+fi
+runs=${FUZZ_RUNS:-}
+if [[ -n $runs ]] && ! [[ $runs =~ ^[0-9]+$ ]]; then
+    echo "fuzz.sh: FUZZ_RUNS must be a whole number of executions" >&2
+    exit 2
+fi
 parser_targets=" vandm_json vandm_xml pds_patient certificate config_toml "
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -54,8 +64,13 @@ for target in "${targets[@]}"; do
     if compgen -G "$fuzz/regressions/$target/*" >/dev/null; then
         seeds+=("$fuzz/regressions/$target")
     fi
-    options=(-max_total_time="$seconds" -print_final_stats=1 -timeout=10
-        -artifact_prefix="$artifacts/")
+    options=(-print_final_stats=1 -timeout=10 -artifact_prefix="$artifacts/")
+    if [[ -n $runs ]]; then
+        options+=(-runs="$runs")
+    else
+        options+=(-max_total_time="$seconds")
+    fi
+    started=$(date +%s)
     if [[ -f "$fuzz/dict/$target.dict" ]]; then
         options+=(-dict="$fuzz/dict/$target.dict")
     fi
@@ -86,7 +101,7 @@ for target in "${targets[@]}"; do
         grep -E 'panicked|ERROR: libFuzzer|SUMMARY' "$log" | head -n 5 >&2 || true
         status=1
     fi
-    summary+=("$(printf '%-12s %12s execs   %-22s %d crashes' "$target" "${execs:-?}" "${cov:-cov: ? ft: ?}" "$crashes")")
+    summary+=("$(printf '%-12s %12s execs   %-22s %d crashes   %d s' "$target" "${execs:-?}" "${cov:-cov: ? ft: ?}" "$crashes" "$(($(date +%s) - started))")")
 done
 
 for line in "${summary[@]}"; do

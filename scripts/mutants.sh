@@ -50,7 +50,7 @@ if [ "$which" = both ] || [ "$which" = rust ]; then
   # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
   set +e
   # The property tests run 200 cases a mutant (2,000 in the ordinary test run).
-  PROPTEST_CASES=200 cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 \
+  PROPTEST_CASES=200 cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 --profile mutants \
     --output "$out" --no-shuffle
   rc=$?
   set -e

@@ -19,6 +19,7 @@ use vmcheck_training::{Fault, Sandbox, SandboxOptions};
 
 mod audit_cmd;
 mod batch_cmd;
+mod doctor_cmd;
 mod output;
 mod search_cmd;
 mod secrets_cmd;
@@ -147,6 +148,16 @@ enum Command {
         #[command(flatten)]
         target: Target,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check this computer: configuration, keyring, smartcard readers, audit log, SDS, PDS, the
+    /// V&M service, the clock against the servers' and the endpoint certificate — one line each
+    /// (✔ ⚠ ✘ –) with what to do; exit 1 when any check fails.
+    Doctor {
+        #[command(flatten)]
+        target: Target,
+        /// Print one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -449,6 +460,7 @@ async fn run(cli: Cli) -> u8 {
                 }
             }
         }
+        Command::Doctor { target, json } => doctor_cmd::run(&target, json).await,
         Command::Login {
             target,
             json,

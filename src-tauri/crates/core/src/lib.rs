@@ -13,6 +13,7 @@ pub mod assess;
 pub mod banner;
 pub mod card;
 pub mod clock;
+pub mod doctor;
 pub mod fhir;
 pub mod jwt;
 pub mod nhs;

@@ -292,6 +292,12 @@ impl Clients {
         Ok(self.pds.search(terms, correlation).await?)
     }
 
+    /// PDS's health check and, with signed-JWT authentication, an access token (no patient
+    /// data).
+    pub(crate) async fn probe_pds(&self) -> Result<vmcheck_spine::pds::PdsProbe, LookupError> {
+        Ok(self.pds.probe().await?)
+    }
+
     /// The connection test: `GET [base]/metadata` on the V&M endpoint.
     pub(crate) async fn metadata(&self) -> Result<(SpineEndpoint, Conformance), LookupError> {
         let endpoint = self.endpoint().await?;

@@ -17,6 +17,7 @@ mod clients;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod logging;
 pub mod lookup;

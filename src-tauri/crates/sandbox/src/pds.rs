@@ -9,8 +9,10 @@
 //!   scored as the published API describes (1.0 for an exact match, less for wildcard, phonetic or
 //!   transposed matches), following its minimum parameter rules, never returning invalidated
 //!   records, nor restricted ones when a postcode or practice is given.
+//! - `GET /_ping` — the NHS API platform's health check (200, a small JSON object), which needs
+//!   neither a token nor a request id.
 //!
-//! Every request needs an `X-Request-ID` UUID (400 MISSING_VALUE / INVALID_VALUE otherwise);
+//! Every other request needs an `X-Request-ID` UUID (400 MISSING_VALUE / INVALID_VALUE otherwise);
 //! `X-Request-ID` and `X-Correlation-ID` are mirrored back. Errors are PDS OperationOutcomes
 //! (`issue[0].details.coding[0]` from `https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode`).
 //!
@@ -223,8 +225,30 @@ fn answer(shared: &Shared, request: &Request) -> Reply {
     reply
 }
 
+/// The API platform's health check, `GET {base}/_ping`: no authorisation, no request id.
+const PING_PATH: &str = "/_ping";
+
 fn route(shared: &Shared, request: &Request) -> Result<Reply, PdsError> {
     let headers = request.headers();
+    if request.uri().path().strip_prefix(BASE_PATH) == Some(PING_PATH) {
+        if request.method() != Method::GET {
+            return Err(PdsError::unsupported(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Only GET is supported by this sandbox",
+            ));
+        }
+        let body = serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "revision": "sandbox",
+            "releaseId": "sandbox",
+            "commitId": "sandbox",
+        });
+        return Ok(Reply::new(
+            StatusCode::OK,
+            "application/json",
+            body.to_string(),
+        ));
+    }
     check_authorization(shared, headers)?;
     check_request_id(headers)?;
     let uri = request.uri();

@@ -64,6 +64,13 @@ impl Received {
     }
 }
 
+/// The server's clock from an answer's `Date` header, when it reads as an HTTP date.
+pub fn server_date(received: &Received) -> Option<std::time::SystemTime> {
+    received
+        .header(reqwest::header::DATE)
+        .and_then(|d| httpdate::parse_http_date(d).ok())
+}
+
 /// Reads an answer: a redirect is refused ([`TransportError::Redirected`]), and the body is
 /// streamed and cut off past `max_body_bytes` ([`TransportError::TooLarge`]) — a declared
 /// `Content-Length` over the cap is refused before any of the body is read.

@@ -234,6 +234,17 @@ struct AssertionClaims<'a> {
     exp: u64,
 }
 
+/// What [`PdsClient::probe`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdsProbe {
+    /// The status of `GET _ping` (200 from the API platform).
+    pub status: u16,
+    /// The server's clock, from its `Date` header.
+    pub server_time: Option<std::time::SystemTime>,
+    /// An access token was obtained (signed-JWT authentication only).
+    pub token: bool,
+}
+
 /// The PDS adapter. Cheap to clone; connections are pooled, and with [`PdsAuth::SignedJwt`]
 /// clones share one access token.
 #[derive(Debug, Clone)]
@@ -472,6 +483,33 @@ impl PdsClient {
             }
             return Err(error_for(status, retry_after, &body));
         }
+    }
+
+    /// The health check: `GET {base}/_ping` (the API platform's, no patient data, no token),
+    /// then — with signed-JWT authentication — an access token obtained from the token service.
+    /// Says whether PDS answered, with what status, its clock (`Date`), and whether a token
+    /// came.
+    pub async fn probe(&self) -> Result<PdsProbe, PdsError> {
+        let response = self
+            .http
+            .get(format!("{}/_ping", self.base_url))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?;
+        let received = http::receive(SERVICE, response, self.max_body_bytes).await?;
+        let token = match &self.signed {
+            Some(state) => {
+                self.access_token(state).await?;
+                true
+            }
+            None => false,
+        };
+        Ok(PdsProbe {
+            status: received.status,
+            server_time: http::server_date(&received),
+            token,
+        })
     }
 
     /// Traces one NHS number: `GET Patient/{nhs}`. A different id in the answer means the

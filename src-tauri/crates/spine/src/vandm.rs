@@ -6,6 +6,7 @@
 //! [`VandmError`], never a panic and never a status. It does not decide what to show; the engine
 //! and the core's banner classification do.
 
+use std::time::SystemTime;
 use vmcheck_core::fhir::{self, BodyError, OperationOutcome, SearchBody, WireFormat};
 use vmcheck_core::request::HttpGet;
 use vmcheck_core::spine_error::{SpineError, SpineErrorCode};
@@ -128,6 +129,16 @@ impl VandmClient {
     }
 
     async fn send(&self, get: &HttpGet) -> Result<(u16, Option<String>, Vec<u8>), VandmError> {
+        self.send_dated(get)
+            .await
+            .map(|(status, content_type, body, _)| (status, content_type, body))
+    }
+
+    /// Sends `get`; also returns the server's `Date` header when it reads as an HTTP date.
+    async fn send_dated(
+        &self,
+        get: &HttpGet,
+    ) -> Result<(u16, Option<String>, Vec<u8>, Option<SystemTime>), VandmError> {
         let mut request = self.http.get(&get.url);
         for (name, value) in &get.headers {
             request = request.header(*name, value);
@@ -148,7 +159,8 @@ impl VandmClient {
         let content_type = received
             .header(reqwest::header::CONTENT_TYPE)
             .map(str::to_owned);
-        Ok((received.status, content_type, received.body))
+        let date = http::server_date(&received);
+        Ok((received.status, content_type, received.body, date))
     }
 
     /// Runs a search built by `vmcheck_core::request::search`.
@@ -160,7 +172,7 @@ impl VandmClient {
     /// Runs the connection test built by `vmcheck_core::request::metadata`; returns the
     /// Conformance statement's FHIR version and software name when given.
     pub async fn metadata(&self, get: &HttpGet) -> Result<Conformance, VandmError> {
-        let (status, content_type, body) = self.send(get).await?;
+        let (status, content_type, body, server_time) = self.send_dated(get).await?;
         let format = fhir_format(status, content_type.as_deref(), &body)?;
         let tree = format
             .read(&body)
@@ -180,6 +192,7 @@ impl VandmClient {
             fhir_version: tree.child_value("fhirVersion").map(str::to_owned),
             software: tree.value_at(&["software", "name"]).map(str::to_owned),
             name: tree.child_value("name").map(str::to_owned),
+            server_time,
         })
     }
 }
@@ -193,6 +206,9 @@ pub struct Conformance {
     pub software: Option<String>,
     /// `name`.
     pub name: Option<String>,
+    /// The server's clock, from the answer's `Date` header (for the clock-skew check).
+    #[serde(skip)]
+    pub server_time: Option<SystemTime>,
 }
 
 /// Decides the body's format; an HTTP error without a FHIR body becomes `HttpStatus`.
