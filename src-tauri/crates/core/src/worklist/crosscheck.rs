@@ -504,6 +504,9 @@ mod tests {
             ("Jeanluc", &["Jean-Luc"], Close),
             ("Siobhan", &["Siobhán"], Close),
             ("Zoe", &["Zoë"], Close),
+            // An apostrophe inside a given name joins it, never splits it in two.
+            ("Ma'ata", &["Maata", "Grace"], Close),
+            ("Ma’ata Grace", &["Maata", "Grace"], Close),
             ("John  Paul", &["John Paul"], Close),
             ("Jon", &["John"], Mismatch),
             ("Mary", &["John", "Paul"], Mismatch),
