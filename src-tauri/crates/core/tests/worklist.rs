@@ -722,6 +722,17 @@ fn family_name_match_close_mismatch() {
         cross_check(&r, &p, day(TODAY)).family.result,
         FieldMatch::NotGiven
     );
+    // "Murphy, S": the previous name agrees on the family name and is close on the given one;
+    // the name shown today disagrees on the family name. The one that agrees best is chosen.
+    let mut r = exact();
+    r.family = Some("Murphy".to_owned());
+    r.given = Some("S".to_owned());
+    let c = cross_check(&r, &p, day(TODAY));
+    assert_eq!(
+        (c.family.result, c.family.note),
+        (FieldMatch::Close, Some(CheckNote::PreviousName))
+    );
+    assert_eq!(c.given.result, FieldMatch::Close);
 }
 
 #[test]

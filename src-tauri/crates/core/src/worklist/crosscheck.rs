@@ -509,6 +509,9 @@ mod tests {
             ("Ma’ata Grace", &["Maata", "Grace"], Close),
             ("John  Paul", &["John Paul"], Close),
             ("Jon", &["John"], Mismatch),
+            // Only a single letter stands for a name: "Jo" is not "John", either way round.
+            ("John", &["Jo"], Mismatch),
+            ("Jo", &["John"], Mismatch),
             ("Mary", &["John", "Paul"], Mismatch),
             ("John Peter", &["John", "Paul"], Mismatch),
             ("K", &["John"], Mismatch),
