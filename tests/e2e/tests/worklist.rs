@@ -387,7 +387,7 @@ async fn worklist_import_check_pause_by_card_removal_resume_and_export() {
         !app.exists("#wl-row-7 .vm-tag--red, #wl-row-7 .vm-tag--green, #wl-row-7 .vm-tag--amber, #wl-row-7 .vm-tag--grey").await,
         "an error row in a banner colour"
     );
-    scroll_to(&app, "#worklist-results").await;
+    scroll_to(&app, "#worklist-table").await;
     app.check_screen("results").await;
 
     // Filtered to the identity checks.
