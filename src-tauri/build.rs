@@ -31,6 +31,14 @@ fn main() {
         "cancel_lookup",
         "search_patients",
         "save_settings",
+        "worklist_preview",
+        "worklist_create",
+        "worklist_start",
+        "worklist_pause",
+        "worklist_cancel",
+        "worklist_jobs",
+        "worklist_results",
+        "worklist_export",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -23,6 +23,12 @@ fn export_all(dir: &Path) {
         vmcheck_engine::session::SessionEvent,
         vmcheck_core::card::PinState,
         vmcheck_engine::preferences::Preferences,
+        crate::worklist::WorklistPreview,
+        crate::worklist::WorklistProgress,
+        crate::worklist::WorklistExport,
+        vmcheck_engine::worklist::JobSummary,
+        vmcheck_engine::worklist::ResultRow,
+        vmcheck_engine::worklist::ExportFormat,
     );
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The V&M Check desktop application: a thin Tauri 2 shell. It starts the services
 //! (`state`), opens the window with its desk or kiosk policy (`window`), exposes the commands
-//! (`commands`, one engine call each) and forwards engine events to the UI (`events`).
+//! (`commands`, one engine call each; `worklist`, the desk's worklist) and forwards engine events to the UI (`events`).
 //!
 //! It deliberately holds no business logic: lookups, sign-in, locking and auditing are the
 //! engine's; what is shown is the web UI's (`ui/`).
@@ -14,6 +14,7 @@ mod events;
 mod ipc;
 mod state;
 mod window;
+mod worklist;
 
 #[cfg(test)]
 mod bindings;
@@ -66,10 +67,19 @@ fn main() {
             commands::cancel_lookup,
             commands::search_patients,
             commands::save_settings,
+            worklist::worklist_preview,
+            worklist::worklist_create,
+            worklist::worklist_start,
+            worklist::worklist_pause,
+            worklist::worklist_cancel,
+            worklist::worklist_jobs,
+            worklist::worklist_results,
+            worklist::worklist_export,
         ])
         .setup(move |app| {
             window::create(app, kiosk)?;
             events::forward_session_events(app.handle().clone());
+            worklist::follow_session(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -12,6 +12,7 @@ use vmcheck_engine::PatientAccess;
 use vmcheck_training::{Sandbox, SandboxOptions};
 
 use crate::ipc::{AppInfo, KioskInfo, OrganisationInfo};
+use crate::worklist::WorklistState;
 
 /// How the app was started.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +78,8 @@ pub struct AppState {
     pub editable_config: Option<PathBuf>,
     /// In-flight lookups, by the UI's id.
     pub lookups: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
+    /// The worklist (desk mode only: a kiosk has none).
+    pub worklist: Option<WorklistState>,
     /// The engine's services (the PC/SC watcher, the file log), kept running.
     pub _running: Running,
     /// The training sandbox, kept running while the app runs.
@@ -180,8 +183,10 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
             .as_ref()
             .map(|_| vmcheck_engine::preferences::Preferences::of(config)),
     };
+    let worklist = (!kiosk).then(|| WorklistState::open(&running));
     Ok(AppState {
         session,
+        worklist,
         info,
         kiosk,
         editable_config,

@@ -33,9 +33,12 @@ pub fn create(app: &App, kiosk: bool) -> tauri::Result<()> {
             .always_on_top(true)
             .devtools(false)
     } else {
+        // The Worklist screen takes a file dropped on it as the page's own drop event (the
+        // page refuses every other drop, so nothing dropped can navigate the webview).
         builder
             .inner_size(1200.0, 860.0)
             .min_inner_size(800.0, 600.0)
+            .disable_drag_drop_handler()
     };
     let window = builder.build()?;
     // WebKitGTK's native menu offers Back/Forward/Reload and Inspect even in release builds:

@@ -40,10 +40,11 @@ npm_ci ui
 npm_ci tests/e2e
 cargo build --locked --quiet -p vmcheck-desktop -p vmcheck-cli
 
-rm -rf target/e2e-screenshots target/e2e-axe
+target="${CARGO_TARGET_DIR:-target}"
+rm -rf "$target/e2e-screenshots" "$target/e2e-axe"
 status=0
 xvfb-run -a -s "-screen 0 1280x900x24" \
   cargo test -p vmcheck-e2e-tests --locked -- --test-threads=1 "$@" || status=$?
-shots=$(find target/e2e-screenshots -name '*.png' 2>/dev/null | wc -l)
-echo "e2e: $shots screenshots in target/e2e-screenshots/, axe-core reports in target/e2e-axe/"
+shots=$(find "$target/e2e-screenshots" -name '*.png' 2>/dev/null | wc -l || true)
+echo "e2e: $shots screenshots in $target/e2e-screenshots/, axe-core reports in $target/e2e-axe/"
 exit "$status"

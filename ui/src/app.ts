@@ -5,7 +5,8 @@
 // - a `locked` session event clears every patient detail from the DOM and from memory at once
 //   and returns to sign-in;
 // - nothing patient-related is ever written to web storage, cookies or the URL;
-// - the banner always shows the NHS number it belongs to.
+// - the banner always shows the NHS number it belongs to;
+// - the Worklist screen (desk only) holds its patient data in one object, forgotten with the rest.
 
 // Stryker disable all: mutation testing covers only the safety code of this file, each part between a "restore all" and the next "disable all" below (npm run mutants)
 
@@ -27,6 +28,7 @@ import { formatNhsNumber } from "./nhs-number";
 import { type LookupForm, lookupForm } from "./views-lookup";
 import { announcement, failureView, matchesView, progressView, type ResultHandlers, resultView } from "./views-result";
 import { settingsView } from "./views-settings";
+import { WorklistScreen } from "./views-worklist";
 import { roleView, type SignInForm, signInView } from "./views-signin";
 
 export const TRAINING_TEXT = "TRAINING — not real patient data";
@@ -45,7 +47,7 @@ type Pane =
   | { kind: "search_failure"; error: IpcError }
   | { kind: "notice"; id: string; text: string };
 
-type Screen = "loading" | "fatal" | "main" | "settings";
+type Screen = "loading" | "fatal" | "main" | "settings" | "worklist";
 
 export class App {
   private info: AppInfo | null = null;
@@ -66,6 +68,8 @@ export class App {
   private lastTouch = Number.NEGATIVE_INFINITY;
   private mainKey = "";
   private form: LookupForm | null = null;
+  /** The Worklist screen while it is open (desk only); dropped with every patient detail. */
+  private worklist: WorklistScreen | null = null;
   private unlisten: Unlisten[] = [];
   private cleanup: Array<() => void> = [];
 
@@ -124,6 +128,11 @@ export class App {
         }),
       );
       this.unlisten.push(await this.ipc.onLookupProgress((e) => this.onProgress(e.lookup_id, e.step)));
+      this.unlisten.push(
+        await this.ipc.onWorklistProgress((e) => {
+          if (this.session?.state === "ready") this.worklist?.onProgress(e);
+        }),
+      );
       this.info = await this.ipc.appInfo();
       this.applyMode();
       const view = await this.ipc.sessionView();
@@ -284,8 +293,12 @@ export class App {
   }
 
   // Stryker restore all
-  /** Forgets every patient detail: result, matches, in-flight lookups, typed details. */
+  /** Forgets every patient detail: result, matches, in-flight lookups, typed details, and the
+   *  Worklist screen's list, results and row (the screen closes). */
   private clearPatientData(): void {
+    this.worklist?.clear();
+    this.worklist = null;
+    if (this.screen === "worklist") this.screen = "main";
     this.requestSeq++;
     this.pane = { kind: "empty" };
     this.stopCountdown();
@@ -582,6 +595,12 @@ export class App {
         items.push(this.accountButton("change-role", "Change role", () => this.beginChangeRole()));
       }
     }
+    if (!this.kiosk && s?.state === "ready" && !this.changingRole && this.screen === "main") {
+      items.push(this.accountButton("worklist-link", "Worklist", () => this.openWorklist()));
+    }
+    if (this.screen === "worklist") {
+      items.push(this.accountButton("lookup-link", "Check a patient", () => this.closeWorklist()));
+    }
     if (!this.kiosk && this.info && this.screen !== "settings") {
       items.push(this.accountButton("settings-link", "Settings", () => this.openSettings()));
     }
@@ -614,8 +633,32 @@ export class App {
     this.render();
   }
 
+  /** The Worklist screen (desk only). Leaving the lookup screen forgets its result. */
+  private openWorklist(): void {
+    if (this.kiosk || this.session?.state !== "ready") return;
+    this.clearPatientData();
+    this.screen = "worklist";
+    this.worklist = new WorklistScreen({
+      ipc: this.ipc,
+      announce: (text) => this.announce(text),
+      resultHandlers: this.resultHandlers,
+      close: () => this.closeWorklist(),
+    });
+    this.render();
+    this.worklist.open();
+  }
+
+  /** Back to the lookup screen: the worklist's patient data is forgotten (its jobs stay in the
+   *  engine's store, to open again). */
+  private closeWorklist(): void {
+    this.clearPatientData();
+    this.render();
+    this.focus("#nhs-number");
+  }
+
   private openSettings(): void {
     if (this.kiosk) return;
+    if (this.screen === "worklist") this.clearPatientData();
     this.screen = "settings";
     this.render();
     this.focus("#settings h1");
@@ -623,6 +666,7 @@ export class App {
 
   private computeMainKey(): string {
     const s = this.session;
+    if (this.screen === "worklist" && s?.state === "ready" && !this.changingRole) return `worklist:${s.role?.role_profile_id}`;
     if (this.screen !== "main" || !s) return this.screen;
     const err = this.signInError ? `${this.signInError.code}:${this.signInError.message}` : "";
     if (s.state === "ready" && !this.changingRole) {
@@ -679,6 +723,10 @@ export class App {
     const certificateWarning = s.certificate_warning
       ? warningCallout("certificate-warning", "Your smartcard certificate expires soon", h("p", { class: "nhsuk-card__description" }, s.certificate_warning))
       : null;
+    if (this.screen === "worklist" && this.worklist && s.state === "ready" && !this.changingRole) {
+      replace(this.main, certificateWarning, this.worklist.element);
+      return;
+    }
     if (s.state === "ready" && !this.changingRole) {
       this.form = lookupForm({ onLookup: (d) => this.startLookup(d), onSearch: (t) => this.startSearch(t) });
       this.resultArea = h("div", { class: "vm-result-area", id: "result-area" });

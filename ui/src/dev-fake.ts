@@ -5,6 +5,11 @@
 
 import { startApp } from "./app";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { JobSummary } from "./bindings/JobSummary";
+import type { ResultRow } from "./bindings/ResultRow";
+import type { RowCheck } from "./bindings/RowCheck";
+import type { WorklistPreview } from "./bindings/WorklistPreview";
+import type { WorklistProgress } from "./bindings/WorklistProgress";
 import type { LockReason } from "./bindings/LockReason";
 import type { LookupReport } from "./bindings/LookupReport";
 import type { LookupView } from "./bindings/LookupView";
@@ -237,6 +242,99 @@ export const MATCHES: SearchMatchView[] = [
   { nhs_number: "9990000239", name: "GREEN, Hannah (Ms)", birth_date: "1998-02-11", gender: "female", postcode: null, name_note: null, restricted: true, score: 0.61 },
 ];
 
+// ---- the worklist ------------------------------------------------------------------------
+
+export const WORKLIST_HEADERS = ["NHS No", "Hosp No", "Surname", "Forename", "DOB", "Sex", "Postcode", "Ward"];
+
+/** A list as the PAS exports it: every banner colour, a mismatch, an error and a bad row. */
+export const WORKLIST_ROWS: string[][] = [
+  ["999 000 0042", "H1001", "O'Brien", "Margaret", "09/12/1951", "F", "BS7 8PQ", "Ward 7"],
+  ["999 000 0018", "H1002", "Taylor", "Mary", "11/02/1998", "F", "LS11 6AD", "Ward 7"],
+  ["999 000 0107", "H1003", "Hussain", "Fatima", "21/06/1990", "F", "BD1 3HE", "Ward 9"],
+  ["999 000 0212", "H1004", "Evans", "David", "30/10/1965", "M", "CF10 1BS", "Clinic 2"],
+  ["999 000 0239", "H1005", "Green", "Hannah", "01/01/1980", "F", "", "Ward 9"],
+  ["999 000 0220", "H1006", "Wright", "Chloe", "08/08/1995", "F", "S1 2DX", "Ward 7"],
+  ["999 000 0019", "H1007", "Smith", "John", "01/02/1970", "M", "LS1 1AA", "Ward 7"],
+];
+
+export function worklistPreview(fileName = "admissions.csv"): WorklistPreview {
+  return {
+    preview_id: "preview-1",
+    file_name: fileName,
+    headers: WORKLIST_HEADERS,
+    rows: WORKLIST_ROWS.slice(0, 5),
+    header_row: 1,
+    row_count: WORKLIST_ROWS.length,
+    mapping: { nhs_number: 0, hospital_number: 1, family_name: 2, given_name: 3, birth_date: 4, gender: 5, postcode: 6, ward_or_clinic: 7 },
+    fields: [
+      ["nhs_number", "NHS number"],
+      ["hospital_number", "hospital number"],
+      ["family_name", "family name"],
+      ["given_name", "given name"],
+      ["full_name", "full name"],
+      ["birth_date", "date of birth"],
+      ["gender", "gender"],
+      ["postcode", "postcode"],
+      ["admission_date", "admission date"],
+      ["ward_or_clinic", "ward or clinic"],
+    ].map(([key, label]) => ({ key: key ?? "", label: label ?? "" })),
+  };
+}
+
+const MATCH = { result: "match", note: null };
+
+function rowCheck(nhs: string, settled = true): RowCheck {
+  const report = REPORTS[nhs] ?? lookupView(nhs, 0).report;
+  const error = report.outcome === "error";
+  return {
+    nhs_number: nhs,
+    superseded_from: null,
+    outcome: report.outcome,
+    banner: report.banner,
+    shown: report.banner && !settled ? "amber" : report.banner,
+    headline: settled ? report.headline : "Check identity: the list's details differ from PDS",
+    status_headline: report.headline,
+    basic: report.basic,
+    category: report.category,
+    effective: report.effective,
+    error_code: report.error?.code ?? null,
+    error_message: report.error?.message ?? null,
+    trace_id: report.trace_id,
+    checked_at: 1772445600,
+    cross_check: error ? null : { family: MATCH, given: MATCH, birth_date: settled ? MATCH : { result: "mismatch", note: null }, gender: MATCH, postcode: settled ? MATCH : { result: "not_known", note: null } },
+    identity_settled: settled,
+    found_by_search: false,
+    report,
+  };
+}
+
+/** The results of the canned list, in the engine's order: red, amber and mismatches first. */
+export function worklistResults(): ResultRow[] {
+  const row = (n: number, check: RowCheck | null, problem: string | null = null): ResultRow => ({ row_number: n, cells: WORKLIST_ROWS[n - 2] ?? [], check, problem, duplicate_of: null });
+  return [
+    row(3, rowCheck("9990000018")),
+    row(4, rowCheck("9990000107")),
+    row(6, rowCheck("9990000239", false)),
+    row(7, rowCheck("9990000220")),
+    row(8, null, "the NHS number 999 000 0019 fails its check digit"),
+    row(5, rowCheck("9990000212")),
+    row(2, rowCheck("9990000042")),
+  ];
+}
+
+export function jobSummary(state: JobSummary["state"], done = 7, id = "job-1", source = "admissions.csv"): JobSummary {
+  const total = WORKLIST_ROWS.length;
+  const counts = { total, pending: total - done, done: Math.max(0, done - 1), problems: done > 0 ? 1 : 0, duplicates: 0 };
+  const all = done >= total;
+  return {
+    id,
+    source,
+    state,
+    counts,
+    outcomes: all ? { red: 1, amber: 2, green: 1, grey: 1, errors: 2, mismatches: 1 } : { red: done > 1 ? 1 : 0, amber: 0, green: done > 0 ? 1 : 0, grey: 0, errors: done > 0 ? 1 : 0, mismatches: 0 },
+  };
+}
+
 interface FakeOptions {
   info: AppInfo;
   session: SessionView;
@@ -252,6 +350,9 @@ export function fakeIpc(o: FakeOptions): Ipc & { emit(e: SessionEvent): void; lo
   let tries = view.pin?.state === "tries_left" ? view.pin.tries : 3;
   const sessionHandlers: Array<(e: SessionEvent) => void> = [];
   const progressHandlers: Array<(e: ProgressEvent) => void> = [];
+  const worklistHandlers: Array<(e: WorklistProgress) => void> = [];
+  let job: JobSummary | null = null;
+  let run = 0;
   const cancelled = new Set<number>();
   const emit = (e: SessionEvent) => sessionHandlers.forEach((h) => h(e));
   const change = (v: SessionView) => {
@@ -327,6 +428,50 @@ export function fakeIpc(o: FakeOptions): Ipc & { emit(e: SessionEvent): void; lo
       progressHandlers.push(h);
       return () => undefined;
     },
+    worklistPreview: async (fileName) => {
+      await wait(200);
+      return worklistPreview(fileName);
+    },
+    worklistCreate: async () => {
+      job = jobSummary("paused", 0);
+      return job;
+    },
+    worklistStart: async (id) => {
+      const me = ++run;
+      let done = job?.counts.total === undefined ? 0 : job.counts.total - job.counts.pending;
+      job = { ...jobSummary("running", done, id) };
+      void (async () => {
+        while (done < WORKLIST_ROWS.length) {
+          await wait(Math.max(o.stepMs, 50) * 4);
+          if (me !== run) return;
+          done++;
+          job = jobSummary("running", done, id);
+          worklistHandlers.forEach((h) => h({ summary: job as JobSummary, finished: false, error: null }));
+        }
+        job = jobSummary("done", done, id);
+        worklistHandlers.forEach((h) => h({ summary: job as JobSummary, finished: true, error: null }));
+      })();
+      return job;
+    },
+    worklistPause: async (id) => {
+      run++;
+      job = jobSummary("paused", job ? job.counts.total - job.counts.pending : 0, id);
+      const summary = job;
+      setTimeout(() => worklistHandlers.forEach((h) => h({ summary, finished: true, error: null })), 100);
+      return { ...summary, state: "running" };
+    },
+    worklistCancel: async (id) => {
+      run++;
+      job = jobSummary("cancelled", job ? job.counts.total - job.counts.pending : 0, id);
+      return job;
+    },
+    worklistJobs: async () => [jobSummary("done", 7, "job-0", "ward-7-monday.xlsx"), ...(job ? [job] : [])],
+    worklistResults: async () => worklistResults(),
+    worklistExport: async (_id, format) => ({ path: `/home/ovm/Documents/admissions-results-2026-03-02.${format}`, rows: WORKLIST_ROWS.length }),
+    onWorklistProgress: async (h) => {
+      worklistHandlers.push(h);
+      return () => undefined;
+    },
   };
 }
 
@@ -400,6 +545,16 @@ const SCENARIOS: Record<string, { state: SessionView["state"]; extra?: Partial<S
   "search-errors": { state: "ready", steps: [async () => { const d = await until(() => $<HTMLDetailsElement>("#search-details")); d.open = true; await submit("#search-form"); }] },
   settings: { state: "ready", steps: [async () => (await until(() => $<HTMLButtonElement>("#settings-link"))).click()] },
   locked: { state: "ready", steps: [lookup("9990000018"), (ipc) => ipc.lock("card_removed")] },
+  worklist: {
+    state: "ready",
+    steps: [
+      async () => (await until(() => $<HTMLButtonElement>("#worklist-link"))).click(),
+      async () => (await until(() => $<HTMLButtonElement>("#wl-job-0"))).click(),
+      async () => {
+        await until(() => $("#worklist-table"));
+      },
+    ],
+  },
 };
 
 function boot(): void {

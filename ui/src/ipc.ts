@@ -3,6 +3,12 @@
 // The UI never talks to the network: only these commands and events.
 
 import type { AppInfo } from "./bindings/AppInfo";
+import type { ExportFormat } from "./bindings/ExportFormat";
+import type { JobSummary } from "./bindings/JobSummary";
+import type { ResultRow } from "./bindings/ResultRow";
+import type { WorklistExport } from "./bindings/WorklistExport";
+import type { WorklistPreview } from "./bindings/WorklistPreview";
+import type { WorklistProgress } from "./bindings/WorklistProgress";
 import type { Preferences } from "./bindings/Preferences";
 import type { IpcError } from "./bindings/IpcError";
 import type { LookupView } from "./bindings/LookupView";
@@ -16,6 +22,12 @@ import type { SessionView } from "./bindings/SessionView";
 /** Event names emitted by the shell. */
 export const SESSION_EVENT = "vmcheck://session";
 export const PROGRESS_EVENT = "vmcheck://lookup-progress";
+export const WORKLIST_PROGRESS_EVENT = "vmcheck://worklist-progress";
+/** The header naming the file whose bytes `worklist_preview` receives as its raw body. */
+export const FILE_NAME_HEADER = "x-vmcheck-file-name";
+
+/** A worklist's column mapping: field key (`nhs_number`…) → column index. */
+export type ColumnMapping = Record<string, number>;
 
 export type Unlisten = () => void;
 
@@ -35,10 +47,28 @@ export interface Ipc {
   saveSettings(preferences: Preferences): Promise<AppInfo>;
   onSession(handler: (event: SessionEvent) => void): Promise<Unlisten>;
   onLookupProgress(handler: (event: ProgressEvent) => void): Promise<Unlisten>;
+  // The worklist (desk only). Each rejects with an `IpcError`.
+  /** Reads a list (CSV or XLSX) from its bytes and proposes a column mapping. */
+  worklistPreview(fileName: string, bytes: Uint8Array): Promise<WorklistPreview>;
+  /** Creates the job from the list previewed, with the mapping the user confirmed. */
+  worklistCreate(previewId: string, mapping: ColumnMapping): Promise<JobSummary>;
+  /** Starts or resumes checking; progress comes as `onWorklistProgress` events. */
+  worklistStart(jobId: string): Promise<JobSummary>;
+  worklistPause(jobId: string): Promise<JobSummary>;
+  worklistCancel(jobId: string): Promise<JobSummary>;
+  /** The signed-in user's jobs, newest first. */
+  worklistJobs(): Promise<JobSummary[]>;
+  /** Every row with its result, people who need a conversation first. */
+  worklistResults(jobId: string): Promise<ResultRow[]>;
+  /** An audited export into the user's documents folder. */
+  worklistExport(jobId: string, format: ExportFormat): Promise<WorklistExport>;
+  onWorklistProgress(handler: (event: WorklistProgress) => void): Promise<Unlisten>;
 }
 
 interface TauriGlobal {
-  core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
+  core: {
+    invoke<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, options?: { headers: Record<string, string> }): Promise<T>;
+  };
   event: {
     listen<T>(event: string, handler: (event: { payload: T }) => void): Promise<Unlisten>;
   };
@@ -56,8 +86,8 @@ export function tauriIpc(): Ipc {
   if (!tauri) {
     throw new Error("The Tauri API is not available (app.withGlobalTauri must be true).");
   }
-  const invoke = <T>(cmd: string, args?: Record<string, unknown>): Promise<T> =>
-    tauri.core.invoke<T>(cmd, args).catch((e: unknown) => {
+  const invoke = <T>(cmd: string, args?: Record<string, unknown> | Uint8Array, options?: { headers: Record<string, string> }): Promise<T> =>
+    (options ? tauri.core.invoke<T>(cmd, args, options) : tauri.core.invoke<T>(cmd, args)).catch((e: unknown) => {
       throw toIpcError(e);
     });
   const listen = <T>(name: string, handler: (payload: T) => void): Promise<Unlisten> =>
@@ -76,6 +106,16 @@ export function tauriIpc(): Ipc {
     saveSettings: (preferences) => invoke<AppInfo>("save_settings", { preferences }),
     onSession: (handler) => listen<SessionEvent>(SESSION_EVENT, handler),
     onLookupProgress: (handler) => listen<ProgressEvent>(PROGRESS_EVENT, handler),
+    // The list's bytes go as the raw body (not a JSON array of numbers), its name in a header.
+    worklistPreview: (fileName, bytes) => invoke<WorklistPreview>("worklist_preview", bytes, { headers: { [FILE_NAME_HEADER]: encodeURIComponent(fileName) } }),
+    worklistCreate: (previewId, mapping) => invoke<JobSummary>("worklist_create", { previewId, mapping }),
+    worklistStart: (jobId) => invoke<JobSummary>("worklist_start", { jobId }),
+    worklistPause: (jobId) => invoke<JobSummary>("worklist_pause", { jobId }),
+    worklistCancel: (jobId) => invoke<JobSummary>("worklist_cancel", { jobId }),
+    worklistJobs: () => invoke<JobSummary[]>("worklist_jobs"),
+    worklistResults: (jobId) => invoke<ResultRow[]>("worklist_results", { jobId }),
+    worklistExport: (jobId, format) => invoke<WorklistExport>("worklist_export", { jobId, format }),
+    onWorklistProgress: (handler) => listen<WorklistProgress>(WORKLIST_PROGRESS_EVENT, handler),
   };
 }
 

@@ -46,6 +46,12 @@ describe("contrast", () => {
     [".banner--grey", "#d8dde0"],
     [".vm-training", "#330072"],
     [".vm-countdown", "#212b32"],
+    [".vm-tag--red", "#d5281b"],
+    [".vm-tag--green", "#007f3b"],
+    [".vm-tag--amber", "#ffeb3b"],
+    [".vm-tag--grey", "#d8dde0"],
+    [".vm-tag--error", "#ffffff"],
+    [".vm-tag--pending", "#f0f4f5"],
   ])("%s text is at least AA (4.5:1) on its background", (selector, background) => {
     const r = rule(selector);
     expect(r["background-color"]).toBe(background);

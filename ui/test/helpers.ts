@@ -5,6 +5,12 @@ import type { Preferences } from "../src/bindings/Preferences";
 import { vi } from "vitest";
 import { App } from "../src/app";
 import type { AppInfo } from "../src/bindings/AppInfo";
+import type { ExportFormat } from "../src/bindings/ExportFormat";
+import type { JobSummary } from "../src/bindings/JobSummary";
+import type { ResultRow } from "../src/bindings/ResultRow";
+import type { WorklistExport } from "../src/bindings/WorklistExport";
+import type { WorklistPreview } from "../src/bindings/WorklistPreview";
+import type { WorklistProgress } from "../src/bindings/WorklistProgress";
 import type { LockReason } from "../src/bindings/LockReason";
 import type { LookupView } from "../src/bindings/LookupView";
 import type { PinState } from "../src/bindings/PinState";
@@ -14,7 +20,20 @@ import type { SearchTerms } from "../src/bindings/SearchTerms";
 import type { SessionEvent } from "../src/bindings/SessionEvent";
 import type { SessionView } from "../src/bindings/SessionView";
 import { appInfo, lookupView, session } from "../src/dev-fake";
-import type { Ipc, Unlisten } from "../src/ipc";
+import type { ColumnMapping, Ipc, Unlisten } from "../src/ipc";
+
+/** The worklist commands, each answered only when the test says so. */
+interface WorklistAnswers {
+  worklist_preview: WorklistPreview;
+  worklist_create: JobSummary;
+  worklist_start: JobSummary;
+  worklist_pause: JobSummary;
+  worklist_cancel: JobSummary;
+  worklist_jobs: JobSummary[];
+  worklist_results: ResultRow[];
+  worklist_export: WorklistExport;
+}
+type WorklistCommand = keyof WorklistAnswers;
 
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -39,6 +58,8 @@ export class FakeIpc implements Ipc {
   searches: Array<{ terms: SearchTerms; d: Deferred<SearchMatchView[]> }> = [];
   sessionHandlers: Array<(e: SessionEvent) => void> = [];
   progressHandlers: Array<(e: ProgressEvent) => void> = [];
+  worklistHandlers: Array<(e: WorklistProgress) => void> = [];
+  worklistCalls: Array<{ cmd: WorklistCommand; args: unknown[]; d: Deferred<unknown>; answered: boolean }> = [];
   signInResult: (passcode: string, confirm: boolean) => Promise<SessionView> = async () => session("choose_role");
 
   appInfo = vi.fn(async () => this.info);
@@ -74,6 +95,52 @@ export class FakeIpc implements Ipc {
     this.progressHandlers.push(h);
     return () => undefined;
   });
+  onWorklistProgress = vi.fn(async (h: (e: WorklistProgress) => void): Promise<Unlisten> => {
+    this.worklistHandlers.push(h);
+    return () => undefined;
+  });
+  private call<C extends WorklistCommand>(cmd: C, ...args: unknown[]): Promise<WorklistAnswers[C]> {
+    const d = deferred<unknown>();
+    this.worklistCalls.push({ cmd, args, d, answered: false });
+    return d.promise as Promise<WorklistAnswers[C]>;
+  }
+  worklistPreview = vi.fn((fileName: string, bytes: Uint8Array) => this.call("worklist_preview", fileName, bytes));
+  worklistCreate = vi.fn((previewId: string, mapping: ColumnMapping) => this.call("worklist_create", previewId, mapping));
+  worklistStart = vi.fn((jobId: string) => this.call("worklist_start", jobId));
+  worklistPause = vi.fn((jobId: string) => this.call("worklist_pause", jobId));
+  worklistCancel = vi.fn((jobId: string) => this.call("worklist_cancel", jobId));
+  worklistJobs = vi.fn(() => this.call("worklist_jobs"));
+  worklistResults = vi.fn((jobId: string) => this.call("worklist_results", jobId));
+  worklistExport = vi.fn((jobId: string, format: ExportFormat) => this.call("worklist_export", jobId, format));
+
+  /** The oldest unanswered call of `cmd`. */
+  pending(cmd: WorklistCommand): { args: unknown[]; d: Deferred<unknown> } {
+    const c = this.worklistCalls.find((x) => x.cmd === cmd && !x.answered);
+    if (!c) throw new Error(`no pending ${cmd}`);
+    return c;
+  }
+
+  /** Answers the oldest unanswered call of `cmd`. */
+  async answer<C extends WorklistCommand>(cmd: C, value: WorklistAnswers[C]): Promise<void> {
+    const c = this.worklistCalls.find((x) => x.cmd === cmd && !x.answered);
+    if (!c) throw new Error(`no pending ${cmd}`);
+    c.answered = true;
+    c.d.resolve(value);
+    await flush();
+  }
+
+  /** Rejects the oldest unanswered call of `cmd`. */
+  async fail(cmd: WorklistCommand, error: unknown): Promise<void> {
+    const c = this.worklistCalls.find((x) => x.cmd === cmd && !x.answered);
+    if (!c) throw new Error(`no pending ${cmd}`);
+    c.answered = true;
+    c.d.reject(error);
+    await flush();
+  }
+
+  worklistProgress(e: WorklistProgress): void {
+    for (const h of this.worklistHandlers) h(e);
+  }
 
   constructor(info: AppInfo, view: SessionView) {
     this.info = info;

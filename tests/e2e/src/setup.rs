@@ -61,6 +61,8 @@ pub struct Setup {
     /// Run the app with `WEBKIT_DISABLE_COMPOSITING_MODE=1` (less memory; the benchmark's
     /// setting). Off in the tests: WebKitWebDriver's screenshots hang with it.
     pub disable_compositing: bool,
+    /// More of the configuration file (TOML tables appended as written).
+    pub extra_config: Option<String>,
 }
 
 impl Setup {
@@ -75,6 +77,7 @@ impl Setup {
             fault: None,
             app: None,
             disable_compositing: false,
+            extra_config: None,
         }
     }
 
@@ -104,6 +107,12 @@ impl Setup {
     /// With a sandbox fault.
     pub fn fault(mut self, fault: &str) -> Self {
         self.fault = Some(fault.into());
+        self
+    }
+
+    /// With more configuration (whole TOML tables, e.g. `[worklist]\nconcurrency = 1\n`).
+    pub fn config(mut self, toml: &str) -> Self {
+        self.extra_config = Some(toml.into());
         self
     }
 

@@ -294,6 +294,10 @@ impl Stack {
             "\n[audit]\npath = {}\n",
             toml_str(&self.path.join("data/audit.sqlite").to_string_lossy())
         ));
+        if let Some(extra) = &self.setup.extra_config {
+            text.push('\n');
+            text.push_str(extra);
+        }
         std::fs::write(self.config_path(), text).expect("write config.toml");
     }
 

@@ -122,16 +122,22 @@ pub struct JobSummary {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutcomeCounts {
     /// Red.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub red: u64,
     /// Amber (identity mismatches included).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub amber: u64,
     /// Green.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub green: u64,
     /// Grey.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub grey: u64,
     /// Could not be checked (lookup errors and rows that cannot be checked).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub errors: u64,
     /// Rows whose details differ from PDS.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub mismatches: u64,
 }
 

@@ -54,6 +54,7 @@ pub struct RowCheck {
     /// The trace id of the request.
     pub trace_id: String,
     /// When it was checked, Unix seconds.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub checked_at: i64,
     /// The cross-check of the list's details against PDS (absent without a PDS patient).
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]

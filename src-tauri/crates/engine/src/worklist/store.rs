@@ -124,14 +124,19 @@ pub struct StoredRow {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RowCounts {
     /// Every row.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
     /// Waiting.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub pending: u64,
     /// Checked.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub done: u64,
     /// Not checkable.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub problems: u64,
     /// Same number as an earlier row.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub duplicates: u64,
 }
 
