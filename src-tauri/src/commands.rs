@@ -110,22 +110,28 @@ pub async fn search_patients(
         .collect())
 }
 
-/// Saves the user's preferences into the configuration file (desk mode only); they apply the
-/// next time V&M Check starts. Returns the installation summary with the saved values.
+/// Saves the user's preferences into their own preferences file (desk mode only; never the
+/// administrator's configuration); they apply the next time V&M Check starts. Returns the
+/// installation summary with the saved values.
 #[tauri::command]
 pub fn save_settings(
     state: State<'_, AppState>,
     preferences: vmcheck_engine::preferences::Preferences,
 ) -> Result<AppInfo, IpcError> {
-    let path = state.editable_config.as_ref().ok_or_else(|| {
+    let mut editable = state
+        .editable
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let layered = editable.as_ref().ok_or_else(|| {
         IpcError::new(
             vmcheck_engine::ErrorCode::SettingsReadOnly,
             "Settings can only be changed at a desk, in the configuration of this computer.",
         )
     })?;
-    let saved = vmcheck_engine::preferences::save(path, &preferences)
+    let saved = vmcheck_engine::preferences::save(layered, &preferences)
         .map_err(|e| IpcError::new(vmcheck_engine::ErrorCode::SettingsInvalid, e.to_string()))?;
     let mut info = state.info.clone();
-    info.preferences = Some(vmcheck_engine::preferences::Preferences::of(&saved));
+    info.preferences = Some(vmcheck_engine::preferences::Preferences::of(&saved.config));
+    *editable = Some(saved);
     Ok(info)
 }

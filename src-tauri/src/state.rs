@@ -74,8 +74,9 @@ pub struct AppState {
     pub info: AppInfo,
     /// Kiosk mode (window policy).
     pub kiosk: bool,
-    /// The configuration file, when the user may edit preferences in it (desk mode only).
-    pub editable_config: Option<PathBuf>,
+    /// The configuration's layers, when the user may edit their preferences (desk mode only);
+    /// replaced by each save.
+    pub editable: Mutex<Option<vmcheck_engine::config::Layered>>,
     /// In-flight lookups, by the UI's id.
     pub lookups: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
     /// The worklist (desk mode only: a kiosk has none).
@@ -93,29 +94,26 @@ impl AppState {
     }
 }
 
-/// The configuration file to use: `None` means training mode (`--training`, or no file).
-fn config_file(launch: &Launch) -> Option<PathBuf> {
+/// The configuration to use: `None` means training mode (`--training`, or no configuration:
+/// neither the administrator's file nor `--config`, `$VMCHECK_CONFIG` or the user's file).
+fn config_source(launch: &Launch) -> Option<ConfigSource> {
     if launch.training {
         return None;
     }
-    launch
-        .config
-        .clone()
-        .or_else(vmcheck_engine::config::default_path)
-        .filter(|p| p.exists())
+    if let Some(path) = &launch.config {
+        return Some(ConfigSource::File(path.clone()));
+    }
+    let files = vmcheck_engine::config::LayerFiles::standard(None);
+    let exists = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.exists());
+    (exists(&files.system) || exists(&files.file)).then_some(ConfigSource::Default)
 }
 
 /// Starts everything through the engine's start-up routine: the configuration's environment,
 /// or training mode (the sandbox and the training card) when there is no configuration file
 /// (so a fresh machine shows a working app) or `--training` is given.
 pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
-    let (source, session, sandbox, config_path) = match config_file(launch) {
-        Some(path) => (
-            ConfigSource::File(path.clone()),
-            SessionChoice::Required,
-            None,
-            Some(path),
-        ),
+    let (source, session, sandbox) = match config_source(launch) {
+        Some(source) => (source, SessionChoice::Required, None),
         None => {
             let (sandbox, config) = vmcheck_training::start(SandboxOptions::default())
                 .await
@@ -129,7 +127,6 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
                 ConfigSource::Given(Box::new(config)),
                 SessionChoice::Training(mode),
                 Some(sandbox),
-                None,
             )
         }
     };
@@ -149,7 +146,7 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
     let kiosk = session_config.mode == Mode::Kiosk;
     let idle = u32::try_from(session_config.idle_lock().as_secs()).unwrap_or(u32::MAX);
     // Preferences are edited at a desk only: never at a kiosk, never in training.
-    let editable_config = config_path.filter(|_| !kiosk && !training);
+    let editable = running.layered.clone().filter(|_| !kiosk && !training);
     let info = AppInfo {
         mode: if kiosk {
             "kiosk"
@@ -179,7 +176,7 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
             idle_lock_secs: idle,
         },
         idle_lock_secs: idle,
-        preferences: editable_config
+        preferences: editable
             .as_ref()
             .map(|_| vmcheck_engine::preferences::Preferences::of(config)),
     };
@@ -189,7 +186,7 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
         worklist,
         info,
         kiosk,
-        editable_config,
+        editable: Mutex::new(editable),
         lookups: Mutex::new(HashMap::new()),
         _running: running,
         _sandbox: sandbox,

@@ -40,7 +40,7 @@ export function appInfo(mode: AppInfo["mode"] = "training", training = true): Ap
     vandm_endpoint: null,
     kiosk: { result_clear_secs: 60, idle_lock_secs: 120 },
     idle_lock_secs: mode === "kiosk" ? 120 : 900,
-    preferences: mode === "desk" ? { format: "json", idle_lock_minutes: 15, log_level: "info" } : null,
+    preferences: mode === "desk" ? { format: "json", idle_lock_minutes: 15, log_level: "info", locked: [], max_idle_lock_minutes: null, max_log_level: null } : null,
   };
 }
 

@@ -33,8 +33,20 @@ function radio(name: string, id: string, value: string, label: string, checked: 
   );
 }
 
-/** The desk-only form for the few settings a user may change. */
+const LEVELS = ["error", "warn", "info", "debug"] as const;
+const LEVEL_NAMES: Record<string, string> = { error: "Errors only", warn: "Warnings", info: "Normal", debug: "Detailed (for the service desk)" };
+
+/** The line under a setting the organisation has fixed. */
+function lockedHint(id: string): HTMLElement {
+  return h("div", { class: "nhsuk-hint vm-locked", id }, "Set by your organisation: it cannot be changed here.");
+}
+
+/** The desk-only form for the few settings a user may change, within the organisation's bounds. */
 export function preferencesForm(prefs: Preferences, onSave: SavePreferences): HTMLElement {
+  const locked = (key: string): boolean => prefs.locked.includes(key);
+  const maxMinutes = Math.min(60, prefs.max_idle_lock_minutes ?? 60);
+  const maxLevel = prefs.max_log_level === null ? LEVELS.length - 1 : LEVELS.indexOf(prefs.max_log_level as (typeof LEVELS)[number]);
+  const levels = LEVELS.filter((l, i) => i <= (maxLevel < 0 ? LEVELS.length - 1 : maxLevel) || l === prefs.log_level);
   const status = h("div", { id: "pref-status", role: "status" });
   const idle = h("input", {
     class: "nhsuk-input nhsuk-input--width-2",
@@ -43,15 +55,27 @@ export function preferencesForm(prefs: Preferences, onSave: SavePreferences): HT
     type: "text",
     inputmode: "numeric",
     value: String(prefs.idle_lock_minutes),
-    "aria-describedby": "pref-idle-hint",
+    "aria-describedby": locked("session.idle_lock_secs") ? "pref-idle-hint pref-idle-locked" : "pref-idle-hint",
+    disabled: locked("session.idle_lock_secs") ? "disabled" : null,
   });
   const level = h(
     "select",
-    { class: "nhsuk-select", id: "pref-log", name: "pref-log" },
-    ...(["error", "warn", "info", "debug"] as const).map((l) =>
-      h("option", { value: l, selected: prefs.log_level === l ? "selected" : null }, { error: "Errors only", warn: "Warnings", info: "Normal", debug: "Detailed (for the service desk)" }[l]),
-    ),
+    {
+      class: "nhsuk-select",
+      id: "pref-log",
+      name: "pref-log",
+      disabled: locked("log.level") ? "disabled" : null,
+      "aria-describedby": locked("log.level") ? "pref-log-locked" : null,
+    },
+    ...levels.map((l) => h("option", { value: l, selected: prefs.log_level === l ? "selected" : null }, LEVEL_NAMES[l])),
   );
+  const formatLocked = locked("vandm.format");
+  const formatRadio = (id: string, value: "json" | "xml", label: string): HTMLElement => {
+    const item = radio("pref-format", id, value, label, prefs.format === value);
+    const input = item.querySelector("input");
+    if (formatLocked && input) input.disabled = true;
+    return item;
+  };
   const save = button("pref-save", "Save settings", { type: "submit" });
   const form = h(
     "form",
@@ -61,21 +85,29 @@ export function preferencesForm(prefs: Preferences, onSave: SavePreferences): HT
       "fieldset",
       { class: "nhsuk-fieldset nhsuk-form-group" },
       h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" }, "Format asked of Spine"),
+      formatLocked ? lockedHint("pref-format-locked") : null,
       h(
         "div",
         { class: "nhsuk-radios nhsuk-radios--inline" },
-        radio("pref-format", "pref-format-json", "json", "JSON", prefs.format === "json"),
-        radio("pref-format", "pref-format-xml", "xml", "XML", prefs.format === "xml"),
+        formatRadio("pref-format-json", "json", "JSON"),
+        formatRadio("pref-format-xml", "xml", "XML"),
       ),
     ),
     h(
       "div",
       { class: "nhsuk-form-group" },
       h("label", { class: "nhsuk-label nhsuk-label--s", for: "pref-idle" }, "Sign out after inactivity (minutes)"),
-      h("div", { class: "nhsuk-hint", id: "pref-idle-hint" }, "From 1 to 60."),
+      h("div", { class: "nhsuk-hint", id: "pref-idle-hint" }, `From 1 to ${maxMinutes}.`),
+      locked("session.idle_lock_secs") ? lockedHint("pref-idle-locked") : null,
       idle,
     ),
-    h("div", { class: "nhsuk-form-group" }, h("label", { class: "nhsuk-label nhsuk-label--s", for: "pref-log" }, "Log detail"), level),
+    h(
+      "div",
+      { class: "nhsuk-form-group" },
+      h("label", { class: "nhsuk-label nhsuk-label--s", for: "pref-log" }, "Log detail"),
+      locked("log.level") ? lockedHint("pref-log-locked") : null,
+      level,
+    ),
     status,
     save,
   );
@@ -83,15 +115,15 @@ export function preferencesForm(prefs: Preferences, onSave: SavePreferences): HT
     e.preventDefault();
     const minutes = Number(idle.value.trim());
     setFieldError(idle, null);
-    if (!/^\d+$/.test(idle.value.trim()) || minutes < 1 || minutes > 60) {
-      setFieldError(idle, "Enter a whole number of minutes from 1 to 60");
+    if (!/^\d+$/.test(idle.value.trim()) || minutes < 1 || minutes > maxMinutes) {
+      setFieldError(idle, `Enter a whole number of minutes from 1 to ${maxMinutes}`);
       idle.focus();
       return;
     }
     const format = (form.querySelector<HTMLInputElement>("input[name=pref-format]:checked")?.value ?? "json") as Preferences["format"];
     save.disabled = true;
     status.replaceChildren();
-    onSave({ format, idle_lock_minutes: minutes, log_level: level.value as Preferences["log_level"] })
+    onSave({ ...prefs, format, idle_lock_minutes: minutes, log_level: level.value as Preferences["log_level"] })
       .then(() => {
         status.replaceChildren(
           h(
@@ -122,7 +154,7 @@ export function settingsView(info: AppInfo, onBack: () => void, onSave?: SavePre
       "p",
       null,
       editable
-        ? "These settings come from this computer's configuration file. Your own settings are below; for the others, contact IT."
+        ? "These settings come from your organisation's configuration of this computer. Your own settings are below (kept apart from your organisation's); for the others, contact IT."
         : "These settings come from this computer's configuration file. To change them, contact IT.",
     ),
     summaryList(

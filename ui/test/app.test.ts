@@ -459,6 +459,24 @@ describe("sign-in", () => {
     expect(ipc.chooseRole).toHaveBeenCalledWith("555021936110");
   });
 
+  it("a role changed by the engine clears the result at once, without Change role", async () => {
+    const { ipc } = await startApp();
+    lookUp("9990000018");
+    await ipc.answerLast();
+    expect(bodyHtml()).toContain("TAYLOR");
+    const ready = session("ready");
+    const other = ready.roles.find((r) => r.role_profile_id !== ready.role?.role_profile_id);
+    expect(other).toBeDefined();
+    ipc.emit({ event: "changed", view: { ...ready, role: other! } });
+    expect(bodyHtml()).not.toContain("TAYLOR");
+    expect(bodyHtml()).not.toContain("999 000 0018");
+    // The same role again keeps what is on screen.
+    lookUp("9990000018");
+    await ipc.answerLast();
+    ipc.emit({ event: "changed", view: { ...ready, role: other! } });
+    expect(bodyHtml()).toContain("TAYLOR");
+  });
+
   it("offers no Change role with a single role", async () => {
     const { ipc } = await startApp();
     ipc.emit({ event: "changed", view: { ...session("ready"), roles: [session("ready").role!] } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flush, must, startApp, submit } from "./helpers";
+import { $, flush, must, startApp, submit } from "./helpers";
 
 async function openSettings(mode: "desk" | "kiosk" | "training") {
   const started = await startApp({ state: "ready", mode });
@@ -17,7 +17,7 @@ describe("settings", () => {
     must<HTMLSelectElement>("#pref-log").value = "debug";
     submit("#preferences");
     await flush();
-    expect(ipc.saveSettings).toHaveBeenCalledWith({ format: "xml", idle_lock_minutes: 5, log_level: "debug" });
+    expect(ipc.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ format: "xml", idle_lock_minutes: 5, log_level: "debug" }));
     expect(must("#pref-saved").textContent).toContain("apply the next time V&M Check starts");
   });
 
@@ -42,6 +42,32 @@ describe("settings", () => {
     await flush();
     expect(must("#pref-error").textContent).toContain("disk full");
     expect(document.querySelector("#pref-saved")).toBeNull();
+  });
+
+  it("shows what the organisation locked as locked, and keeps to its bounds", async () => {
+    const preferences = { format: "xml" as const, idle_lock_minutes: 10, log_level: "info" as const, locked: ["vandm.format"], max_idle_lock_minutes: 10, max_log_level: "info" as const };
+    const started = await startApp({ state: "ready", mode: "desk", info: { preferences } });
+    must("#settings-link").click();
+    await flush();
+    const { ipc } = started;
+    expect(must<HTMLInputElement>("#pref-format-json").disabled).toBe(true);
+    expect(must<HTMLInputElement>("#pref-format-xml").disabled).toBe(true);
+    expect(must("#pref-format-locked").textContent).toContain("Set by your organisation");
+    expect(must<HTMLInputElement>("#pref-idle").disabled).toBe(false);
+    expect($("#pref-idle-locked")).toBeNull();
+    // No log level above the organisation's maximum is offered.
+    const options = [...must<HTMLSelectElement>("#pref-log").options].map((o) => o.value);
+    expect(options).toEqual(["error", "warn", "info"]);
+    const idle = must<HTMLInputElement>("#pref-idle");
+    idle.value = "11";
+    submit("#preferences");
+    await flush();
+    expect(must("#pref-idle-error").textContent).toContain("from 1 to 10");
+    expect(ipc.saveSettings).not.toHaveBeenCalled();
+    idle.value = "9";
+    submit("#preferences");
+    await flush();
+    expect(ipc.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ format: "xml", idle_lock_minutes: 9 }));
   });
 
   it("is read-only in training mode", async () => {

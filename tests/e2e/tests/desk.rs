@@ -124,16 +124,23 @@ async fn sign_in_and_every_banner() {
         .starts_with("Sandbox"));
     assert_eq!(app.text("#settings-ods").await, ODS_CODE);
     app.check_screen("settings").await;
-    // The user's own settings are written into the configuration file (comments kept).
+    // The user's own settings go into their preferences file, never the configuration.
+    let configuration =
+        std::fs::read_to_string(stack.dir().join("config.toml")).expect("the configuration");
     app.click("#pref-format-xml").await;
     app.type_into("#pref-idle", "5").await;
     app.click("#pref-save").await;
     app.wait("#pref-saved").await;
-    let saved =
-        std::fs::read_to_string(stack.dir().join("config.toml")).expect("the configuration");
+    let saved = std::fs::read_to_string(stack.dir().join("config/vmcheck/preferences.toml"))
+        .expect("the user's preferences");
     assert!(
         saved.contains("format = \"xml\"") && saved.contains("idle_lock_secs = 300"),
         "saved settings: {saved}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(stack.dir().join("config.toml")).expect("the configuration"),
+        configuration,
+        "the configuration is untouched"
     );
     app.check_screen("settings-saved").await;
     app.click("#settings-back").await;

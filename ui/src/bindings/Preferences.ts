@@ -15,4 +15,17 @@ idle_lock_minutes: number,
 /**
  * Log detail.
  */
-log_level: "error" | "warn" | "info" | "debug" | "trace", };
+log_level: "error" | "warn" | "info" | "debug" | "trace", 
+/**
+ * The preferences the administrator locked (`vandm.format`, `session.idle_lock_secs`,
+ * `log.level`): shown, not editable. Ignored when saving.
+ */
+locked: Array<string>, 
+/**
+ * The longest idle lock allowed, in minutes (none: 60).
+ */
+max_idle_lock_minutes: number | null, 
+/**
+ * The most detailed log level allowed (none: any).
+ */
+max_log_level: "error" | "warn" | "info" | "debug" | "trace" | null, };

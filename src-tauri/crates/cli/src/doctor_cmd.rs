@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use vmcheck_card::pcsc_access::PcscCards;
 use vmcheck_card::CardAccess;
-use vmcheck_engine::config::{default_path, CardSource};
+use vmcheck_engine::config::layers::{load, Layer, LayerFiles};
+use vmcheck_engine::config::CardSource;
 use vmcheck_engine::doctor::{examine, DoctorReport, Patient};
-use vmcheck_engine::{Config, SystemClock};
+use vmcheck_engine::SystemClock;
 use vmcheck_training::SandboxOptions;
 
 use crate::Target;
@@ -40,19 +41,26 @@ pub(crate) async fn run(target: &Target, json: bool) -> u8 {
             ),
         }
     } else {
-        match target.config.clone().or_else(default_path) {
-            None => (
-                Err("no configuration file is named and no home folder is known".into()),
-                "the configuration".to_owned(),
-            ),
-            Some(path) if !path.exists() => (
-                Err("there is no such file".into()),
-                path.display().to_string(),
-            ),
-            Some(path) => (
-                Config::load(&path).map_err(|e| e.to_string()),
-                path.display().to_string(),
-            ),
+        match load(&LayerFiles::standard(target.config.clone())) {
+            Ok(layered) => {
+                let read: Vec<String> = [Layer::System, Layer::Preferences, Layer::File]
+                    .into_iter()
+                    .filter(|l| match l {
+                        Layer::System => layered.files.system.is_some(),
+                        Layer::Preferences => layered.files.preferences.is_some(),
+                        _ => layered.files.file.is_some(),
+                    })
+                    .map(|l| layered.describe(l))
+                    .collect();
+                (Ok(layered.config), read.join(" + "))
+            }
+            Err(e) => {
+                let source = target.config.as_ref().map_or_else(
+                    || "the configuration".to_owned(),
+                    |p| p.display().to_string(),
+                );
+                (Err(e.to_string()), source)
+            }
         }
     };
     let cards: Option<Arc<dyn CardAccess>> = match &config {

@@ -19,6 +19,7 @@ use vmcheck_training::{Fault, Sandbox, SandboxOptions};
 
 mod audit_cmd;
 mod batch_cmd;
+mod config_cmd;
 mod doctor_cmd;
 mod output;
 mod search_cmd;
@@ -151,6 +152,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The configuration in force: `show` prints every value with its source (built-in default,
+    /// the administrator's file, your preferences, --config) and what a lock set aside.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Check this computer: configuration, keyring, smartcard readers, audit log, SDS, PDS, the
     /// V&M service, the clock against the servers' and the endpoint certificate — one line each
     /// (✔ ⚠ ✘ –) with what to do; exit 1 when any check fails.
@@ -209,6 +216,20 @@ enum Command {
         /// tls-failure, sds-down and sds-slow).
         #[arg(long)]
         pds_fault: Option<Fault>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration, each value with where it came from.
+    Show {
+        /// A configuration file over the administrator's and your preferences (as for a
+        /// script; default: $VMCHECK_CONFIG, then ~/.config/vmcheck/config.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -460,6 +481,9 @@ async fn run(cli: Cli) -> u8 {
                 }
             }
         }
+        Command::Config {
+            command: ConfigCommand::Show { config, json },
+        } => config_cmd::show(config, json),
         Command::Doctor { target, json } => doctor_cmd::run(&target, json).await,
         Command::Login {
             target,

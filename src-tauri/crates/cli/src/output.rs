@@ -217,3 +217,11 @@ pub fn print_sign_in_error(
         eprintln!("vmcheck: {message}");
     }
 }
+
+/// A TOML value on one line, as it would be written in the file (`"xml"`, `4`, `["a", "b"]`).
+pub(crate) fn toml_inline(value: &toml::Value) -> String {
+    match value {
+        toml::Value::Table(t) if t.is_empty() => "{}".to_owned(),
+        other => other.to_string(),
+    }
+}

@@ -101,7 +101,7 @@ fn a_missing_configuration_file_fails_the_first_check() {
     assert!(config["detail"]
         .as_str()
         .expect("detail")
-        .contains("no such file"));
+        .contains("no configuration file at"));
     assert_eq!(report["checks"].as_array().expect("checks").len(), 10);
 }
 

@@ -18,7 +18,10 @@ use vmcheck_secrets::SecretLookup;
 
 use crate::access::PatientAccess;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{CardSource, Config, ConfigError, ProfileChoice, SessionConfig};
+use crate::config::layers::LoadError;
+use crate::config::{
+    CardSource, Config, ConfigError, LayerFiles, Layered, ProfileChoice, SessionConfig,
+};
 use crate::error::LookupError;
 use crate::logging::{Level, LogGuard};
 use crate::session::{ConfiguredRoles, DirectoryRoles, RoleSource, Session, SessionSettings};
@@ -26,9 +29,11 @@ use crate::session::{ConfiguredRoles, DirectoryRoles, RoleSource, Session, Sessi
 /// Where the configuration comes from.
 #[derive(Debug, Clone)]
 pub enum ConfigSource {
-    /// This file (`--config FILE`); it must exist.
+    /// This file (`--config FILE`), which must exist, over the administrator's file and the
+    /// user's preferences (see [`crate::config::layers`]).
     File(PathBuf),
-    /// `$VMCHECK_CONFIG`, else the user's configuration file; it must exist.
+    /// The standard layers: the administrator's file, the user's preferences, and
+    /// `$VMCHECK_CONFIG` or the user's configuration file; one of the two files must exist.
     Default,
     /// A configuration built by the shell (training mode: the sandbox's).
     Given(Box<Config>),
@@ -99,8 +104,11 @@ impl Startup {
 pub struct Running {
     /// The configuration in force.
     pub config: Config,
-    /// The file it came from (none in training mode).
+    /// The file it came from (none in training mode): the run's file, else the
+    /// administrator's.
     pub config_path: Option<PathBuf>,
+    /// The layers it was merged from, with each value's source (none in training mode).
+    pub layered: Option<crate::config::Layered>,
     /// The audited path to patient data.
     pub patient: Arc<PatientAccess>,
     /// The session, when one was asked for.
@@ -137,13 +145,14 @@ pub enum StartupError {
 /// Starts everything `startup` asks for.
 pub fn start(startup: Startup) -> Result<Running, StartupError> {
     // Configuration.
-    let (mut config, config_path) = match startup.config {
+    let (mut config, layered) = match startup.config {
         ConfigSource::Given(config) => (*config, None),
-        ConfigSource::File(path) => load(path)?,
-        ConfigSource::Default => {
-            load(crate::config::default_path().ok_or(StartupError::NoConfigFolder)?)?
-        }
+        ConfigSource::File(path) => load(LayerFiles::standard(Some(path)))?,
+        ConfigSource::Default => load(LayerFiles::standard(None))?,
     };
+    let config_path = layered
+        .as_ref()
+        .and_then(|l| l.files.file.clone().or_else(|| l.files.system.clone()));
     if let SessionChoice::Training(mode) = startup.session {
         config.session = Some(training_session_config(mode));
     }
@@ -216,6 +225,7 @@ pub fn start(startup: Startup) -> Result<Running, StartupError> {
     Ok(Running {
         config,
         config_path,
+        layered,
         patient,
         session,
         watcher,
@@ -223,12 +233,13 @@ pub fn start(startup: Startup) -> Result<Running, StartupError> {
     })
 }
 
-fn load(path: PathBuf) -> Result<(Config, Option<PathBuf>), StartupError> {
-    if !path.exists() {
-        return Err(StartupError::NoConfig(path));
+fn load(files: LayerFiles) -> Result<(Config, Option<Layered>), StartupError> {
+    match crate::config::layers::load(&files) {
+        Ok(layered) => Ok((layered.config.clone(), Some(layered))),
+        Err(LoadError::NoFile(path)) => Err(StartupError::NoConfig(path)),
+        Err(LoadError::NoFolder) => Err(StartupError::NoConfigFolder),
+        Err(LoadError::Config(e)) => Err(StartupError::Config(e)),
     }
-    let config = Config::load(&path)?;
-    Ok((config, Some(path)))
 }
 
 /// The roles source for this configuration: SDS when configured, else the listed roles.

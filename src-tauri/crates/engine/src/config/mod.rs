@@ -57,6 +57,22 @@ pub struct Config {
     /// The admissions worklist.
     #[serde(default)]
     pub worklist: WorklistConfig,
+    /// What users may change in their own preferences file (the administrator's file sets it).
+    #[serde(default)]
+    pub preferences: PreferencePolicy,
+}
+
+/// `[preferences]`: the administrator's bounds on the users' preferences (see [`layers`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencePolicy {
+    /// Preferences users cannot change (`vandm.format`, `session.idle_lock_secs`, `log.level`).
+    #[serde(default)]
+    pub locked: Vec<String>,
+    /// The longest idle lock a user may choose, in seconds.
+    pub max_idle_lock_secs: Option<u64>,
+    /// The most detailed log level a user may choose.
+    pub max_log_level: Option<crate::logging::Level>,
 }
 
 /// `[worklist]`: where jobs are kept and how fast they run.
@@ -661,6 +677,7 @@ impl Config {
         fix(&mut self.audit.key_file);
         fix(&mut self.audit.checkpoint_path);
         fix(&mut self.log.dir);
+        fix(&mut self.worklist.path);
     }
 
     /// Parses and validates TOML text.
@@ -708,6 +725,7 @@ impl Config {
             log: crate::logging::LogConfig::default(),
             http: HttpConfig::default(),
             worklist: WorklistConfig::default(),
+            preferences: PreferencePolicy::default(),
         }
     }
 
@@ -735,10 +753,12 @@ pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+pub mod layers;
 mod paths;
 mod validate;
 
-pub use paths::{default_audit_path, default_path, training_audit_path};
+pub use layers::{LayerFiles, Layered};
+pub use paths::{config_home, default_audit_path, default_path, training_audit_path};
 
 #[cfg(test)]
 mod tests {

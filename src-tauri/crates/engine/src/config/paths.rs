@@ -11,11 +11,15 @@ pub fn default_path() -> Option<std::path::PathBuf> {
     if let Some(p) = std::env::var_os("VMCHECK_CONFIG") {
         return Some(PathBuf::from(p));
     }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
+    Some(config_home()?.join("vmcheck").join("config.toml"))
+}
+
+/// The user's configuration folder: `$XDG_CONFIG_HOME` (absolute), else `~/.config`.
+pub fn config_home() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("vmcheck").join("config.toml"))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
 }
 
 /// The user's data folder: `$XDG_DATA_HOME` (absolute), else `~/.local/share`.

@@ -58,6 +58,24 @@ impl Config {
                 ));
             }
         }
+        for key in &self.preferences.locked {
+            if !super::layers::PREFERENCE_KEYS.contains(&key.as_str()) {
+                return Err(invalid(
+                    "preferences.locked",
+                    format!("'{key}' is not a preference"),
+                    "List only vandm.format, session.idle_lock_secs and log.level.",
+                ));
+            }
+        }
+        if let Some(max) = self.preferences.max_idle_lock_secs {
+            if !(60..=3600).contains(&max) {
+                return Err(invalid(
+                    "preferences.max_idle_lock_secs",
+                    format!("{max} is out of range"),
+                    "Use from 60 to 3600 seconds.",
+                ));
+            }
+        }
         if self.worklist.retries > 10 {
             return Err(invalid(
                 "worklist.retries",
