@@ -15,6 +15,8 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver imagemagick librsvg2-bin
   # the kiosk session (packaging/kiosk) and its e2e tests: openbox; xprop and xmessage (x11-utils)
   openbox x11-utils
+  # the packages (scripts/package.sh, tests/package): rpm to inspect the .rpm
+  rpm
   # smartcard (tests/card)
   pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd python3-virtualsmartcard
   python3-pycryptodome python3-cryptography python3-pyscard

@@ -44,6 +44,9 @@ if [ -x tests/e2e/run.sh ]; then
   bash tests/e2e/run.sh
 fi
 
+step "the packages: .deb and .rpm built, the .deb installed, run and removed (tests/package)"
+bash tests/package/run.sh
+
 step "the README's run command: the app starts in training mode under Xvfb"
 smoke=target/run-smoke
 rm -rf "$smoke" && mkdir -p "$smoke"

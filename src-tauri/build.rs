@@ -31,6 +31,7 @@ fn main() {
         "cancel_lookup",
         "search_patients",
         "save_settings",
+        "check_computer",
         "worklist_preview",
         "worklist_create",
         "worklist_start",

@@ -23,6 +23,7 @@ fn export_all(dir: &Path) {
         vmcheck_engine::session::SessionEvent,
         vmcheck_core::card::PinState,
         vmcheck_engine::preferences::Preferences,
+        vmcheck_engine::doctor::DoctorReport,
         crate::worklist::WorklistPreview,
         crate::worklist::WorklistProgress,
         crate::worklist::WorklistExport,

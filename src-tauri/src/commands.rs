@@ -135,3 +135,49 @@ pub fn save_settings(
     *editable = Some(saved);
     Ok(info)
 }
+
+/// "Check this computer" (Settings): the same checks as `vmcheck doctor`, on this app's
+/// configuration. No patient data is asked for, nothing is recorded.
+#[tauri::command]
+pub async fn check_computer(
+    state: State<'_, AppState>,
+) -> Result<vmcheck_engine::doctor::DoctorReport, IpcError> {
+    let config = state.patient().config().clone();
+    let source = {
+        let editable = state
+            .editable
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match (&*editable, state.info.training) {
+            (Some(l), _) => l
+                .files
+                .file
+                .clone()
+                .or_else(|| l.files.system.clone())
+                .map_or_else(
+                    || "this computer's configuration".to_owned(),
+                    |p| p.display().to_string(),
+                ),
+            (None, true) => "the training sandbox".to_owned(),
+            (None, false) => "this computer's configuration".to_owned(),
+        }
+    };
+    let cards: Option<std::sync::Arc<dyn vmcheck_card::CardAccess>> = config
+        .session
+        .as_ref()
+        .filter(|s| s.card == vmcheck_engine::config::CardSource::Pcsc)
+        .map(|_| {
+            std::sync::Arc::new(vmcheck_card::pcsc_access::PcscCards::new())
+                as std::sync::Arc<dyn vmcheck_card::CardAccess>
+        });
+    Ok(
+        vmcheck_engine::doctor::examine(vmcheck_engine::doctor::Patient {
+            config: Ok(config),
+            source,
+            secrets: std::sync::Arc::new(vmcheck_secrets::LazyKeyring::new()),
+            clock: state.patient().clock().clone(),
+            cards,
+        })
+        .await,
+    )
+}

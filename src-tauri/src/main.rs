@@ -67,6 +67,7 @@ fn main() {
             commands::cancel_lookup,
             commands::search_patients,
             commands::save_settings,
+            commands::check_computer,
             worklist::worklist_preview,
             worklist::worklist_create,
             worklist::worklist_start,

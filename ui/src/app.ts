@@ -718,6 +718,7 @@ export class App {
               this.info = info;
               return info;
             }),
+          () => this.ipc.checkComputer(),
         ),
       );
       return;

@@ -420,6 +420,14 @@ export function fakeIpc(o: FakeOptions): Ipc & { emit(e: SessionEvent): void; lo
       return MATCHES;
     },
     saveSettings: async (preferences) => ({ ...o.info, preferences }),
+    checkComputer: async () => ({
+      checks: [
+        { id: "config", title: "Configuration", verdict: "pass", detail: "valid: the training sandbox (environment sandbox)", fix: null },
+        { id: "smartcard", title: "Smartcard readers", verdict: "fail", detail: "the PC/SC service (pcscd) is not running", fix: "Start it: sudo systemctl enable --now pcscd.socket" },
+        { id: "clock", title: "Clock", verdict: "warn", detail: "PDS: 45 s ahead", fix: "Set the clock from the network time service." },
+        { id: "central_audit", title: "Central audit", verdict: "skip", detail: "not configured", fix: null },
+      ],
+    }),
     onSession: async (h) => {
       sessionHandlers.push(h);
       return () => undefined;

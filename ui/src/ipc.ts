@@ -10,6 +10,7 @@ import type { WorklistExport } from "./bindings/WorklistExport";
 import type { WorklistPreview } from "./bindings/WorklistPreview";
 import type { WorklistProgress } from "./bindings/WorklistProgress";
 import type { Preferences } from "./bindings/Preferences";
+import type { DoctorReport } from "./bindings/DoctorReport";
 import type { IpcError } from "./bindings/IpcError";
 import type { LookupView } from "./bindings/LookupView";
 import type { PinState } from "./bindings/PinState";
@@ -45,6 +46,8 @@ export interface Ipc {
   cancelLookup(lookupId: number): Promise<null>;
   searchPatients(terms: SearchTerms): Promise<SearchMatchView[]>;
   saveSettings(preferences: Preferences): Promise<AppInfo>;
+  /** "Check this computer": the same checks as `vmcheck doctor` (no patient data). */
+  checkComputer(): Promise<DoctorReport>;
   onSession(handler: (event: SessionEvent) => void): Promise<Unlisten>;
   onLookupProgress(handler: (event: ProgressEvent) => void): Promise<Unlisten>;
   // The worklist (desk only). Each rejects with an `IpcError`.
@@ -104,6 +107,7 @@ export function tauriIpc(): Ipc {
     cancelLookup: (lookupId) => invoke<null>("cancel_lookup", { lookupId }),
     searchPatients: (terms) => invoke<SearchMatchView[]>("search_patients", { terms }),
     saveSettings: (preferences) => invoke<AppInfo>("save_settings", { preferences }),
+    checkComputer: () => invoke<DoctorReport>("check_computer"),
     onSession: (handler) => listen<SessionEvent>(SESSION_EVENT, handler),
     onLookupProgress: (handler) => listen<ProgressEvent>(PROGRESS_EVENT, handler),
     // The list's bytes go as the raw body (not a JSON array of numbers), its name in a header.

@@ -3,6 +3,9 @@
 
 import type { AppInfo } from "./bindings/AppInfo";
 import type { Preferences } from "./bindings/Preferences";
+import type { Check } from "./bindings/Check";
+import type { DoctorReport } from "./bindings/DoctorReport";
+import { icon, type IconName } from "./icons";
 import { h } from "./dom";
 import { button, errorSummary, setFieldError, summaryList } from "./forms";
 
@@ -144,7 +147,67 @@ export function preferencesForm(prefs: Preferences, onSave: SavePreferences): HT
   return form;
 }
 
-export function settingsView(info: AppInfo, onBack: () => void, onSave?: SavePreferences): HTMLElement {
+/** Runs the computer's checks; resolves with the report or rejects with an `IpcError`. */
+export type CheckComputer = () => Promise<DoctorReport>;
+
+const VERDICT: Record<Check["verdict"], { words: string; icon: IconName | null }> = {
+  pass: { words: "Working", icon: "tick" },
+  warn: { words: "Needs attention", icon: "warning" },
+  fail: { words: "Not working", icon: "cross" },
+  skip: { words: "Not checked", icon: null },
+};
+
+/** One check: its verdict in colour, icon and words, what was found, and what to do. */
+function checkRow(c: Check): HTMLElement {
+  const v = VERDICT[c.verdict];
+  return h(
+    "li",
+    { class: `vm-check vm-check--${c.verdict}`, id: `check-${c.id}` },
+    h("span", { class: "vm-check__verdict" }, v.icon ? icon(v.icon, "vm-check__icon") : null, v.words),
+    h("strong", { class: "vm-check__title" }, c.title),
+    h("span", { class: "vm-check__detail" }, c.detail),
+    c.fix ? h("span", { class: "vm-check__fix" }, `What to do: ${c.fix}`) : null,
+  );
+}
+
+/** "Check this computer": a button, then one line per check (the same as `vmcheck doctor`). */
+export function checkSection(onCheck: CheckComputer): HTMLElement {
+  const results = h("div", { id: "check-results", role: "status" });
+  const run = button("check-computer", "Check this computer", { variant: "secondary" });
+  run.addEventListener("click", () => {
+    run.disabled = true;
+    results.replaceChildren(h("p", { class: "nhsuk-body-s" }, "Checking…"));
+    onCheck()
+      .then((report) => {
+        const failed = report.checks.filter((c) => c.verdict === "fail").length;
+        results.replaceChildren(
+          h(
+            "p",
+            { class: "nhsuk-body", id: "check-summary" },
+            failed === 0 ? "This computer is ready for V&M checks." : `${failed} ${failed === 1 ? "check" : "checks"} failed: V&M checks will not work here until ${failed === 1 ? "it is" : "they are"} fixed.`,
+          ),
+          h("ul", { class: "nhsuk-list vm-checks" }, ...report.checks.map(checkRow)),
+        );
+      })
+      .catch((err: unknown) => {
+        const message = typeof err === "object" && err !== null && "message" in err ? String((err as { message: unknown }).message) : String(err);
+        results.replaceChildren(errorSummary("check-error", "The checks could not be run", h("p", null, message)));
+      })
+      .finally(() => {
+        run.disabled = false;
+      });
+  });
+  return h(
+    "section",
+    { class: "vm-check-computer", "aria-labelledby": "check-heading" },
+    h("h2", { class: "nhsuk-heading-m", id: "check-heading" }, "Check this computer"),
+    h("p", null, "Checks the configuration, keyring, smartcard readers, audit log, the Spine services, the clock and the certificate, as the service desk's vmcheck doctor does. No patient data is used."),
+    run,
+    results,
+  );
+}
+
+export function settingsView(info: AppInfo, onBack: () => void, onSave?: SavePreferences, onCheck?: CheckComputer): HTMLElement {
   const editable = info.mode === "desk" && info.preferences !== null && onSave !== undefined;
   return h(
     "div",
@@ -173,6 +236,7 @@ export function settingsView(info: AppInfo, onBack: () => void, onSave?: SavePre
       "settings-list",
     ),
     editable && info.preferences && onSave ? preferencesForm(info.preferences, onSave) : null,
+    onCheck ? checkSection(onCheck) : null,
     button("settings-back", "Back", { variant: "secondary", onclick: onBack }),
   );
 }

@@ -1,4 +1,5 @@
 import type { Preferences } from "../src/bindings/Preferences";
+import type { DoctorReport } from "../src/bindings/DoctorReport";
 // A controllable fake of the shell for UI tests: every command is recorded, lookups and
 // searches resolve only when the test says so, and events are emitted by hand.
 
@@ -78,6 +79,7 @@ export class FakeIpc implements Ipc {
     return d.promise;
   });
   cancelLookup = vi.fn(async () => null);
+  checkComputer = vi.fn(async (): Promise<DoctorReport> => ({ checks: [] }));
   saveSettings = vi.fn(async (p: Preferences): Promise<AppInfo> => {
     this.info = { ...this.info, preferences: p };
     return this.info;

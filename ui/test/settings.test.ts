@@ -70,6 +70,40 @@ describe("settings", () => {
     expect(ipc.saveSettings).toHaveBeenCalledWith(expect.objectContaining({ format: "xml", idle_lock_minutes: 9 }));
   });
 
+  it("checks this computer and shows each check with its verdict in words and what to do", async () => {
+    const { ipc } = await openSettings("desk");
+    ipc.checkComputer.mockImplementationOnce(async () => ({
+      checks: [
+        { id: "config", title: "Configuration", verdict: "pass" as const, detail: "valid: /etc/vmcheck/config.toml", fix: null },
+        { id: "smartcard", title: "Smartcard readers", verdict: "fail" as const, detail: "the PC/SC service (pcscd) is not running", fix: "Start it: sudo systemctl enable --now pcscd.socket" },
+        { id: "clock", title: "Clock", verdict: "warn" as const, detail: "PDS: 45 s ahead", fix: "Set the clock." },
+        { id: "central_audit", title: "Central audit", verdict: "skip" as const, detail: "not configured", fix: null },
+      ],
+    }));
+    must("#check-computer").click();
+    await flush();
+    expect(ipc.checkComputer).toHaveBeenCalledTimes(1);
+    expect(must("#check-summary").textContent).toBe("1 check failed: V&M checks will not work here until it is fixed.");
+    expect(must("#check-config").textContent).toContain("Working");
+    const card = must("#check-smartcard");
+    expect(card.classList.contains("vm-check--fail")).toBe(true);
+    expect(card.textContent).toContain("Not working");
+    expect(card.textContent).toContain("What to do: Start it: sudo systemctl enable --now pcscd.socket");
+    expect(must("#check-clock").textContent).toContain("Needs attention");
+    expect(must("#check-central_audit").textContent).toContain("Not checked");
+    expect(must<HTMLButtonElement>("#check-computer").disabled).toBe(false);
+  });
+
+  it("says so when the checks cannot be run", async () => {
+    const { ipc } = await openSettings("desk");
+    ipc.checkComputer.mockImplementationOnce(async () => {
+      throw { code: "INTERNAL", message: "the app is shutting down", detail: null, trace_id: null };
+    });
+    must("#check-computer").click();
+    await flush();
+    expect(must("#check-error").textContent).toContain("the app is shutting down");
+  });
+
   it("is read-only in training mode", async () => {
     await openSettings("training");
     expect(document.querySelector("#preferences")).toBeNull();
