@@ -21,14 +21,14 @@ bash scripts/check-layers.sh
 step "the hazard log names only tests and files that exist"
 python3 scripts/check-hazard-log.py
 
+step "web UI: install, typecheck, unit tests, build (the desktop app embeds it, so before any Rust build)"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm test --silent && npm run --silent build)
+
 step "lints: clippy with warnings as errors (the core's clippy.toml forbids clock, randomness, environment, files)"
 cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
 
 step "documentation builds without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked --quiet
-
-step "web UI: install, typecheck, unit tests, build"
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm test --silent && npm run --silent build)
 
 step "Rust tests (unit, flow, sandbox, slapd, PC/SC system tests, CLI)"
 cargo test --workspace --all-targets --locked --exclude vmcheck-e2e-tests
