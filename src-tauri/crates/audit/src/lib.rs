@@ -60,6 +60,7 @@ mod export;
 mod log;
 mod paths;
 mod record;
+mod report;
 mod schema;
 mod verify;
 
@@ -70,5 +71,6 @@ pub use export::{iso8601_utc, parse_bound, BadDate, RangeEnd, CSV_HEADER};
 pub use log::{AuditLog, Peek, DEFAULT_BUSY_TIMEOUT};
 pub use paths::default_path;
 pub use record::{Action, AuditRecord, NewRecord, RecordFormat, UnknownAction};
+pub use report::Access;
 pub use schema::FORMAT_VERSION;
 pub use verify::{Broken, BrokenReason, VerifyReport};

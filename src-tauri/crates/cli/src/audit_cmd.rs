@@ -397,3 +397,144 @@ pub fn export(
         Err(e) => fail(&e, false),
     }
 }
+
+/// The form of `vmcheck audit report`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A table for the terminal.
+    Table,
+    /// CSV, one row per access.
+    Csv,
+    /// A self-contained HTML page with a chart.
+    Html,
+}
+
+/// What `vmcheck audit report` was asked for.
+pub struct ReportArgs<'a> {
+    /// Only this patient.
+    pub patient: Option<&'a str>,
+    /// Only this user.
+    pub user: Option<&'a str>,
+    /// From (a day or a time).
+    pub from: Option<&'a str>,
+    /// To (a day or a time).
+    pub to: Option<&'a str>,
+    /// The form.
+    pub format: ReportFormat,
+    /// Where to write it (standard output when absent).
+    pub out: Option<&'a Path>,
+}
+
+/// `vmcheck audit report`: accesses to a patient, a user's activity, or a period's summary, from
+/// the local audit log, as a table, CSV or HTML. It holds patient data, so it is recorded as an
+/// export first (as the configured identity); exit 6 if that cannot be recorded.
+pub fn report(running: &Running, args: &ReportArgs<'_>) -> u8 {
+    let bound = |text: Option<&str>, end| text.map(|t| parse_bound(t, end)).transpose();
+    let (from, to) = match (
+        bound(args.from, RangeEnd::From),
+        bound(args.to, RangeEnd::To),
+    ) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => {
+            crate::output::print_error(
+                "bad_date",
+                &e.to_string(),
+                "Give --from and --to as dates such as 2026-11-21.",
+                false,
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let patient = match args.patient {
+        None => None,
+        Some(p) => match vmcheck_core::nhs::NhsNumber::parse(p) {
+            Ok(n) => Some(n.as_str().to_owned()),
+            Err(e) => {
+                crate::output::print_error(
+                    "INVALID_NHS_NUMBER",
+                    &format!("--patient: {e}"),
+                    "Give the patient's 10-digit NHS number.",
+                    false,
+                );
+                return EXIT_USAGE;
+            }
+        },
+    };
+    let log = match running.patient.audit_log() {
+        Ok(log) => log.clone(),
+        Err(e) => {
+            crate::output::print_error(e.code().as_str(), &e.message(), e.action(), false);
+            return crate::EXIT_AUDIT;
+        }
+    };
+    let Some(actor) = running.config.actor() else {
+        crate::output::print_error(
+            "NO_IDENTITY",
+            "a report from the audit log is recorded as someone: the configuration names no [identity]",
+            "Add an [identity] (user_uuid, role_profile_id) to the configuration used for reports.",
+            false,
+        );
+        return EXIT_USAGE;
+    };
+    let query = vmcheck_engine::ig_report::ReportQuery {
+        patient: patient.clone(),
+        user: args.user.map(str::to_owned),
+        from,
+        to,
+    };
+    let now = i64::try_from(running.patient.clock().unix_seconds()).unwrap_or(i64::MAX);
+    let built = vmcheck_engine::ig_report::IgReport::build(
+        &log,
+        query,
+        now,
+        log.path().display().to_string(),
+    );
+    let report = match built {
+        Ok(r) => r,
+        Err(e) => return fail(&e, false),
+    };
+    let record = ExportRecord {
+        kind: "audit_report",
+        rows: u64::try_from(report.accesses.len()).unwrap_or(u64::MAX),
+        target: args.out.map(|p| p.display().to_string()),
+        nhs_number: patient,
+        batch_id: None,
+    };
+    if let Err(e) = running.patient.record_export(&actor, &record) {
+        crate::output::print_error(e.code().as_str(), &e.message(), e.action(), false);
+        return crate::EXIT_AUDIT;
+    }
+    let text = match args.format {
+        ReportFormat::Table => report.to_table(),
+        ReportFormat::Csv => report.to_csv(),
+        ReportFormat::Html => report.to_html(),
+    };
+    match args.out {
+        None => {
+            print!("{text}");
+            let _ = std::io::stdout().flush();
+        }
+        Some(path) => {
+            let written = create_private(path).and_then(|mut f| {
+                f.write_all(text.as_bytes())?;
+                f.sync_all()
+            });
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(path);
+                crate::output::print_error(
+                    "audit_output",
+                    &format!("cannot write {}: {e}", path.display()),
+                    "Check the folder exists and you may write to it.",
+                    false,
+                );
+                return EXIT_USAGE;
+            }
+            eprintln!(
+                "vmcheck: report of {} access(es) written to {}",
+                report.accesses.len(),
+                path.display()
+            );
+        }
+    }
+    EXIT_OK
+}

@@ -269,6 +269,32 @@ enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A report for information governance: every access to one patient (--patient), one
+    /// user's activity (--user), or a period's summary per day and outcome with the accesses
+    /// out of hours and the exports; as a table, CSV or a self-contained HTML page. Recorded in
+    /// the audit log as an export, as the configured identity.
+    Report {
+        #[command(flatten)]
+        target: Target,
+        /// Only accesses to this patient (a subject access request).
+        #[arg(long)]
+        patient: Option<String>,
+        /// Only this user's accesses (their UUID).
+        #[arg(long)]
+        user: Option<String>,
+        /// First day (YYYY-MM-DD, UTC) or time (RFC 3339) to include.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD, UTC) or time (RFC 3339) to include.
+        #[arg(long)]
+        to: Option<String>,
+        /// table (default), csv or html.
+        #[arg(long, value_enum, default_value = "table")]
+        format: audit_cmd::ReportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Write the records as CSV (they include NHS numbers). The export is itself recorded in
     /// the audit log, as the configured identity.
     Export {
@@ -530,6 +556,31 @@ async fn run(cli: Cli) -> u8 {
                 },
                 json,
             ),
+            AuditCommand::Report {
+                target,
+                patient,
+                user,
+                from,
+                to,
+                format,
+                output,
+            } => {
+                let prepared = match prepare(&target, None, SessionChoice::None).await {
+                    Ok(p) => p,
+                    Err(message) => return config_error(&message, false),
+                };
+                audit_cmd::report(
+                    &prepared.running,
+                    &audit_cmd::ReportArgs {
+                        patient: patient.as_deref(),
+                        user: user.as_deref(),
+                        from: from.as_deref(),
+                        to: to.as_deref(),
+                        format,
+                        out: output.as_deref(),
+                    },
+                )
+            }
             AuditCommand::Export {
                 target,
                 db,

@@ -19,6 +19,7 @@ pub mod codes;
 pub mod config;
 pub mod doctor;
 pub mod error;
+pub mod ig_report;
 pub mod logging;
 pub mod lookup;
 pub mod preferences;

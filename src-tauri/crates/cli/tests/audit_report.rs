@@ -1,0 +1,96 @@
+//! `vmcheck audit report`: a patient's accesses, a user's, a period's summary; table, CSV and
+//! HTML; itself recorded as an export before it is written.
+
+use std::process::Command;
+
+fn vmcheck(home: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vmcheck"))
+        .args(args)
+        .env_remove("VMCHECK_CONFIG")
+        .env("NO_COLOR", "1")
+        .env("VMCHECK_LOG", "warn")
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .expect("vmcheck runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_patients_accesses_a_periods_summary_and_the_report_itself_recorded() {
+    let home = tempfile::tempdir().expect("tmp");
+    for nhs in ["9990000018", "9990000042", "9990000018"] {
+        let (code, out, err) = vmcheck(home.path(), &["lookup", "--sandbox", "--json", nhs]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    // One patient, as CSV: the two lookups of them, not the other patient's.
+    let (code, csv, err) = vmcheck(
+        home.path(),
+        &[
+            "audit",
+            "report",
+            "--sandbox",
+            "--patient",
+            "999 000 0018",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[0].starts_with("seq,time,user_uuid,role_profile_id"));
+    assert!(rows[1..]
+        .iter()
+        .all(|r| r.contains(",9990000018,red:") && r.contains("Red: chargeable")));
+    assert!(!csv.contains("9990000042"));
+    // The whole log as a table: the three lookups and the first report, recorded as an export
+    // of that patient's data.
+    let (code, table, err) = vmcheck(home.path(), &["audit", "report", "--sandbox"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("Green: not chargeable"), "{table}");
+    // (How many were out of hours depends on when the test runs.)
+    assert!(
+        table.contains("\n4 access(es), ") && table.contains(" out of hours, 1 export(s)."),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("export") && l.contains("999 000 0018")),
+        "{table}"
+    );
+    // HTML to a file, readable only by its owner.
+    let page = home.path().join("report.html");
+    let (code, _, err) = vmcheck(
+        home.path(),
+        &[
+            "audit",
+            "report",
+            "--sandbox",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&page).expect("written");
+    assert!(html.contains("<svg id=\"chart\"") && html.contains("Lookups per day by outcome"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&page).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+    // A number failing Modulus 11 is refused.
+    let (code, _, err) = vmcheck(
+        home.path(),
+        &["audit", "report", "--sandbox", "--patient", "9990000019"],
+    );
+    assert_eq!(code, 4, "{err}");
+}
