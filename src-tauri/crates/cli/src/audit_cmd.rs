@@ -279,36 +279,13 @@ pub fn export(
     to: Option<&str>,
     out: Option<&Path>,
 ) -> u8 {
-    let bound = |text: Option<&str>, end| text.map(|t| parse_bound(t, end)).transpose();
-    let (from, to) = match (bound(from, RangeEnd::From), bound(to, RangeEnd::To)) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => {
-            crate::output::print_error(
-                "bad_date",
-                &e.to_string(),
-                "Give --from and --to as dates such as 2026-11-21.",
-                false,
-            );
-            return EXIT_USAGE;
-        }
+    let (from, to) = match bounds(from, to) {
+        Ok(b) => b,
+        Err(code) => return code,
     };
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            crate::output::print_error(
-                "bad_date",
-                "--from is after --to",
-                "Swap the two dates.",
-                false,
-            );
-            return EXIT_USAGE;
-        }
-    }
-    let own = match running.patient.audit_log() {
-        Ok(log) => log.clone(),
-        Err(e) => {
-            crate::output::print_error(e.code().as_str(), &e.message(), e.action(), false);
-            return crate::EXIT_AUDIT;
-        }
+    let own = match own_log(running) {
+        Ok(log) => log,
+        Err(code) => return code,
     };
     let other;
     let log: &AuditLog = match db {
@@ -429,21 +406,9 @@ pub struct ReportArgs<'a> {
 /// the local audit log, as a table, CSV or HTML. It holds patient data, so it is recorded as an
 /// export first (as the configured identity); exit 6 if that cannot be recorded.
 pub fn report(running: &Running, args: &ReportArgs<'_>) -> u8 {
-    let bound = |text: Option<&str>, end| text.map(|t| parse_bound(t, end)).transpose();
-    let (from, to) = match (
-        bound(args.from, RangeEnd::From),
-        bound(args.to, RangeEnd::To),
-    ) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => {
-            crate::output::print_error(
-                "bad_date",
-                &e.to_string(),
-                "Give --from and --to as dates such as 2026-11-21.",
-                false,
-            );
-            return EXIT_USAGE;
-        }
+    let (from, to) = match bounds(args.from, args.to) {
+        Ok(b) => b,
+        Err(code) => return code,
     };
     let patient = match args.patient {
         None => None,
@@ -460,12 +425,9 @@ pub fn report(running: &Running, args: &ReportArgs<'_>) -> u8 {
             }
         },
     };
-    let log = match running.patient.audit_log() {
-        Ok(log) => log.clone(),
-        Err(e) => {
-            crate::output::print_error(e.code().as_str(), &e.message(), e.action(), false);
-            return crate::EXIT_AUDIT;
-        }
+    let log = match own_log(running) {
+        Ok(log) => log,
+        Err(code) => return code,
     };
     let Some(actor) = running.config.actor() else {
         crate::output::print_error(
@@ -537,4 +499,42 @@ pub fn report(running: &Running, args: &ReportArgs<'_>) -> u8 {
         }
     }
     EXIT_OK
+}
+
+/// `--from` and `--to` as inclusive Unix-second bounds; a bad date, or `--from` after `--to`,
+/// is said and gives the exit code.
+fn bounds(from: Option<&str>, to: Option<&str>) -> Result<(Option<i64>, Option<i64>), u8> {
+    let bound = |text: Option<&str>, end| text.map(|t| parse_bound(t, end)).transpose();
+    let (from, to) = match (bound(from, RangeEnd::From), bound(to, RangeEnd::To)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => {
+            crate::output::print_error(
+                "bad_date",
+                &e.to_string(),
+                "Give --from and --to as dates such as 2026-11-21.",
+                false,
+            );
+            return Err(EXIT_USAGE);
+        }
+    };
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            crate::output::print_error(
+                "bad_date",
+                "--from is after --to",
+                "Swap the two dates.",
+                false,
+            );
+            return Err(EXIT_USAGE);
+        }
+    }
+    Ok((from, to))
+}
+
+/// The running configuration's audit log, or the exit code after saying why it is unusable.
+fn own_log(running: &Running) -> Result<std::sync::Arc<AuditLog>, u8> {
+    running.patient.audit_log().cloned().map_err(|e| {
+        crate::output::print_error(e.code().as_str(), &e.message(), e.action(), false);
+        crate::EXIT_AUDIT
+    })
 }

@@ -4,7 +4,7 @@
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::card::cert::{Expiry, EXPIRY_WARNING_DAYS};
+use crate::card::cert::Expiry;
 
 /// One check's result, as a service desk reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -62,16 +62,12 @@ pub struct Validity {
 
 impl Validity {
     /// The certificate's state at `now`: not yet valid counts as expired (Spine refuses it
-    /// alike); within [`EXPIRY_WARNING_DAYS`] of its end it expires soon.
+    /// alike); within [`crate::card::cert::EXPIRY_WARNING_DAYS`] of its end it expires soon.
     pub fn expiry(&self, now: i64) -> Expiry {
-        if now < self.not_before || now >= self.not_after {
+        if now < self.not_before {
             Expiry::Expired
-        } else if self.not_after - now <= EXPIRY_WARNING_DAYS * 86_400 {
-            Expiry::ExpiresSoon {
-                days_left: (self.not_after - now) / 86_400,
-            }
         } else {
-            Expiry::Valid
+            Expiry::at(self.not_after, now)
         }
     }
 }

@@ -54,18 +54,25 @@ pub enum Expiry {
 /// Days before expiry from which sign-in warns.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
 
-impl CardIdentity {
-    /// Compares notAfter with `now` (seconds).
-    pub fn expiry(&self, now: i64) -> Expiry {
-        if now >= self.not_after {
+impl Expiry {
+    /// The state at `now` (seconds) of a certificate valid until `not_after`.
+    pub fn at(not_after: i64, now: i64) -> Self {
+        if now >= not_after {
             Expiry::Expired
-        } else if self.not_after - now <= EXPIRY_WARNING_DAYS * 86_400 {
+        } else if not_after - now <= EXPIRY_WARNING_DAYS * 86_400 {
             Expiry::ExpiresSoon {
-                days_left: (self.not_after - now) / 86_400,
+                days_left: (not_after - now) / 86_400,
             }
         } else {
             Expiry::Valid
         }
+    }
+}
+
+impl CardIdentity {
+    /// Compares notAfter with `now` (seconds).
+    pub fn expiry(&self, now: i64) -> Expiry {
+        Expiry::at(self.not_after, now)
     }
 }
 
