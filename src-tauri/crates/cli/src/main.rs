@@ -125,10 +125,10 @@ enum Command {
         /// Write the results here (.csv or .xlsx; an audited export).
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// Requests at once (default: [worklist] concurrency, 4).
+        /// Requests at once (default: the configuration's worklist.concurrency, 4).
         #[arg(long)]
         concurrency: Option<usize>,
-        /// Requests per second at most (default: [worklist] rate_per_second; 0: unlimited).
+        /// Requests per second at most (default: the configuration's worklist.rate_per_second; 0: unlimited).
         #[arg(long)]
         rate: Option<f64>,
         /// Carry on with an earlier job.
