@@ -188,6 +188,8 @@ export function checkSection(onCheck: CheckComputer): HTMLElement {
           ),
           h("ul", { class: "nhsuk-list vm-checks" }, ...report.checks.map(checkRow)),
         );
+        // Bring the results into view (the button is at the foot of a long page).
+        results.scrollIntoView?.({ block: "start" });
       })
       .catch((err: unknown) => {
         const message = typeof err === "object" && err !== null && "message" in err ? String((err as { message: unknown }).message) : String(err);

@@ -143,6 +143,18 @@ async fn sign_in_and_every_banner() {
         "the configuration is untouched"
     );
     app.check_screen("settings-saved").await;
+    // Check this computer: the doctor's checks, every part of this desk working.
+    app.click("#check-computer").await;
+    app.wait("#check-summary").await;
+    assert_eq!(
+        app.text("#check-summary").await,
+        "This computer is ready for V&M checks."
+    );
+    for id in ["config", "smartcard", "audit", "sds", "pds", "vandm", "clock"] {
+        let line = app.text(&format!("#check-{id}")).await;
+        assert!(line.starts_with("Working"), "{id}: {line}");
+    }
+    app.check_screen("check-computer").await;
     app.click("#settings-back").await;
     app.wait("#nhs-number").await;
 
