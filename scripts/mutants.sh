@@ -11,7 +11,9 @@
 # every mutant whose code or covering tests changed since that file was written is tested again,
 # and the others keep their recorded result. `--full` tests every mutant afresh and rewrites the
 # file — do it (and commit the file) after changing the UI's safety code or its tests. The Rust
-# run always tests every mutant.
+# run is incremental too: only the mutants in lines of the safety files changed since the last
+# full run (scripts/mutants-rust-baseline: its commit and figures); `--full` tests every mutant
+# and, when none is missed, rewrites that file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-both}
@@ -36,6 +38,9 @@ RUST_FILES=(
   src-tauri/crates/core/src/worklist/order.rs
 )
 
+# The last full Rust run with no missed mutant: its commit, then its figures.
+BASELINE=scripts/mutants-rust-baseline
+
 if [ "$which" = both ] || [ "$which" = rust ]; then
   if ! command -v cargo-mutants >/dev/null 2>&1; then
     echo "mutants: installing cargo-mutants (about 2 minutes)" >&2
@@ -47,35 +52,64 @@ if [ "$which" = both ] || [ "$which" = rust ]; then
   args=()
   for f in "${RUST_FILES[@]}"; do args+=(-f "$f"); done
   start=$(date +%s)
-  # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
-  set +e
-  # The property tests run 200 cases a mutant (2,000 in the ordinary test run).
-  PROPTEST_CASES=200 cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 --profile mutants \
-    --output "$out" --no-shuffle
-  rc=$?
-  set -e
-  # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out; anything else (a usage error,
-  # the unmutated tree failing its tests) means nothing was proven.
-  case $rc in
-    0 | 2 | 3) ;;
-    *) echo "mutants: cargo-mutants failed (exit $rc): nothing was tested" >&2; exit 1 ;;
-  esac
-  dir="$out/mutants.out"
-  count() {
-    local n=0
-    [ -f "$dir/$1.txt" ] && n=$(grep -c . "$dir/$1.txt" || true)
-    echo "${n:-0}"
-  }
-  caught=$(count caught); missed=$(count missed); timeout=$(count timeout); unviable=$(count unviable)
-  echo "Rust safety code: $caught caught, $timeout timed out (caught), $missed missed, $unviable unviable — $(( $(date +%s) - start )) s"
-  if [ "$caught" = 0 ]; then
-    echo "mutants: no mutant was caught: the run tested nothing" >&2
-    exit 1
+  # Incremental unless --full: only the mutants in lines of the safety code changed since the
+  # last full run with none missed (its commit is the first line of $BASELINE). A full run
+  # rewrites $BASELINE — commit it.
+  skip_rust=0
+  if [ "$full" != --full ] && [ -f "$BASELINE" ]; then
+    base=$(head -n 1 "$BASELINE")
+    if git cat-file -e "$base^{commit}" 2>/dev/null; then
+      git diff "$base" -- "${RUST_FILES[@]}" >"$out/changed.diff"
+      if [ ! -s "$out/changed.diff" ]; then
+        echo "Rust safety code: unchanged since the full run at ${base:0:12} ($(sed -n 2p "$BASELINE")): no mutant to test again"
+        skip_rust=1
+      else
+        echo "mutants: testing the mutants in the safety code changed since the full run at ${base:0:12}"
+        args+=(--in-diff "$out/changed.diff")
+      fi
+    else
+      echo "mutants: the full run's commit ${base:0:12} is not in this clone: testing every mutant" >&2
+    fi
   fi
-  if [ "$missed" != 0 ]; then
-    echo "missed mutants (each needs a test that fails, or a written reason it is equivalent):" >&2
-    cat "$dir/missed.txt" >&2
-    fail=1
+  if [ "$skip_rust" = 0 ]; then
+    # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
+    set +e
+    # The property tests run 200 cases a mutant (2,000 in the ordinary test run).
+    PROPTEST_CASES=200 cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 --profile mutants \
+      --output "$out" --no-shuffle
+    rc=$?
+    set -e
+    # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out; anything else (a usage error,
+    # the unmutated tree failing its tests) means nothing was proven.
+    case $rc in
+      0 | 2 | 3) ;;
+      *) echo "mutants: cargo-mutants failed (exit $rc): nothing was tested" >&2; exit 1 ;;
+    esac
+    dir="$out/mutants.out"
+    count() {
+      local n=0
+      [ -f "$dir/$1.txt" ] && n=$(grep -c . "$dir/$1.txt" || true)
+      echo "${n:-0}"
+    }
+    caught=$(count caught); missed=$(count missed); timeout=$(count timeout); unviable=$(count unviable)
+    summary="$caught caught, $timeout timed out (caught), $missed missed, $unviable unviable"
+    echo "Rust safety code: $summary — $(( $(date +%s) - start )) s"
+    tested=$(( caught + missed + timeout + unviable ))
+    if [ "$caught" = 0 ] && [[ " ${args[*]} " != *" --in-diff "* ]]; then
+      echo "mutants: no mutant was caught: the run tested nothing" >&2
+      exit 1
+    fi
+    if [ "$tested" = 0 ]; then
+      echo "mutants: the changed lines hold no mutant (tests or comments only)"
+    fi
+    if [ "$missed" != 0 ]; then
+      echo "missed mutants (each needs a test that fails, or a written reason it is equivalent):" >&2
+      cat "$dir/missed.txt" >&2
+      fail=1
+    elif [ "$full" = --full ] && git diff --quiet HEAD -- "${RUST_FILES[@]}"; then
+      printf '%s\n%s (full run, %s)\n' "$(git rev-parse HEAD)" "$summary" "$(date -u +%Y-%m-%d)" >"$BASELINE"
+      echo "mutants: $BASELINE now records this run: commit it"
+    fi
   fi
 fi
 
