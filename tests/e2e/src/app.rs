@@ -142,16 +142,39 @@ impl App {
             .to_owned()
     }
 
-    /// Clears a field and types into it.
+    /// Clears a field and types into it. A field redrawn between being found and typed into
+    /// (the passcode screen redraws when the card's tries left arrive) is found again.
     pub async fn type_into(&self, css: &str, text: &str) {
-        let el = self.wait(css).await;
-        el.clear().await.expect("clear the field");
-        el.send_keys(text).await.expect("type");
+        for attempt in 1..=10_u64 {
+            let el = self.wait(css).await;
+            let typed = async {
+                el.clear().await?;
+                el.send_keys(text).await
+            }
+            .await;
+            match typed {
+                Ok(()) => return,
+                Err(e) if format!("{e:?}").contains("StaleElementReference") => {
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => panic!("type into {css}: {e}"),
+            }
+        }
+        panic!("could not type into {css}: the field kept being redrawn");
     }
 
-    /// Clicks an element.
+    /// Clicks an element (found again if it was redrawn between being found and clicked).
     pub async fn click(&self, css: &str) {
-        self.wait(css).await.click().await.expect("click");
+        for attempt in 1..=10_u64 {
+            match self.wait(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if format!("{e:?}").contains("StaleElementReference") => {
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
+        panic!("could not click {css}: it kept being redrawn");
     }
 
     /// Saves a screenshot of the page as `target/e2e-screenshots/<test>-<state>.png`; fails the

@@ -150,7 +150,15 @@ async fn sign_in_and_every_banner() {
         app.text("#check-summary").await,
         "This computer is ready for V&M checks."
     );
-    for id in ["config", "smartcard", "audit", "sds", "pds", "vandm", "clock"] {
+    for id in [
+        "config",
+        "smartcard",
+        "audit",
+        "sds",
+        "pds",
+        "vandm",
+        "clock",
+    ] {
         let line = app.text(&format!("#check-{id}")).await;
         assert!(line.starts_with("Working"), "{id}: {line}");
     }
