@@ -42,10 +42,6 @@ RUST_FILES=(
 BASELINE=scripts/mutants-rust-baseline
 
 if [ "$which" = both ] || [ "$which" = rust ]; then
-  if ! command -v cargo-mutants >/dev/null 2>&1; then
-    echo "mutants: installing cargo-mutants (about 2 minutes)" >&2
-    cargo install cargo-mutants --locked --quiet
-  fi
   out=target/mutants
   rm -rf "$out"
   mkdir -p "$out"
@@ -72,6 +68,10 @@ if [ "$which" = both ] || [ "$which" = rust ]; then
     fi
   fi
   if [ "$skip_rust" = 0 ]; then
+    if ! command -v cargo-mutants >/dev/null 2>&1; then
+      echo "mutants: installing cargo-mutants (about 2 minutes)" >&2
+      cargo install cargo-mutants --locked --quiet
+    fi
     # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
     set +e
     # The property tests run 200 cases a mutant (2,000 in the ordinary test run).
