@@ -43,8 +43,16 @@ cargo build --locked --quiet -p vmcheck-desktop -p vmcheck-cli
 target="${CARGO_TARGET_DIR:-target}"
 rm -rf "$target/e2e-screenshots" "$target/e2e-axe"
 status=0
+log=$(mktemp)
 xvfb-run -a -s "-screen 0 1280x900x24" \
-  cargo test -p vmcheck-e2e-tests --locked -- --test-threads=1 "$@" || status=$?
+  cargo test -p vmcheck-e2e-tests --locked -- --test-threads=1 "$@" 2>&1 | tee "$log" || status=$?
+# A filter that matches no test is a mistake, not a pass.
+passed=$(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
+rm -f "$log"
+if [ "$status" = 0 ] && [ "$passed" = 0 ]; then
+  echo "e2e: no test ran${1:+ (no test name contains \"$1\")}" >&2
+  status=1
+fi
 shots=$(find "$target/e2e-screenshots" -name '*.png' 2>/dev/null | wc -l || true)
-echo "e2e: $shots screenshots in $target/e2e-screenshots/, axe-core reports in $target/e2e-axe/"
+echo "e2e: $passed tests passed; $shots screenshots in $target/e2e-screenshots/, axe-core reports in $target/e2e-axe/"
 exit "$status"
