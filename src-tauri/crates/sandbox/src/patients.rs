@@ -581,15 +581,73 @@ pub fn patients() -> &'static [TestPatient] {
     })
 }
 
-/// The test patient with this NHS number (ten digits, no spaces).
+/// NHS numbers the sandbox makes a patient up for, for load tests (`bench/batch.sh`): any valid
+/// number starting with these digits is a patient like [`LOAD_TEST_TEMPLATE`] (not chargeable)
+/// under that number. They are not listed by `vmcheck sandbox --list` and no search finds them.
+pub const LOAD_TEST_PREFIX: &str = "9995";
+
+/// The listed patient the load-test patients are made from (green: not chargeable).
+pub const LOAD_TEST_TEMPLATE: &str = "9990000042";
+
+/// The test patient with this NHS number (ten digits, no spaces), or a load-test patient.
 pub fn find(nhs_number: &str) -> Option<&'static TestPatient> {
-    patients().iter().find(|p| p.nhs_number == nhs_number)
+    patients()
+        .iter()
+        .find(|p| p.nhs_number == nhs_number)
+        .or_else(|| load_test_patient(nhs_number))
+}
+
+/// The load-test patient for `nhs_number`: made once per number and kept for the process's
+/// life (a sandbox serves at most a few hundred thousand).
+fn load_test_patient(nhs_number: &str) -> Option<&'static TestPatient> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    if !nhs_number.starts_with(LOAD_TEST_PREFIX)
+        || vmcheck_core::nhs::NhsNumber::parse(nhs_number).is_err()
+    {
+        return None;
+    }
+    static MADE: OnceLock<Mutex<HashMap<String, &'static TestPatient>>> = OnceLock::new();
+    let mut made = MADE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(p) = made.get(nhs_number) {
+        return Some(p);
+    }
+    let template = patients()
+        .iter()
+        .find(|p| p.nhs_number == LOAD_TEST_TEMPLATE)?;
+    let number: &'static str = Box::leak(nhs_number.to_owned().into_boxed_str());
+    let patient: &'static TestPatient = Box::leak(Box::new(TestPatient {
+        nhs_number: number,
+        case: "Load test: like 9990000042, not chargeable",
+        ..template.clone()
+    }));
+    made.insert(nhs_number.to_owned(), patient);
+    Some(patient)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use vmcheck_core::spine_error::SpineErrorCode;
+
+    #[test]
+    fn a_load_test_number_is_a_green_patient_under_that_number_and_nothing_else_is_made_up() {
+        let p = find("9995000008").expect("a load-test patient");
+        assert_eq!(p.nhs_number, "9995000008");
+        let template = find(LOAD_TEST_TEMPLATE).expect("template");
+        assert_eq!(p.expected, template.expected);
+        assert!(
+            std::ptr::eq(p, find("9995000008").expect("again")),
+            "made once"
+        );
+        assert!(find("9995000003").is_none(), "a bad check digit");
+        assert!(patients()
+            .iter()
+            .all(|p| !p.nhs_number.starts_with(LOAD_TEST_PREFIX)));
+    }
 
     #[test]
     fn codes_typed_here_match_the_core() {

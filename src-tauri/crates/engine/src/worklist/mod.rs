@@ -25,6 +25,12 @@ use vmcheck_core::worklist::{
     parse_rows, sort_for_display, suggest_mapping, Mapping, ParseError, RowOutcome,
 };
 
+/// Lists up to this many rows get a progress summary after every group.
+pub const PROGRESS_EVERY_GROUP_UP_TO: u64 = 500;
+
+/// How often a longer list's progress is summarised (each summary reads every row).
+pub const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub use export::ExportFormat;
 pub use record::{RowCheck, CHECK_IDENTITY};
 pub use runner::{RunControl, RunEnd};
@@ -295,7 +301,9 @@ impl Worklist {
     }
 
     /// Checks the job's pending rows as `actor` (its owner) until none is left or `control`
-    /// stops it; `progress` is called after each group with the summary.
+    /// stops it; `progress` is called with the summary after each group (for a list of more
+    /// than [`PROGRESS_EVERY_GROUP_UP_TO`] rows, at most once every [`PROGRESS_INTERVAL`]); the
+    /// summary returned at the end is always complete.
     pub async fn run(
         &self,
         actor: &Actor,
@@ -316,7 +324,23 @@ impl Worklist {
             job: id,
             control,
         };
+        // A summary reads every row of the job: for a long list at most one a second (a short
+        // list gets one after every group, as someone watching it expects).
+        let total = self.store.counts(id)?.total;
+        let last = std::sync::Mutex::new(None::<std::time::Instant>);
         let report = || {
+            let now = std::time::Instant::now();
+            {
+                let mut last = last
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if total > PROGRESS_EVERY_GROUP_UP_TO
+                    && last.is_some_and(|t| now.duration_since(t) < PROGRESS_INTERVAL)
+                {
+                    return;
+                }
+                *last = Some(now);
+            }
             if let Ok(s) = self.summary(actor, id) {
                 progress(&s);
             }

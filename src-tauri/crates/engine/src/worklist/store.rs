@@ -174,6 +174,8 @@ CREATE TABLE IF NOT EXISTS job_row (
     PRIMARY KEY (job_id, row_number)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS job_row_state ON job_row (job_id, state);
+-- The next pending rows in list order, without sorting every pending row for each group.
+CREATE INDEX IF NOT EXISTS job_row_pending ON job_row (job_id, state, row_number);
 CREATE TABLE IF NOT EXISTS remembered_mapping (
     signature TEXT PRIMARY KEY,
     mapping   TEXT NOT NULL
