@@ -233,7 +233,11 @@ async fn worklist_rows_are_recorded_once_even_across_an_interruption() {
     // First run: every intent committed before anything is sent; then only row 2 finishes
     // before the process "dies".
     let first = engine_with_log(config.clone(), &path);
-    let intents = first.begin_rows(&who, "job-7", &rows).expect("intents");
+    let none_open = first.open_rows("job-7").expect("open rows");
+    assert!(none_open.is_empty());
+    let intents = first
+        .begin_rows(&who, "job-7", &rows, &none_open)
+        .expect("intents");
     assert_eq!(intents.len(), 3);
     assert_eq!(
         (sandbox.pds_request_count(), sandbox.request_count()),
@@ -255,7 +259,7 @@ async fn worklist_rows_are_recorded_once_even_across_an_interruption() {
     let open = second.open_rows("job-7").expect("open rows");
     assert_eq!(open.len(), 2);
     let again = second
-        .begin_rows(&who, "job-7", &rows[1..])
+        .begin_rows(&who, "job-7", &rows[1..], &open)
         .expect("intents");
     assert_eq!(again, intents[1..], "the same intents, not new ones");
     let mut results = Vec::new();

@@ -4,7 +4,7 @@
 //! requests leaves, the outcomes in another — so the audit log is not the job's bottleneck.
 //!
 //! A job interrupted between a row's intent and its outcome (the app closed, `kill -9`, a lock)
-//! leaves that intent open; when the job resumes, [`PatientAccess::begin_rows`] finds it and
+//! leaves that intent open; when the job resumes, [`PatientAccess::open_rows`] finds it, [`PatientAccess::begin_rows`] reuses it and
 //! the row's request is made under it, so a row is never recorded twice.
 
 use std::collections::HashMap;
@@ -73,16 +73,16 @@ fn row_of(detail: Option<&str>) -> Option<u64> {
 impl PatientAccess {
     /// Commits the intents of `rows` of the job `batch_id` in one transaction, before any of
     /// their requests is sent. A row whose intent an interrupted run of the same job left
-    /// without an outcome keeps that intent (same sequence number and trace id) instead of
-    /// getting a second one. Refused as a whole, and nothing sent, when the log cannot be
-    /// written.
+    /// without an outcome (`open`: [`PatientAccess::open_rows`], read once when the job
+    /// resumes) keeps that intent (same sequence number and trace id) instead of getting a
+    /// second one. Refused as a whole, and nothing sent, when the log cannot be written.
     pub fn begin_rows(
         &self,
         actor: &Actor,
         batch_id: &str,
         rows: &[(u64, NhsNumber)],
+        open: &HashMap<u64, RowIntent>,
     ) -> Result<Vec<RowIntent>, LookupError> {
-        let open = self.open_rows(batch_id)?;
         let mut intents: Vec<Option<RowIntent>> = Vec::with_capacity(rows.len());
         let mut new_records = Vec::new();
         let mut new_at = Vec::new();

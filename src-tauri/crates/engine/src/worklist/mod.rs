@@ -28,7 +28,8 @@ use vmcheck_core::worklist::{
 /// Lists up to this many rows get a progress summary after every group.
 pub const PROGRESS_EVERY_GROUP_UP_TO: u64 = 500;
 
-/// How often a longer list's progress is summarised (each summary reads every row).
+/// How often a longer list's progress is summarised (a summary counts the job's rows, and the
+/// screen redraws for each).
 pub const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub use export::ExportFormat;
@@ -283,14 +284,25 @@ impl Worklist {
     pub fn summary(&self, actor: &Actor, id: &str) -> Result<JobSummary, WorklistError> {
         let info = self.store.job(id, &actor.user_uuid)?;
         let counts = self.store.counts(id)?;
-        let mut outcomes = OutcomeCounts::default();
-        for row in self.rows_in_list_order(id)? {
-            match (&row.check, &row.problem) {
-                (Some(check), _) => tally(&mut outcomes, check),
-                (None, Some(_)) => outcomes.errors += 1,
-                (None, None) => {}
-            }
+        // Counted in the store: a summary does not read every row's result.
+        let (colours, unsettled) = self.store.checked_colours(id)?;
+        let mut outcomes = OutcomeCounts {
+            mismatches: unsettled,
+            errors: counts.problems,
+            ..OutcomeCounts::default()
+        };
+        for (colour, n) in colours {
+            add_colour(&mut outcomes, &colour, n);
         }
+        // A duplicate shows its first row's result, its own details cross-checked.
+        let today = self.access.clock().today();
+        self.store.each_checked_duplicate(id, |row, first| {
+            let check = first.for_row(&row, today);
+            if !check.identity_settled {
+                outcomes.mismatches += 1;
+            }
+            add_colour(&mut outcomes, check.table_colour(), 1);
+        })?;
         Ok(JobSummary {
             id: info.id,
             source: info.source,
@@ -324,7 +336,7 @@ impl Worklist {
             job: id,
             control,
         };
-        // A summary reads every row of the job: for a long list at most one a second (a short
+        // A summary counts every row of the job: for a long list at most one a second (a short
         // list gets one after every group, as someone watching it expects).
         let total = self.store.counts(id)?.total;
         let last = std::sync::Mutex::new(None::<std::time::Instant>);
@@ -388,12 +400,14 @@ impl Worklist {
     fn rows_in_list_order(&self, id: &str) -> Result<Vec<ResultRow>, WorklistError> {
         let today = self.access.clock().today();
         let stored = self.store.rows(id)?;
-        let check_of = |n: usize| {
-            stored.iter().find_map(|r| match &r.state {
-                RowState::Done(c) if r.row_number == n => Some((**c).clone()),
+        let checked: std::collections::HashMap<usize, &RowCheck> = stored
+            .iter()
+            .filter_map(|r| match &r.state {
+                RowState::Done(c) => Some((r.row_number, &**c)),
                 _ => None,
             })
-        };
+            .collect();
+        let check_of = |n: usize| checked.get(&n).map(|c| (*c).clone());
         Ok(stored
             .iter()
             .map(|r| ResultRow {
@@ -463,16 +477,12 @@ impl Worklist {
     }
 }
 
-fn tally(counts: &mut OutcomeCounts, check: &RowCheck) {
-    use vmcheck_core::banner::BannerColour as C;
-    if !check.identity_settled {
-        counts.mismatches += 1;
-    }
-    match (check.outcome.as_str(), check.shown) {
-        ("error", _) | (_, None) => counts.errors += 1,
-        (_, Some(C::Red)) => counts.red += 1,
-        (_, Some(C::Amber)) => counts.amber += 1,
-        (_, Some(C::Green)) => counts.green += 1,
-        (_, Some(C::Grey)) => counts.grey += 1,
+fn add_colour(counts: &mut OutcomeCounts, colour: &str, n: u64) {
+    match colour {
+        "red" => counts.red += n,
+        "amber" => counts.amber += n,
+        "green" => counts.green += n,
+        "grey" => counts.grey += n,
+        _ => counts.errors += n,
     }
 }

@@ -167,6 +167,18 @@ impl RowCheck {
         }
     }
 
+    /// The colour the results table shows, as the job's counts file it: `error` for a row that
+    /// could not be checked, else `red`, `amber`, `green` or `grey`.
+    pub fn table_colour(&self) -> &'static str {
+        match (self.outcome.as_str(), self.shown) {
+            ("error", _) | (_, None) => "error",
+            (_, Some(BannerColour::Red)) => "red",
+            (_, Some(BannerColour::Amber)) => "amber",
+            (_, Some(BannerColour::Green)) => "green",
+            (_, Some(BannerColour::Grey)) => "grey",
+        }
+    }
+
     /// What the results table orders by.
     pub fn order_key(&self) -> RowResult {
         match self.banner {

@@ -6,6 +6,7 @@
 //! Stopping (a lock, the user's pause, the app closing) lets the requests in flight finish and
 //! leaves the rest pending: their intents, if committed, are reused when the job resumes.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -132,32 +133,37 @@ impl Runner<'_> {
         i64::try_from(self.clock().unix_seconds()).unwrap_or(i64::MAX)
     }
 
-    /// Appends the outcomes a previous run stored but could not audit before it stopped.
-    pub fn recover(&self) -> Result<(), WorklistError> {
-        let open = self.access.open_rows(self.job)?;
+    /// Appends the outcomes a previous run stored but could not audit before it stopped;
+    /// returns the intents still open (rows interrupted before their result was stored), which
+    /// their rows reuse.
+    pub fn recover(&self) -> Result<HashMap<u64, RowIntent>, WorklistError> {
+        let mut open = self.access.open_rows(self.job)?;
         if open.is_empty() {
-            return Ok(());
+            return Ok(open);
         }
         let stored = self.store.rows(self.job)?;
         let mut finished = Vec::new();
         for row in &stored {
             if let super::store::RowState::Done(check) = &row.state {
                 if let (Some(intent), Some(outcome)) =
-                    (open.get(&(row.row_number as u64)), check.audit.clone())
+                    (open.remove(&(row.row_number as u64)), check.audit.clone())
                 {
-                    finished.push((intent.clone(), outcome));
+                    finished.push((intent, outcome));
                 }
             }
         }
         let pairs: Vec<(&RowIntent, &crate::access::RowOutcome)> =
             finished.iter().map(|(i, o)| (i, o)).collect();
         self.access.finish_rows(self.actor, self.job, &pairs)?;
-        Ok(())
+        Ok(open)
     }
 
     /// Runs the pending rows until none is left or the control says stop.
+    ///
+    /// The open intents are read from the audit log once, here: within a run every intent a
+    /// group commits gets its outcome before the next group starts, or the run stops.
     pub async fn run(&self, progress: &(dyn Fn() + Send + Sync)) -> Result<RunEnd, WorklistError> {
-        self.recover()?;
+        let open = self.recover()?;
         let semaphore = Semaphore::new(self.settings.concurrency.max(1));
         let pacer = Pacer::new(self.settings.rate_per_second);
         loop {
@@ -168,7 +174,7 @@ impl Runner<'_> {
             if rows.is_empty() {
                 return Ok(RunEnd::Finished);
             }
-            let stopped = self.run_group(&rows, &semaphore, &pacer).await?;
+            let stopped = self.run_group(&rows, &open, &semaphore, &pacer).await?;
             progress();
             if stopped {
                 return Ok(RunEnd::Paused);
@@ -180,6 +186,7 @@ impl Runner<'_> {
     async fn run_group(
         &self,
         rows: &[ListRow],
+        open: &HashMap<u64, RowIntent>,
         semaphore: &Semaphore,
         pacer: &Pacer,
     ) -> Result<bool, WorklistError> {
@@ -207,7 +214,7 @@ impl Runner<'_> {
         let intents = if asked.is_empty() {
             Vec::new()
         } else {
-            self.access.begin_rows(self.actor, self.job, &asked)?
+            self.access.begin_rows(self.actor, self.job, &asked, open)?
         };
         // Every row's future waits for a permit, then its turn, then checks it may still go:
         // at most `concurrency` requests at once, no faster than the rate.

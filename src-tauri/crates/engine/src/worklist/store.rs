@@ -171,6 +171,10 @@ CREATE TABLE IF NOT EXISTS job_row (
     state        TEXT NOT NULL,
     duplicate_of INTEGER,
     result       TEXT,
+    -- A checked row's colour in the results table (red, amber, green, grey, error) and whether
+    -- its identity is settled, so the job's counts are one query, not a read of every result.
+    shown        TEXT,
+    settled      INTEGER,
     PRIMARY KEY (job_id, row_number)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS job_row_state ON job_row (job_id, state);
@@ -180,8 +184,10 @@ CREATE TABLE IF NOT EXISTS remembered_mapping (
     signature TEXT PRIMARY KEY,
     mapping   TEXT NOT NULL
 ) STRICT;
-PRAGMA user_version = 1;
 ";
+
+/// The store's schema version: 2 added `shown` and `settled` to `job_row`.
+const VERSION: i64 = 2;
 
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
@@ -212,6 +218,7 @@ impl JobStore {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(|e| db(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| db(&e))?;
+        migrate(&conn).map_err(|e| db(&e))?;
         Ok(Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
@@ -365,13 +372,19 @@ impl JobStore {
         {
             let mut update = tx
                 .prepare(
-                    "UPDATE job_row SET state = 'done', result = ?3 \
+                    "UPDATE job_row SET state = 'done', result = ?3, shown = ?4, settled = ?5 \
                      WHERE job_id = ?1 AND row_number = ?2",
                 )
                 .map_err(|e| self.db(e))?;
             for (row, check) in done {
                 update
-                    .execute(params![id, *row as i64, json(check)])
+                    .execute(params![
+                        id,
+                        *row as i64,
+                        json(check),
+                        check.table_colour(),
+                        check.identity_settled
+                    ])
                     .map_err(|e| self.db(e))?;
             }
         }
@@ -401,6 +414,63 @@ impl JobStore {
             }
         }
         Ok(counts)
+    }
+
+    /// How many checked rows show each colour (`red`, `amber`, `green`, `grey`, `error`), and
+    /// how many of them have an identity that is not settled.
+    pub fn checked_colours(&self, id: &str) -> Result<(Vec<(String, u64)>, u64), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT shown, count(*), sum(settled = 0) FROM job_row \
+                 WHERE job_id = ?1 AND state = 'done' GROUP BY shown",
+            )
+            .map_err(|e| self.db(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })
+            .map_err(|e| self.db(e))?;
+        let mut colours = Vec::new();
+        let mut unsettled = 0;
+        for row in rows {
+            let (shown, n, not_settled) = row.map_err(|e| self.db(e))?;
+            colours.push((shown.unwrap_or_default(), u64::try_from(n).unwrap_or(0)));
+            unsettled += u64::try_from(not_settled.unwrap_or(0)).unwrap_or(0);
+        }
+        Ok((colours, unsettled))
+    }
+
+    /// Calls `each` with every duplicate row's details and the result of the row it repeats
+    /// (once that row is checked), one at a time.
+    pub fn each_checked_duplicate(
+        &self,
+        id: &str,
+        mut each: impl FnMut(ListRow, RowCheck),
+    ) -> Result<(), StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT d.parsed, o.result FROM job_row d JOIN job_row o \
+                 ON o.job_id = d.job_id AND o.row_number = d.duplicate_of \
+                 WHERE d.job_id = ?1 AND d.state = 'duplicate' AND o.state = 'done' \
+                 ORDER BY d.row_number",
+            )
+            .map_err(|e| self.db(e))?;
+        let mut rows = stmt.query([id]).map_err(|e| self.db(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.db(e))? {
+            let parsed: Option<String> = r.get(0).map_err(|e| self.db(e))?;
+            let result: Option<String> = r.get(1).map_err(|e| self.db(e))?;
+            let (Some(parsed), Some(result)) = (parsed, result) else {
+                continue;
+            };
+            each(from_json(&parsed, "row")?, from_json(&result, "result")?);
+        }
+        Ok(())
     }
 
     /// Every row of the job, in row order.
@@ -499,6 +569,43 @@ impl JobStore {
     }
 }
 
+/// Brings a store written by an earlier version up to [`VERSION`]: version 1 had no `shown` or
+/// `settled`, so they are added and filled in from each checked row's stored result.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let tx = conn.unchecked_transaction()?;
+    if version == 1 {
+        tx.execute_batch(
+            "ALTER TABLE job_row ADD COLUMN shown TEXT; \
+             ALTER TABLE job_row ADD COLUMN settled INTEGER;",
+        )?;
+        let done: Vec<(String, i64, String)> = tx
+            .prepare(
+                "SELECT job_id, row_number, result FROM job_row \
+                 WHERE state = 'done' AND result IS NOT NULL",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut update = tx.prepare(
+            "UPDATE job_row SET shown = ?3, settled = ?4 WHERE job_id = ?1 AND row_number = ?2",
+        )?;
+        for (job, row, result) in done {
+            if let Ok(check) = serde_json::from_str::<RowCheck>(&result) {
+                update.execute(params![
+                    job,
+                    row,
+                    check.table_colour(),
+                    check.identity_settled
+                ])?;
+            }
+        }
+    }
+    if version < VERSION {
+        tx.pragma_update(None, "user_version", VERSION)?;
+    }
+    tx.commit()
+}
+
 /// Creates an empty file readable and writable by its owner only.
 fn create_private(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
@@ -509,4 +616,123 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         options.mode(0o600);
     }
     options.open(path).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vmcheck_core::banner::BannerColour;
+
+    fn check(shown: Option<BannerColour>, settled: bool) -> RowCheck {
+        let mut c = RowCheck::error_without_lookup("X", "x", String::new(), 0);
+        if shown.is_some() {
+            c.outcome = "status".into();
+        }
+        c.banner = shown;
+        c.shown = shown;
+        c.identity_settled = settled;
+        c
+    }
+
+    fn job(id: &str) -> JobInfo {
+        JobInfo {
+            id: id.into(),
+            owner_uuid: "555021935107".into(),
+            source: "list.csv".into(),
+            created: 0,
+            headers: vec!["NHS Number".into()],
+            mapping: Mapping::default(),
+            state: JobState::Paused,
+        }
+    }
+
+    fn pending(n: usize) -> StoredRow {
+        StoredRow {
+            row_number: n,
+            cells: vec![],
+            row: None,
+            problem: None,
+            state: RowState::Pending,
+        }
+    }
+
+    #[test]
+    fn checked_rows_are_counted_by_colour_and_unsettled_identity() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = JobStore::open(&dir.path().join("w.sqlite")).expect("store");
+        store
+            .create(&job("j"), &(2..=7).map(pending).collect::<Vec<_>>())
+            .expect("create");
+        let (red, amber, green) = (
+            check(Some(BannerColour::Red), true),
+            check(Some(BannerColour::Amber), false),
+            check(Some(BannerColour::Green), true),
+        );
+        let error = check(None, true);
+        store
+            .finish(
+                "j",
+                &[(2, &red), (3, &red), (4, &amber), (5, &green), (6, &error)],
+            )
+            .expect("finish");
+        let (mut colours, unsettled) = store.checked_colours("j").expect("counts");
+        colours.sort();
+        assert_eq!(
+            colours,
+            [
+                ("amber".to_owned(), 1),
+                ("error".to_owned(), 1),
+                ("green".to_owned(), 1),
+                ("red".to_owned(), 2)
+            ]
+        );
+        assert_eq!(unsettled, 1, "row 4's identity is not settled");
+    }
+
+    #[test]
+    fn a_store_from_the_first_version_gets_its_counts_from_the_stored_results() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("w.sqlite");
+        {
+            // The first version's job_row, without `shown` and `settled`.
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE job (id TEXT PRIMARY KEY, owner_uuid TEXT NOT NULL, \
+                 source TEXT NOT NULL, created INTEGER NOT NULL, headers TEXT NOT NULL, \
+                 mapping TEXT NOT NULL, state TEXT NOT NULL) STRICT; \
+                 CREATE TABLE job_row (job_id TEXT NOT NULL REFERENCES job (id) ON DELETE CASCADE, \
+                 row_number INTEGER NOT NULL, cells TEXT NOT NULL, parsed TEXT, problem TEXT, \
+                 state TEXT NOT NULL, duplicate_of INTEGER, result TEXT, \
+                 PRIMARY KEY (job_id, row_number)) STRICT; \
+                 PRAGMA user_version = 1;",
+            )
+            .expect("schema v1");
+            conn.execute(
+                "INSERT INTO job VALUES ('j', 'u', 's', 0, '[]', ?1, 'done')",
+                [json(&Mapping::default())],
+            )
+            .expect("job");
+            for (n, c) in [
+                (2, check(Some(BannerColour::Grey), false)),
+                (3, check(Some(BannerColour::Green), true)),
+            ] {
+                conn.execute(
+                    "INSERT INTO job_row VALUES ('j', ?1, '[]', NULL, NULL, 'done', NULL, ?2)",
+                    params![n, json(&c)],
+                )
+                .expect("row");
+            }
+        }
+        let store = JobStore::open(&path).expect("migrated");
+        let (mut colours, unsettled) = store.checked_colours("j").expect("counts");
+        colours.sort();
+        assert_eq!(colours, [("green".to_owned(), 1), ("grey".to_owned(), 1)]);
+        assert_eq!(unsettled, 1);
+        drop(store);
+        let version: i64 = Connection::open(&path)
+            .expect("open")
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, VERSION);
+    }
 }
