@@ -20,6 +20,8 @@ PACKAGES=(
   # smartcard (tests/card)
   pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd python3-virtualsmartcard
   python3-pycryptodome python3-cryptography python3-pyscard
+  # the central audit store's tests (tests/postgres/pg.sh): a throw-away PostgreSQL server
+  postgresql postgresql-client
   # OS keyring tests (tests/keyring): gnome-keyring in a private D-Bus session, secret-tool
   dbus gnome-keyring libsecret-tools
 )

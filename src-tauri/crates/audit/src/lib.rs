@@ -73,4 +73,4 @@ pub use paths::default_path;
 pub use record::{Action, AuditRecord, NewRecord, RecordFormat, UnknownAction};
 pub use report::Access;
 pub use schema::FORMAT_VERSION;
-pub use verify::{Broken, BrokenReason, VerifyReport};
+pub use verify::{Broken, BrokenReason, ChainWalk, StoredRow, VerifyReport};

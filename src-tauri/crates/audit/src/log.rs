@@ -175,8 +175,8 @@ impl AuditLog {
         &self.installation_id
     }
 
-    /// The key, when opened with one.
-    pub(crate) fn key(&self) -> Option<&AuditKey> {
+    /// The key, when opened with one (to verify this installation's records held elsewhere).
+    pub fn key(&self) -> Option<&AuditKey> {
         self.key.as_ref()
     }
 

@@ -110,15 +110,24 @@ impl VerifyReport {
     }
 }
 
-/// One stored row as text, for verifying and exporting. The action stays a string so that a
-/// tampered value is still hashed and reported rather than refused.
-pub(crate) struct StoredRow {
+/// One stored record as text, for verifying and exporting — read from this log, or from
+/// elsewhere (the central store) to be verified with a [`ChainWalk`]. The action stays a string
+/// so that a tampered value is still hashed and reported rather than refused.
+#[derive(Clone, Debug)]
+pub struct StoredRow {
+    /// The sequence number.
     pub seq: i64,
+    /// The action as stored.
     pub action: String,
+    /// The fields (its `action` is not used for hashing: `action` above is).
     pub record: NewRecord,
+    /// The installation, as stored (absent on format-1 records).
     pub installation_id: Option<String>,
+    /// 1 (SHA-256) or 2 (keyed); anything else is unreadable.
     pub format: i64,
+    /// The previous record's hash, as stored.
     pub prev_hash: String,
+    /// This record's hash, as stored.
     pub hash: String,
 }
 
@@ -232,6 +241,17 @@ impl AuditLog {
         after: i64,
         limit: usize,
     ) -> Result<Vec<crate::AuditRecord>, AuditError> {
+        Ok(self
+            .stored_after(after, limit)?
+            .into_iter()
+            .map(StoredRow::into_record)
+            .collect())
+    }
+
+    /// Up to `limit` records after sequence number `after`, in order, exactly as stored (the
+    /// action as its stored text): what the central store is sent, so that it verifies the
+    /// very bytes this log holds.
+    pub fn stored_after(&self, after: i64, limit: usize) -> Result<Vec<StoredRow>, AuditError> {
         let conn = self.lock();
         let version = schema::version(self.path(), &conn)?;
         let mut stmt = conn
@@ -248,7 +268,7 @@ impl AuditLog {
             .map_err(|e| self.db_error(e))?;
         let mut out = Vec::new();
         for row in rows {
-            out.push(row.map_err(|e| self.db_error(e))?.into_record());
+            out.push(row.map_err(|e| self.db_error(e))?);
         }
         Ok(out)
     }
@@ -268,78 +288,119 @@ impl AuditLog {
             ))
             .map_err(|e| self.db_error(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.db_error(e))?;
-        let mut report = VerifyReport {
-            records: 0,
-            first_broken: None,
-            head: None,
-            keyed_checked: self.key().is_some(),
-            keyed_records: 0,
-            interrupted: Vec::new(),
-        };
-        let mut intents = BTreeSet::new();
-        let mut answered = BTreeSet::new();
-        let mut expected_seq = 1_i64;
-        let mut prev_hash = GENESIS_HASH.to_owned();
-        let mut keyed_seen = false;
+        let mut walk = ChainWalk::new(self.key());
         while let Some(row) = rows.next().map_err(|e| self.db_error(e))? {
-            report.records += 1;
-            // seq is the rowid: always an integer.
-            let seq: i64 = row.get(0).map_err(|e| self.db_error(e))?;
-            report.head = row.get::<_, String>(10).ok().map(|h| (seq, h));
-            let stored = match StoredRow::read(row) {
-                Ok(stored) => stored,
+            match StoredRow::read(row) {
+                Ok(stored) => walk.push(stored),
                 Err(e) if is_conversion_error(&e) => {
-                    report.first_broken.get_or_insert(Broken {
-                        seq,
-                        reason: BrokenReason::Unreadable,
-                    });
-                    continue;
+                    // seq is the rowid: always an integer.
+                    let seq: i64 = row.get(0).map_err(|e| self.db_error(e))?;
+                    walk.unreadable(seq, row.get::<_, String>(10).ok());
                 }
                 Err(e) => return Err(self.db_error(e)),
-            };
-            if stored.format == 2 {
-                report.keyed_records += 1;
-                if stored.record.action.is_intent() && stored.action != "outcome" {
-                    intents.insert(seq);
-                }
-                if stored.action == "outcome" {
-                    if let Some(intent) = stored.record.refers_to {
-                        answered.insert(intent);
-                    }
-                }
             }
-            if report.first_broken.is_some() {
-                continue;
-            }
-            let reason = if seq != expected_seq {
-                Some(BrokenReason::SequenceGap {
-                    expected: expected_seq,
-                })
-            } else if stored.prev_hash != prev_hash {
-                Some(BrokenReason::PrevHashMismatch)
-            } else if stored.format != 2 && keyed_seen {
-                Some(BrokenReason::Downgrade)
-            } else if stored.format == 2 {
-                keyed_seen = true;
-                match self.key() {
-                    Some(key) if !stored.keyed_hash_matches(key) => {
-                        Some(BrokenReason::HashMismatch)
-                    }
-                    _ => None,
-                }
-            } else if stored.format == 1 {
-                (stored.sha256_hash() != stored.hash).then_some(BrokenReason::HashMismatch)
-            } else {
-                Some(BrokenReason::Unreadable)
-            };
-            if let Some(reason) = reason {
-                report.first_broken = Some(Broken { seq, reason });
-                continue;
-            }
-            expected_seq = seq.saturating_add(1);
-            prev_hash = stored.hash;
         }
-        report.interrupted = intents.difference(&answered).copied().collect();
-        Ok(report)
+        Ok(walk.finish())
+    }
+}
+
+/// Walks one installation's records in sequence order and reports the first that breaks the
+/// chain: a sequence gap, a `prev_hash` that is not the previous record's hash, an unkeyed
+/// record after a keyed one, or a stored hash that does not match the contents (SHA-256 for
+/// format 1; HMAC with the key for format 2, when there is a key). Also lists interrupted
+/// intents. [`AuditLog::verify`] walks the local log with it; the central store walks each
+/// installation's forwarded records.
+pub struct ChainWalk<'k> {
+    key: Option<&'k AuditKey>,
+    report: VerifyReport,
+    intents: BTreeSet<i64>,
+    answered: BTreeSet<i64>,
+    expected_seq: i64,
+    prev_hash: String,
+    keyed_seen: bool,
+}
+
+impl<'k> ChainWalk<'k> {
+    /// A walk from the first record, checking keyed hashes with `key` when given.
+    pub fn new(key: Option<&'k AuditKey>) -> Self {
+        Self {
+            key,
+            report: VerifyReport {
+                records: 0,
+                first_broken: None,
+                head: None,
+                keyed_checked: key.is_some(),
+                keyed_records: 0,
+                interrupted: Vec::new(),
+            },
+            intents: BTreeSet::new(),
+            answered: BTreeSet::new(),
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_owned(),
+            keyed_seen: false,
+        }
+    }
+
+    /// A record whose stored values could not be read as their types (numbered `seq`, with
+    /// the stored hash if readable).
+    pub fn unreadable(&mut self, seq: i64, hash: Option<String>) {
+        self.report.records += 1;
+        self.report.head = hash.map(|h| (seq, h));
+        self.report.first_broken.get_or_insert(Broken {
+            seq,
+            reason: BrokenReason::Unreadable,
+        });
+    }
+
+    /// The next record.
+    pub fn push(&mut self, stored: StoredRow) {
+        let seq = stored.seq;
+        self.report.records += 1;
+        self.report.head = Some((seq, stored.hash.clone()));
+        if stored.format == 2 {
+            self.report.keyed_records += 1;
+            if stored.record.action.is_intent() && stored.action != "outcome" {
+                self.intents.insert(seq);
+            }
+            if stored.action == "outcome" {
+                if let Some(intent) = stored.record.refers_to {
+                    self.answered.insert(intent);
+                }
+            }
+        }
+        if self.report.first_broken.is_some() {
+            return;
+        }
+        let reason = if seq != self.expected_seq {
+            Some(BrokenReason::SequenceGap {
+                expected: self.expected_seq,
+            })
+        } else if stored.prev_hash != self.prev_hash {
+            Some(BrokenReason::PrevHashMismatch)
+        } else if stored.format != 2 && self.keyed_seen {
+            Some(BrokenReason::Downgrade)
+        } else if stored.format == 2 {
+            self.keyed_seen = true;
+            match self.key {
+                Some(key) if !stored.keyed_hash_matches(key) => Some(BrokenReason::HashMismatch),
+                _ => None,
+            }
+        } else if stored.format == 1 {
+            (stored.sha256_hash() != stored.hash).then_some(BrokenReason::HashMismatch)
+        } else {
+            Some(BrokenReason::Unreadable)
+        };
+        if let Some(reason) = reason {
+            self.report.first_broken = Some(Broken { seq, reason });
+            return;
+        }
+        self.expected_seq = seq.saturating_add(1);
+        self.prev_hash = stored.hash;
+    }
+
+    /// The report.
+    pub fn finish(mut self) -> VerifyReport {
+        self.report.interrupted = self.intents.difference(&self.answered).copied().collect();
+        self.report
     }
 }

@@ -75,14 +75,62 @@ pub struct VerifyArgs {
     pub checkpoint: Option<PathBuf>,
 }
 
-/// The configuration named, or the default one when it exists.
-fn config_for(args: &VerifyArgs) -> Result<Option<Config>, String> {
-    let path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => vmcheck_engine::config::default_path().filter(|p| p.exists()),
+/// The configuration, the log's path and the log (with its key when it can be had) that
+/// `args` name; or the exit code, the error printed.
+pub(crate) fn open_log(
+    args: &VerifyArgs,
+    json: bool,
+) -> Result<(Option<Config>, PathBuf, AuditLog), u8> {
+    let config = match config_for(args) {
+        Ok(c) => c,
+        Err(message) => {
+            crate::output::print_error(
+                vmcheck_engine::ErrorCode::Config.as_str(),
+                &message,
+                "Fix the configuration, or give --db and --key-file.",
+                json,
+            );
+            return Err(EXIT_USAGE);
+        }
     };
-    path.map(|p| Config::load(&p).map_err(|e| e.to_string()))
-        .transpose()
+    let Some(db) = args
+        .db
+        .clone()
+        .or_else(|| config.as_ref().and_then(Config::audit_path))
+        .or_else(vmcheck_audit::default_path)
+    else {
+        crate::output::print_error(
+            vmcheck_engine::ErrorCode::Config.as_str(),
+            "no home folder to find the audit log in",
+            "Give its path with --db.",
+            json,
+        );
+        return Err(EXIT_USAGE);
+    };
+    if !db.is_file() {
+        return Err(missing(&db, json));
+    }
+    let log = match key_for(args, config.as_ref(), &db) {
+        Some(key) => AuditLog::open(&db, key),
+        None => AuditLog::open_unkeyed(&db),
+    };
+    match log {
+        Ok(log) => Ok((config, db, log)),
+        Err(e) => Err(fail(&e, json)),
+    }
+}
+
+/// The configuration: the administrator's file, the user's preferences and the file named
+/// (or the user's), merged as the app merges them; none when there is no file at all.
+pub(crate) fn config_for(args: &VerifyArgs) -> Result<Option<Config>, String> {
+    use vmcheck_engine::config::layers::{load, LoadError};
+    match load(&vmcheck_engine::config::LayerFiles::standard(
+        args.config.clone(),
+    )) {
+        Ok(layered) => Ok(Some(layered.config)),
+        Err(LoadError::NoFile(_) | LoadError::NoFolder) if args.config.is_none() => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// The log's key, when it can be had: `--key-file`, else where the configuration keeps it.
@@ -112,45 +160,9 @@ fn key_for(args: &VerifyArgs, config: Option<&Config>, db: &Path) -> Option<Audi
 /// Exit 0 when intact (and the checkpoint met), 1 when broken, damaged or the checkpoint not
 /// met, 4 when the log cannot be opened.
 pub fn verify(args: &VerifyArgs, json: bool) -> u8 {
-    let config = match config_for(args) {
-        Ok(c) => c,
-        Err(message) => {
-            crate::output::print_error(
-                vmcheck_engine::ErrorCode::Config.as_str(),
-                &message,
-                "Fix the configuration, or give --db and --key-file.",
-                json,
-            );
-            return EXIT_USAGE;
-        }
-    };
-    let db = match args
-        .db
-        .clone()
-        .or_else(|| config.as_ref().and_then(Config::audit_path))
-        .or_else(vmcheck_audit::default_path)
-    {
-        Some(db) => db,
-        None => {
-            crate::output::print_error(
-                vmcheck_engine::ErrorCode::Config.as_str(),
-                "no home folder to find the audit log in",
-                "Give its path with --db.",
-                json,
-            );
-            return EXIT_USAGE;
-        }
-    };
-    if !db.is_file() {
-        return missing(&db, json);
-    }
-    let log = match key_for(args, config.as_ref(), &db) {
-        Some(key) => AuditLog::open(&db, key),
-        None => AuditLog::open_unkeyed(&db),
-    };
-    let log = match log {
-        Ok(log) => log,
-        Err(e) => return fail(&e, json),
+    let (config, db, log) = match open_log(args, json) {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
     let report = match log.verify() {
         Ok(r) => r,

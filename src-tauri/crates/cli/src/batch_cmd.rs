@@ -125,7 +125,7 @@ pub(crate) async fn run(args: BatchArgs, target: Target) -> u8 {
     if let Some(session) = &running.session {
         session.sign_out();
     }
-    running.patient.checkpoint_now();
+    running.finish();
     code
 }
 

@@ -19,6 +19,7 @@ use vmcheck_training::{Fault, Sandbox, SandboxOptions};
 
 mod audit_cmd;
 mod batch_cmd;
+mod central_cmd;
 mod config_cmd;
 mod doctor_cmd;
 mod output;
@@ -265,6 +266,21 @@ enum AuditCommand {
         /// exists).
         #[arg(long)]
         checkpoint: Option<PathBuf>,
+        /// Verify the central audit store instead (`[audit.central]`): every installation's
+        /// chain and checkpoints (this desk's hashes with its key), and this desk's log against
+        /// what the store holds of it.
+        #[arg(long)]
+        central: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send this desk's audit records (and checkpoints) to the central audit store now, in
+    /// order; the app and every command also do it in the background.
+    Forward {
+        /// Configuration file naming the log, its key and `[audit.central]`.
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -444,7 +460,7 @@ async fn run(cli: Cli) -> u8 {
                         .await
                 }
             };
-            running.patient.checkpoint_now();
+            running.finish();
             let report = LookupReport::new(&result, running.patient.clock().today());
             output::print_lookup(&report, json, running.config.environment);
             lookup_exit(&result.outcome)
@@ -546,16 +562,33 @@ async fn run(cli: Cli) -> u8 {
                 db,
                 key_file,
                 checkpoint,
+                central,
                 json,
-            } => audit_cmd::verify(
-                &audit_cmd::VerifyArgs {
+            } => {
+                let args = audit_cmd::VerifyArgs {
                     config,
                     db,
                     key_file,
                     checkpoint,
-                },
-                json,
-            ),
+                };
+                if central {
+                    central_cmd::verify(&args, json).await
+                } else {
+                    audit_cmd::verify(&args, json)
+                }
+            }
+            AuditCommand::Forward { config, json } => {
+                central_cmd::forward(
+                    &audit_cmd::VerifyArgs {
+                        config,
+                        db: None,
+                        key_file: None,
+                        checkpoint: None,
+                    },
+                    json,
+                )
+                .await
+            }
             AuditCommand::Report {
                 target,
                 patient,

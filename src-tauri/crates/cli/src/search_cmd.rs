@@ -87,7 +87,7 @@ pub(crate) async fn run(args: SearchArgs, target: Target, json: bool, role: Opti
             None => Err(LookupError::NoIdentity),
         },
     };
-    running.patient.checkpoint_now();
+    running.finish();
     match found {
         Ok(matches) => {
             let today = running.patient.clock().today();

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod central;
 mod clients;
 pub mod clock;
 pub mod codes;

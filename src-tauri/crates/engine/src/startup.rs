@@ -115,8 +115,27 @@ pub struct Running {
     pub session: Option<Arc<Session>>,
     /// The PC/SC watcher, when started.
     pub watcher: Option<vmcheck_card::pcsc_access::Watcher>,
+    /// Forwards the audit log to the central store (`[audit.central]`).
+    pub central: Option<crate::central::Forwarder>,
     /// Keeps the file log flushing.
     pub log: LogGuard,
+}
+
+/// How long a command that ends waits for the central store to receive what it recorded.
+pub const CENTRAL_DRAIN: std::time::Duration = std::time::Duration::from_secs(3);
+
+impl Running {
+    /// The end of a command: a checkpoint of the log's head, and what was recorded sent to the
+    /// central store if it can be within [`CENTRAL_DRAIN`] (else it stays spooled for the next
+    /// run). Returns whether the central store holds everything (`true` without one).
+    pub fn finish(&self) -> bool {
+        self.patient.checkpoint_now();
+        let (Some(central), Ok(log)) = (&self.central, self.patient.audit_log()) else {
+            return true;
+        };
+        let head = log.head().ok().flatten().map_or(0, |(seq, _)| seq);
+        central.drain(head, CENTRAL_DRAIN)
+    }
 }
 
 /// Why the services could not start.
@@ -197,6 +216,10 @@ pub fn start(startup: Startup) -> Result<Running, StartupError> {
             e.0
         );
     }
+    let central = audit
+        .as_ref()
+        .ok()
+        .and_then(|log| crate::central::start_for(&config, log, secrets.as_ref()));
     let patient = Arc::new(
         PatientAccess::new(config.clone(), clock.clone(), secrets, audit)
             .map_err(StartupError::Clients)?,
@@ -229,6 +252,7 @@ pub fn start(startup: Startup) -> Result<Running, StartupError> {
         patient,
         session,
         watcher,
+        central,
         log,
     })
 }

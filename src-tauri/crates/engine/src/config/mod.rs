@@ -220,6 +220,50 @@ pub struct AuditConfig {
     /// How long to wait for another program writing the log, in milliseconds (default 10000).
     #[serde(default = "default_busy_timeout_ms")]
     pub busy_timeout_ms: u64,
+    /// The trust's central audit store, to which this desk forwards its log (none: the log
+    /// stays on this desk).
+    pub central: Option<CentralAuditConfig>,
+}
+
+/// `[audit.central]`: the trust's central audit store on PostgreSQL. The local log stays the
+/// write-ahead spool: lookups never wait for it, and records are forwarded in the background.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CentralAuditConfig {
+    /// The PostgreSQL server's host name (as its certificate names it) or address.
+    pub host: String,
+    /// Its port (default 5432).
+    #[serde(default = "default_central_port")]
+    pub port: u16,
+    /// The database (default `vmcheck_audit`).
+    #[serde(default = "default_central_dbname")]
+    pub dbname: String,
+    /// The user this desk connects as.
+    pub user: String,
+    /// The keyring entry holding that user's password (none: the server asks for none).
+    pub password_secret: Option<String>,
+    /// The trust's CA certificates (PEM) the server's certificate is checked against; required
+    /// unless the server is on this machine (127.0.0.1, ::1, localhost).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// How long connecting may take, in seconds (default 5).
+    #[serde(default = "default_central_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    /// How often the spool is forwarded when nothing new asks sooner, in seconds (default 5).
+    #[serde(default = "default_central_every")]
+    pub forward_every_secs: u64,
+}
+
+fn default_central_port() -> u16 {
+    5432
+}
+fn default_central_dbname() -> String {
+    "vmcheck_audit".into()
+}
+fn default_central_connect_timeout() -> u64 {
+    5
+}
+fn default_central_every() -> u64 {
+    5
 }
 
 impl Default for AuditConfig {
@@ -231,6 +275,7 @@ impl Default for AuditConfig {
             checkpoint_path: None,
             checkpoint_every: default_checkpoint_every(),
             busy_timeout_ms: default_busy_timeout_ms(),
+            central: None,
         }
     }
 }

@@ -58,6 +58,24 @@ impl Config {
                 ));
             }
         }
+        if let Some(central) = &self.audit.central {
+            if central.ca_file.is_none() && !vmcheck_central::is_loopback(&central.host) {
+                return Err(invalid(
+                    "audit.central.ca_file",
+                    "is missing",
+                    "The central audit store is reached over TLS: name the trust's CA certificates (PEM) in ca_file. Only a server on this machine may be reached without.",
+                ));
+            }
+            if !(1..=120).contains(&central.connect_timeout_secs)
+                || !(1..=3600).contains(&central.forward_every_secs)
+            {
+                return Err(invalid(
+                    "audit.central",
+                    "connect_timeout_secs or forward_every_secs is out of range",
+                    "Use 1 to 120 seconds for connect_timeout_secs and 1 to 3600 for forward_every_secs.",
+                ));
+            }
+        }
         for key in &self.preferences.locked {
             if !super::layers::PREFERENCE_KEYS.contains(&key.as_str()) {
                 return Err(invalid(
