@@ -3,7 +3,8 @@
 # CA made here) and password authentication (SCRAM) for TCP connections.
 #
 #   pg.sh init DIR PASSWORD   a cluster in DIR/data (superuser `vmcheck` with PASSWORD), the CA
-#                             certificate in DIR/ca.pem
+#                             certificate in DIR/ca.pem; TCP sign-in by SCRAM, or as
+#                             $PG_HOST_AUTH says (`trust`: no password)
 #   pg.sh start DIR PORT      start it on 127.0.0.1:PORT (socket in DIR); waits until it accepts
 #   pg.sh stop DIR            a fast shutdown
 #   pg.sh kill DIR            SIGKILL the postmaster (a crash); its backends end with it
@@ -40,7 +41,7 @@ case $cmd in
     chmod 600 "$dir/server.key"
     [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
     as_pg "$bin/initdb" -D "$dir/data" -U vmcheck --pwfile="$dir/pwfile" \
-      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync -N >"$dir/initdb.log" 2>&1 || {
+      --auth-local=trust --auth-host="${PG_HOST_AUTH:-scram-sha-256}" -E UTF8 --locale=C.UTF-8 --no-sync -N >"$dir/initdb.log" 2>&1 || {
       cat "$dir/initdb.log" >&2
       exit 1
     }

@@ -27,6 +27,9 @@ pub mod schema;
 mod store;
 mod verify;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 pub use connect::{is_loopback, CentralSettings, Tls};
 pub use store::{CentralError, CentralStore};
 pub use verify::{CentralReport, InstallationReport};

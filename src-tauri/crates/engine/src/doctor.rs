@@ -134,12 +134,7 @@ pub async fn examine(patient: Patient) -> DoctorReport {
     checks.push(audit_log(config, patient.secrets.as_ref()));
     checks.extend(services(config, &patient).await);
     checks.push(certificate(config, patient.clock.as_ref()));
-    checks.push(Check::new(
-        "central_audit",
-        "Central audit",
-        Verdict::Skip,
-        "not configured: this desk's audit log is its only record",
-    ));
+    checks.push(central_audit(config, patient.secrets.as_ref()).await);
     DoctorReport { checks }
 }
 
@@ -181,7 +176,98 @@ fn named_secrets(config: &Config) -> Vec<(String, &'static str)> {
             names.push((name, "audit.key_secret"));
         }
     }
+    if let Some(name) = config
+        .audit
+        .central
+        .as_ref()
+        .and_then(|c| c.password_secret.clone())
+    {
+        names.push((name, "audit.central.password_secret"));
+    }
     names
+}
+
+/// Records waiting on this desk before the doctor warns that the central store is behind.
+pub const SPOOL_WARN: i64 = 1000;
+
+/// The central audit store: reachable (over TLS, with the password from the keyring) and how
+/// many of this desk's records wait in its spool.
+async fn central_audit(config: &Config, secrets: &dyn SecretLookup) -> Check {
+    const ID: &str = "central_audit";
+    const TITLE: &str = "Central audit";
+    let Some(central) = &config.audit.central else {
+        return Check::new(
+            ID,
+            TITLE,
+            Verdict::Skip,
+            "not configured: this desk's audit log is its only record",
+        );
+    };
+    let settings = match crate::central::settings(central, secrets) {
+        Ok(s) => s,
+        Err(problem) => {
+            return Check::new(ID, TITLE, Verdict::Fail, problem)
+                .fix("Fix [audit.central] (its CA file), or store its password in the keyring with `vmcheck secrets`.")
+        }
+    };
+    // The local log, if there is one (the doctor creates nothing).
+    let exists = config.audit_path().is_some_and(|p| p.exists());
+    let local = exists
+        .then(|| crate::audit::open(config, secrets).ok())
+        .flatten()
+        .map(|log| {
+            let head = log.head().ok().flatten().map_or(0, |(seq, _)| seq);
+            (log.installation_id().to_owned(), head)
+        });
+    let store = match vmcheck_central::CentralStore::connect(&settings).await {
+        Ok(store) => store,
+        Err(e) => {
+            let waiting = local.map_or_else(String::new, |(_, head)| {
+                format!("; lookups go on, and this desk's records stay in its log (up to record {head}) until it is back")
+            });
+            return Check::new(ID, TITLE, Verdict::Warn, format!("{e}{waiting}"))
+                .fix("Check the network path to the server and that it is running; records are forwarded when it is back.");
+        }
+    };
+    let Some((installation, local_head)) = local else {
+        if !exists {
+            return Check::new(
+                ID,
+                TITLE,
+                Verdict::Pass,
+                format!(
+                    "{} reached; this desk has recorded nothing yet",
+                    settings.describe()
+                ),
+            );
+        }
+        return Check::new(
+            ID,
+            TITLE,
+            Verdict::Warn,
+            format!(
+                "{} reached, but this desk's audit log cannot be opened (see Audit log)",
+                settings.describe()
+            ),
+        );
+    };
+    match store.head(&installation).await {
+        Ok(central_head) => {
+            let spool = (local_head - central_head).max(0);
+            let detail = format!(
+                "{} reached; it holds this desk's records up to {central_head}; {spool} waiting to be forwarded",
+                settings.describe()
+            );
+            if spool > SPOOL_WARN {
+                Check::new(ID, TITLE, Verdict::Warn, detail)
+                    .fix("Forwarding is behind: run `vmcheck audit forward`, and check the server's load.")
+            } else {
+                Check::new(ID, TITLE, Verdict::Pass, detail)
+            }
+        }
+        Err(e) => Check::new(ID, TITLE, Verdict::Warn, e.to_string())
+            .fix("Check the database user's rights on the central store."),
+    }
 }
 
 fn keyring(config: &Config, secrets: &dyn SecretLookup) -> Check {

@@ -4,119 +4,41 @@
 //! and a forged, reordered or truncated central store found by the verifier.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vmcheck_audit::{append_checkpoint, Action, AuditKey, AuditLog, BrokenReason, NewRecord};
+use vmcheck_central::testing::Pg;
 use vmcheck_central::{CentralSettings, CentralStore};
 use vmcheck_engine::central::{self, Forwarder};
 use vmcheck_engine::config::{CentralAuditConfig, Config};
 use vmcheck_engine::MemorySecrets;
 
-const PG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../tests/postgres/pg.sh");
 const PASSWORD: &str = "central-test-password";
 const PASSWORD_ENTRY: &str = "vmcheck-central-audit-password";
 
-/// A throw-away PostgreSQL server, stopped when dropped.
-struct Pg {
-    _root: tempfile::TempDir,
-    dir: PathBuf,
-    port: u16,
+fn pg() -> Pg {
+    Pg::start(Some(PASSWORD))
 }
 
-fn pg_sh(args: &[&str]) -> String {
-    let out = Command::new("bash")
-        .arg(PG)
-        .args(args)
-        .output()
-        .expect("run pg.sh");
-    assert!(
-        out.status.success(),
-        "pg.sh {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-impl Pg {
-    fn start() -> Self {
-        let root = tempfile::tempdir().expect("tempdir");
-        // The server runs as `postgres` when the tests run as root: it must reach its folder.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o711))
-                .expect("chmod");
-        }
-        let dir = root.path().join("pg");
-        let pg = Self {
-            _root: root,
-            dir,
-            port: free_port(),
-        };
-        pg_sh(&["init", pg.dir(), PASSWORD]);
-        pg.up();
-        pg.sql("postgres", "CREATE DATABASE vmcheck_audit");
-        pg
-    }
-
-    fn dir(&self) -> &str {
-        self.dir.to_str().expect("utf-8 path")
-    }
-
-    fn up(&self) {
-        pg_sh(&["start", self.dir(), &self.port.to_string()]);
-    }
-
-    fn stop(&self) {
-        pg_sh(&["stop", self.dir()]);
-    }
-
-    fn kill(&self) {
-        pg_sh(&["kill", self.dir()]);
-    }
-
-    fn sql(&self, db: &str, sql: &str) -> String {
-        pg_sh(&["sql", self.dir(), &self.port.to_string(), db, sql])
-    }
-
-    fn config(&self) -> CentralAuditConfig {
-        CentralAuditConfig {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            dbname: "vmcheck_audit".into(),
-            user: "vmcheck".into(),
-            password_secret: Some(PASSWORD_ENTRY.into()),
-            ca_file: Some(self.dir.join("ca.pem")),
-            connect_timeout_secs: 2,
-            forward_every_secs: 1,
-        }
-    }
-
-    /// The settings as the engine makes them: the password from the keyring.
-    fn settings(&self) -> CentralSettings {
-        let secrets = MemorySecrets::new();
-        secrets.insert(PASSWORD_ENTRY, PASSWORD);
-        central::settings(&self.config(), &secrets).expect("settings")
+fn central_config(pg: &Pg) -> CentralAuditConfig {
+    CentralAuditConfig {
+        host: "127.0.0.1".into(),
+        port: pg.port(),
+        dbname: "vmcheck_audit".into(),
+        user: "vmcheck".into(),
+        password_secret: Some(PASSWORD_ENTRY.into()),
+        ca_file: Some(pg.ca_file()),
+        connect_timeout_secs: 2,
+        forward_every_secs: 1,
     }
 }
 
-impl Drop for Pg {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(PG)
-            .args(["stop", self.dir()])
-            .output();
-    }
+/// The settings as the engine makes them: the password from the keyring.
+fn settings(pg: &Pg) -> CentralSettings {
+    let secrets = MemorySecrets::new();
+    secrets.insert(PASSWORD_ENTRY, PASSWORD);
+    central::settings(&central_config(pg), &secrets).expect("settings")
 }
 
 /// One desk: its audit log (its own key) and checkpoint file.
@@ -162,7 +84,7 @@ impl Desk {
     fn forwarder(&self, pg: &Pg, every: Duration) -> Forwarder {
         Forwarder::start(
             Arc::clone(&self.log),
-            pg.settings(),
+            settings(pg),
             Some(self.checkpoints.clone()),
             every,
         )
@@ -192,7 +114,7 @@ fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_desks_writing_at_once_land_in_order_exactly_once() {
-    let pg = Pg::start();
+    let pg = pg();
     let desks: Vec<Desk> = (1..=3).map(desk).collect();
     let forwarders: Vec<Forwarder> = desks
         .iter()
@@ -226,7 +148,7 @@ async fn three_desks_writing_at_once_land_in_order_exactly_once() {
     }
     drop(forwarders);
     // Checkpoints are forwarded after the records they name.
-    let settings = pg.settings();
+    let settings = settings(&pg);
     let report = central::verify(&desks[0].log, &settings)
         .await
         .expect("verify");
@@ -245,7 +167,7 @@ async fn three_desks_writing_at_once_land_in_order_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_stream_loses_and_duplicates_nothing() {
-    let pg = Pg::start();
+    let pg = pg();
     let d = desk(4);
     let forwarder = d.forwarder(&pg, Duration::from_millis(20));
     std::thread::scope(|s| {
@@ -271,7 +193,7 @@ async fn a_server_killed_mid_stream_loses_and_duplicates_nothing() {
         forwarder.status()
     );
     assert_eq!(central_count(&pg, &d.id()), (400, 400, 400));
-    let report = central::verify(&d.log, &pg.settings())
+    let report = central::verify(&d.log, &settings(&pg))
         .await
         .expect("verify");
     assert!(report.is_intact(), "{report:?}");
@@ -279,7 +201,7 @@ async fn a_server_killed_mid_stream_loses_and_duplicates_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spool_grows_while_the_server_is_away_and_drains_when_it_is_back() {
-    let pg = Pg::start();
+    let pg = pg();
     let d = desk(5);
     let forwarder = d.forwarder(&pg, Duration::from_millis(50));
     for i in 1..=50 {
@@ -309,8 +231,8 @@ async fn the_spool_grows_while_the_server_is_away_and_drains_when_it_is_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_reordered_or_truncated_central_store_is_reported() {
-    let pg = Pg::start();
-    let settings = pg.settings();
+    let pg = pg();
+    let settings = settings(&pg);
     let (a, b) = (desk(6), desk(7));
     for d in [&a, &b] {
         for i in 1..=20 {
@@ -415,4 +337,61 @@ fn a_central_store_off_this_machine_needs_the_trusts_ca() {
     let local = Config::parse(&toml("").replace("audit.trust.nhs.uk", "127.0.0.1"))
         .expect("a server on this machine may be reached without TLS");
     assert!(local.audit.central.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_reports_the_central_store_and_the_spool() {
+    use vmcheck_core::doctor::Verdict;
+    use vmcheck_engine::doctor::{examine, Patient};
+    let pg = pg();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("audit.sqlite");
+    let mut config = Config::parse(&format!(
+        "environment = \"sandbox\"\n[organisation]\nods_code = \"RRK99\"\nname = \"T\"\n\
+         client_asid = \"200000000359\"\nissuer = \"https://t.invalid\"\n\
+         [pds]\nbase_url = \"http://127.0.0.1:1\"\n[sds]\nldap_url = \"ldap://127.0.0.1:1\"\n\
+         [audit]\npath = \"{}\"\n",
+        log_path.display()
+    ))
+    .expect("config");
+    config.audit.central = Some(central_config(&pg));
+    let secrets = Arc::new(MemorySecrets::new());
+    secrets.insert(PASSWORD_ENTRY, PASSWORD);
+    // Three records on this desk, none forwarded yet.
+    let log = vmcheck_engine::audit::open(&config, secrets.as_ref()).expect("log");
+    let d = Desk {
+        _dir: tempfile::tempdir().expect("tempdir"),
+        checkpoints: dir.path().join("cp"),
+        log,
+    };
+    for i in 1..=3 {
+        d.record(i);
+    }
+    let check = |secrets: Arc<MemorySecrets>, config: Config| async move {
+        examine(Patient {
+            config: Ok(config),
+            source: "a test configuration".into(),
+            secrets,
+            clock: Arc::new(vmcheck_engine::SystemClock::default()),
+            cards: None,
+        })
+        .await
+        .get("central_audit")
+        .expect("central audit line")
+        .clone()
+    };
+    let up = check(Arc::clone(&secrets), config.clone()).await;
+    assert_eq!(up.verdict, Verdict::Pass, "{up:?}");
+    assert!(up.detail.contains("3 waiting"), "{}", up.detail);
+
+    pg.stop();
+    let down = check(Arc::clone(&secrets), config.clone()).await;
+    assert_eq!(down.verdict, Verdict::Warn, "{down:?}");
+    assert!(down.detail.contains("cannot be reached"), "{}", down.detail);
+    assert!(down.fix.is_some());
+
+    // No password in the keyring: a configuration problem, not a network one.
+    let down = check(Arc::new(MemorySecrets::new()), config).await;
+    assert_eq!(down.verdict, Verdict::Fail, "{down:?}");
+    assert!(down.detail.contains("password"), "{}", down.detail);
 }

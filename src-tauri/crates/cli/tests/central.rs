@@ -1,0 +1,124 @@
+//! `vmcheck audit forward` and `vmcheck audit verify --central` against a real PostgreSQL server
+//! (a throw-away one on loopback, TLS with a test CA): a desk's log forwarded once, verified
+//! centrally, a desk log restored from an old copy caught by the central store, and a server
+//! that cannot be reached reported as such.
+
+use std::path::Path;
+use std::process::Command;
+
+use vmcheck_audit::{Action, AuditKey, AuditLog, NewRecord};
+use vmcheck_central::testing::Pg;
+
+fn vmcheck(home: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vmcheck"))
+        .args(args)
+        .env_remove("VMCHECK_CONFIG")
+        .env("NO_COLOR", "1")
+        .env("VMCHECK_LOG", "error")
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .expect("vmcheck runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn append(log: &Path, key: &[u8], from: i64, to: i64) {
+    let log = AuditLog::open(log, AuditKey::from_bytes(key).expect("key")).expect("log");
+    for i in from..=to {
+        let mut r = NewRecord::new(1_796_342_400 + i, "555021935107", "RRK99", Action::Lookup);
+        r.nhs_number = Some("9990000018".into());
+        log.append(r).expect("append");
+    }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn a_desk_forwards_its_log_once_and_the_central_store_catches_a_log_that_lost_its_tail() {
+    let pg = Pg::start(None);
+    let home = tempfile::tempdir().expect("tmp");
+    let (log, key_file) = (
+        home.path().join("audit.sqlite"),
+        home.path().join("audit.key"),
+    );
+    let key = [9u8; 32];
+    std::fs::write(&key_file, key).expect("key");
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "environment = \"sandbox\"\n[organisation]\nods_code = \"RRK99\"\nname = \"T\"\n\
+             client_asid = \"200000000359\"\nissuer = \"https://t.invalid\"\n\
+             [pds]\nbase_url = \"http://127.0.0.1:1\"\n[sds]\nldap_url = \"ldap://127.0.0.1:1\"\n\
+             [audit]\npath = \"{}\"\nkey_file = \"{}\"\n\
+             [audit.central]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"vmcheck\"\nca_file = \"{}\"\n",
+            log.display(),
+            key_file.display(),
+            pg.port(),
+            pg.ca_file().display()
+        ),
+    )
+    .expect("config");
+    let cfg = config.to_str().expect("utf-8");
+
+    // Five records, a copy of the log as a backup would take it, five more.
+    append(&log, &key, 1, 5);
+    let backup = home.path().join("audit.sqlite.bak");
+    std::fs::copy(&log, &backup).expect("copy");
+    append(&log, &key, 6, 10);
+
+    let (code, out, err) = vmcheck(
+        home.path(),
+        &["audit", "forward", "--config", cfg, "--json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(
+        (v["forwarded"].as_u64(), v["central_head"].as_i64()),
+        (Some(10), Some(10))
+    );
+    let (code, out, _) = vmcheck(home.path(), &["audit", "forward", "--config", cfg]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("0 records forwarded"), "{out}");
+
+    let (code, out, err) = vmcheck(
+        home.path(),
+        &["audit", "verify", "--central", "--config", cfg, "--json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v = json(&out);
+    assert_eq!(v["intact"], true);
+    assert_eq!(v["installations"][0]["records"], 10);
+    assert_eq!(v["installations"][0]["keyed_checked"], true);
+    assert_eq!(v["this_desk"]["local_log_truncated"], false);
+
+    // The desk's log replaced by the old copy: the central store still holds records 6–10.
+    std::fs::copy(&backup, &log).expect("restore");
+    let (code, out, _) = vmcheck(
+        home.path(),
+        &["audit", "verify", "--central", "--config", cfg],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "This desk's log ends at record 5, but the central store holds its records up to 10"
+        ),
+        "{out}"
+    );
+
+    // The server away: said so, exit 3; the local log untouched.
+    pg.stop();
+    let (code, _, err) = vmcheck(
+        home.path(),
+        &["audit", "verify", "--central", "--config", cfg],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("cannot be reached"), "{err}");
+}
