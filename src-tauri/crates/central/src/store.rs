@@ -3,7 +3,7 @@
 use futures::TryStreamExt;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
-use vmcheck_audit::{Action, Checkpoint, NewRecord, StoredRow};
+use vmcheck_audit::{Access, Action, Checkpoint, NewRecord, StoredRow};
 
 use crate::connect::describe_error;
 use crate::schema;
@@ -375,5 +375,49 @@ impl CentralStore {
             .await
             .map_err(|e| self.query_error(&e))?
             .map(|r| r.get(0)))
+    }
+
+    /// Every access to patient data across the trust whose time lies in `from..=to` (Unix
+    /// seconds; `None` unbounded), each with its outcome from the same installation, in time
+    /// order (then installation and sequence): what `vmcheck audit report --central` reads.
+    pub async fn accesses(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<Access>, CentralError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT i.seq, i.time, i.user_uuid, i.role_profile_id, i.ods_code, i.action,
+                        i.nhs_number, i.search_terms, i.batch_id, i.detail,
+                        o.outcome, o.nhs_number, o.detail
+                 FROM audit_record i
+                 LEFT JOIN audit_record o ON o.installation = i.installation
+                      AND o.refers_to = i.seq AND o.action = 'outcome'
+                 WHERE i.action IN ('lookup', 'search', 'export')
+                   AND i.time >= $1 AND i.time <= $2
+                 ORDER BY i.time, i.installation, i.seq",
+                &[&from.unwrap_or(i64::MIN), &to.unwrap_or(i64::MAX)],
+            )
+            .await
+            .map_err(|e| self.query_error(&e))?;
+        Ok(rows
+            .iter()
+            .map(|r| Access {
+                seq: r.get(0),
+                time: r.get(1),
+                user_uuid: r.get(2),
+                role_profile_id: r.get(3),
+                ods_code: r.get(4),
+                action: r.get(5),
+                nhs_number: r.get(6),
+                search_terms: r.get(7),
+                batch_id: r.get(8),
+                detail: r.get(9),
+                outcome: r.get(10),
+                outcome_nhs_number: r.get(11),
+                outcome_detail: r.get(12),
+            })
+            .collect())
     }
 }

@@ -412,12 +412,16 @@ pub struct ReportArgs<'a> {
     pub format: ReportFormat,
     /// Where to write it (standard output when absent).
     pub out: Option<&'a Path>,
+    /// From the trust's central audit store (every desk) instead of this desk's log.
+    pub central: bool,
 }
 
 /// `vmcheck audit report`: accesses to a patient, a user's activity, or a period's summary, from
-/// the local audit log, as a table, CSV or HTML. It holds patient data, so it is recorded as an
-/// export first (as the configured identity); exit 6 if that cannot be recorded.
-pub fn report(running: &Running, args: &ReportArgs<'_>) -> u8 {
+/// the local audit log (or, with `--central`, the trust's central store: every desk), as a
+/// table, CSV or HTML. It holds patient data, so it is recorded as an export first (as the
+/// configured identity, in this desk's log); exit 6 if that cannot be recorded, 3 if the
+/// central store cannot be reached.
+pub async fn report(running: &Running, args: &ReportArgs<'_>) -> u8 {
     let (from, to) = match bounds(args.from, args.to) {
         Ok(b) => b,
         Err(code) => return code,
@@ -457,15 +461,27 @@ pub fn report(running: &Running, args: &ReportArgs<'_>) -> u8 {
         to,
     };
     let now = i64::try_from(running.patient.clock().unix_seconds()).unwrap_or(i64::MAX);
-    let built = vmcheck_engine::ig_report::IgReport::build(
-        &log,
-        query,
-        now,
-        log.path().display().to_string(),
-    );
-    let report = match built {
-        Ok(r) => r,
-        Err(e) => return fail(&e, false),
+    let report = if args.central {
+        match crate::central_cmd::accesses(running, from, to).await {
+            Ok((accesses, server)) => vmcheck_engine::ig_report::IgReport::from_accesses(
+                accesses,
+                query,
+                now,
+                format!("the central audit store {server}"),
+            ),
+            Err(code) => return code,
+        }
+    } else {
+        let built = vmcheck_engine::ig_report::IgReport::build(
+            &log,
+            query,
+            now,
+            log.path().display().to_string(),
+        );
+        match built {
+            Ok(r) => r,
+            Err(e) => return fail(&e, false),
+        }
     };
     let record = ExportRecord {
         kind: "audit_report",

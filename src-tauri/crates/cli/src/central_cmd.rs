@@ -199,3 +199,39 @@ fn config_checkpoints(args: &VerifyArgs, log: &AuditLog) -> Option<std::path::Pa
             .map(|c| c.checkpoint_path(log.path()))
     })
 }
+
+/// Every access in `from..=to` across the trust, from the central store the running
+/// configuration names, and the store's name; or the exit code (the error printed).
+pub async fn accesses(
+    running: &vmcheck_engine::startup::Running,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<(Vec<vmcheck_audit::Access>, String), u8> {
+    let Some(central) = &running.config.audit.central else {
+        print_error(
+            vmcheck_engine::ErrorCode::Config.as_str(),
+            "no central audit store is configured",
+            "Add an [audit.central] section to the configuration, or leave out --central for this desk's log.",
+            false,
+        );
+        return Err(EXIT_USAGE);
+    };
+    let settings = vmcheck_engine::central::settings(central, &vmcheck_secrets::LazyKeyring::new())
+        .map_err(|message| {
+            print_error(
+                vmcheck_engine::ErrorCode::Config.as_str(),
+                &message,
+                "Fix [audit.central], or store the password with `vmcheck secrets`.",
+                false,
+            );
+            EXIT_USAGE
+        })?;
+    let store = CentralStore::connect(&settings)
+        .await
+        .map_err(|e| unreachable(&e, false))?;
+    let accesses = store
+        .accesses(from, to)
+        .await
+        .map_err(|e| unreachable(&e, false))?;
+    Ok((accesses, settings.describe()))
+}

@@ -310,6 +310,9 @@ enum AuditCommand {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Report from the trust's central audit store (every desk), not this desk's log.
+        #[arg(long)]
+        central: bool,
     },
     /// Write the records as CSV (they include NHS numbers). The export is itself recorded in
     /// the audit log, as the configured identity.
@@ -597,12 +600,13 @@ async fn run(cli: Cli) -> u8 {
                 to,
                 format,
                 output,
+                central,
             } => {
                 let prepared = match prepare(&target, None, SessionChoice::None).await {
                     Ok(p) => p,
                     Err(message) => return config_error(&message, false),
                 };
-                audit_cmd::report(
+                let code = audit_cmd::report(
                     &prepared.running,
                     &audit_cmd::ReportArgs {
                         patient: patient.as_deref(),
@@ -611,8 +615,12 @@ async fn run(cli: Cli) -> u8 {
                         to: to.as_deref(),
                         format,
                         out: output.as_deref(),
+                        central,
                     },
                 )
+                .await;
+                prepared.running.finish();
+                code
             }
             AuditCommand::Export {
                 target,
@@ -625,13 +633,15 @@ async fn run(cli: Cli) -> u8 {
                     Ok(p) => p,
                     Err(message) => return config_error(&message, false),
                 };
-                audit_cmd::export(
+                let code = audit_cmd::export(
                     &prepared.running,
                     db.as_deref(),
                     from.as_deref(),
                     to.as_deref(),
                     output.as_deref(),
-                )
+                );
+                prepared.running.finish();
+                code
             }
         },
         Command::Secrets { command } => secrets_cmd::run(command),

@@ -36,6 +36,30 @@ fn append(log: &Path, key: &[u8], from: i64, to: i64) {
     }
 }
 
+/// A desk's configuration in `dir` (its log `NAME.sqlite`, its key file), forwarding to `pg`.
+fn desk_config(dir: &Path, name: &str, pg: &Pg, key: &[u8]) -> std::path::PathBuf {
+    let key_file = dir.join(format!("{name}.key"));
+    std::fs::write(&key_file, key).expect("key");
+    let config = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &config,
+        format!(
+            "environment = \"sandbox\"\n[organisation]\nods_code = \"RRK99\"\nname = \"T\"\n\
+             client_asid = \"200000000359\"\nissuer = \"https://t.invalid\"\n\
+             [identity]\nuser_uuid = \"555021935107\"\nrole_profile_id = \"555021936109\"\n\
+             [pds]\nbase_url = \"http://127.0.0.1:1\"\n[sds]\nldap_url = \"ldap://127.0.0.1:1\"\n\
+             [audit]\npath = \"{}\"\nkey_file = \"{}\"\n\
+             [audit.central]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"vmcheck\"\nca_file = \"{}\"\n",
+            dir.join(format!("{name}.sqlite")).display(),
+            key_file.display(),
+            pg.port(),
+            pg.ca_file().display()
+        ),
+    )
+    .expect("config");
+    config
+}
+
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
@@ -44,33 +68,14 @@ fn json(text: &str) -> serde_json::Value {
 fn a_desk_forwards_its_log_once_and_the_central_store_catches_a_log_that_lost_its_tail() {
     let pg = Pg::start(None);
     let home = tempfile::tempdir().expect("tmp");
-    let (log, key_file) = (
-        home.path().join("audit.sqlite"),
-        home.path().join("audit.key"),
-    );
+    let log = home.path().join("desk.sqlite");
     let key = [9u8; 32];
-    std::fs::write(&key_file, key).expect("key");
-    let config = home.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "environment = \"sandbox\"\n[organisation]\nods_code = \"RRK99\"\nname = \"T\"\n\
-             client_asid = \"200000000359\"\nissuer = \"https://t.invalid\"\n\
-             [pds]\nbase_url = \"http://127.0.0.1:1\"\n[sds]\nldap_url = \"ldap://127.0.0.1:1\"\n\
-             [audit]\npath = \"{}\"\nkey_file = \"{}\"\n\
-             [audit.central]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"vmcheck\"\nca_file = \"{}\"\n",
-            log.display(),
-            key_file.display(),
-            pg.port(),
-            pg.ca_file().display()
-        ),
-    )
-    .expect("config");
+    let config = desk_config(home.path(), "desk", &pg, &key);
     let cfg = config.to_str().expect("utf-8");
 
     // Five records, a copy of the log as a backup would take it, five more.
     append(&log, &key, 1, 5);
-    let backup = home.path().join("audit.sqlite.bak");
+    let backup = home.path().join("desk.sqlite.bak");
     std::fs::copy(&log, &backup).expect("copy");
     append(&log, &key, 6, 10);
 
@@ -99,8 +104,48 @@ fn a_desk_forwards_its_log_once_and_the_central_store_catches_a_log_that_lost_it
     assert_eq!(v["installations"][0]["keyed_checked"], true);
     assert_eq!(v["this_desk"]["local_log_truncated"], false);
 
-    // The desk's log replaced by the old copy: the central store still holds records 6–10.
+    // Another desk forwards too; a report from the central store covers both desks.
+    let other = desk_config(home.path(), "other", &pg, &[8u8; 32]);
+    append(&home.path().join("other.sqlite"), &[8u8; 32], 1, 3);
+    let other = other.to_str().expect("utf-8");
+    let (code, out, err) = vmcheck(home.path(), &["audit", "forward", "--config", other]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, csv, err) = vmcheck(
+        home.path(),
+        &[
+            "audit",
+            "report",
+            "--central",
+            "--config",
+            cfg,
+            "--patient",
+            "9990000018",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        csv.lines().count(),
+        1 + 10 + 3,
+        "both desks' lookups: {csv}"
+    );
+    let (code, table, err) = vmcheck(
+        home.path(),
+        &["audit", "report", "--central", "--config", cfg],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        table.contains("the central audit store 127.0.0.1:"),
+        "{table}"
+    );
+
+    // The desk's log replaced by the old copy: the central store still holds records 6–12 (the
+    // two reports were recorded as exports, and forwarded as each command ended).
     std::fs::copy(&backup, &log).expect("restore");
+    for stale in ["desk.sqlite-wal", "desk.sqlite-shm"] {
+        let _ = std::fs::remove_file(home.path().join(stale));
+    }
     let (code, out, _) = vmcheck(
         home.path(),
         &["audit", "verify", "--central", "--config", cfg],
@@ -108,7 +153,7 @@ fn a_desk_forwards_its_log_once_and_the_central_store_catches_a_log_that_lost_it
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(
-            "This desk's log ends at record 5, but the central store holds its records up to 10"
+            "This desk's log ends at record 5, but the central store holds its records up to 12"
         ),
         "{out}"
     );

@@ -177,8 +177,19 @@ impl IgReport {
         generated_at: i64,
         source: impl Into<String>,
     ) -> Result<Self, AuditError> {
-        let accesses: Vec<Access> = log
-            .accesses(query.from, query.to)?
+        let accesses = log.accesses(query.from, query.to)?;
+        Ok(Self::from_accesses(accesses, query, generated_at, source))
+    }
+
+    /// The report over `accesses` (the period's, from the local log or the central store),
+    /// keeping those the query asks for.
+    pub fn from_accesses(
+        accesses: Vec<Access>,
+        query: ReportQuery,
+        generated_at: i64,
+        source: impl Into<String>,
+    ) -> Self {
+        let accesses: Vec<Access> = accesses
             .into_iter()
             .filter(|a| query.patient.as_deref().is_none_or(|p| concerns(a, p)))
             .filter(|a| query.user.as_deref().is_none_or(|u| a.user_uuid == u))
@@ -191,7 +202,7 @@ impl IgReport {
                 .entry(Category::of(a))
                 .or_default() += 1;
         }
-        Ok(Self {
+        Self {
             query,
             generated_at,
             source: source.into(),
@@ -200,7 +211,7 @@ impl IgReport {
                 .into_iter()
                 .map(|(date, counts)| Day { date, counts })
                 .collect(),
-        })
+        }
     }
 
     /// The accesses out of hours.
