@@ -23,8 +23,8 @@ import type { SessionView } from "./bindings/SessionView";
 import type { Ipc } from "./ipc";
 
 export const ROLES: Role[] = [
-  { role_profile_id: "555021936109", job_role: "Overseas Visitor Manager", job_role_code: "S8000:G8001:R8006", ods_code: "RRK" },
-  { role_profile_id: "555021936110", job_role: "Admin & Clerical", job_role_code: "S8000:G8001:R8001", ods_code: "RRK" },
+  { role_profile_id: "555021936109", job_role: "Overseas Visitor Manager", job_role_code: "S8000:G8001:R8006", ods_code: "RRK", business_functions: ["B0259"] },
+  { role_profile_id: "555021936110", job_role: "Admin & Clerical", job_role_code: "S8000:G8001:R8001", ods_code: "RRK", business_functions: [] },
 ];
 
 export function appInfo(mode: AppInfo["mode"] = "training", training = true): AppInfo {
@@ -116,6 +116,8 @@ function status(
     patient: p,
     error: null,
     trace_id: traceId(nhs),
+    view: "full",
+    detail_withheld: null,
   };
 }
 
@@ -232,6 +234,8 @@ export function lookupView(nhs: string, lookupId: number): LookupView {
         action: "Check the NHS number, or search by the patient's details instead.",
       },
       trace_id: traceId(nhs),
+      view: "full",
+      detail_withheld: null,
     } satisfies LookupReport);
   return { lookup_id: lookupId, report, raw_response: rawResponse(report) };
 }

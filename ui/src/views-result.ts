@@ -92,7 +92,8 @@ export function resultView(view: LookupView, handlers: ResultHandlers): HTMLElem
       report.patient ? patientBlock(report.patient) : noPatientBlock(),
     ),
     traceLine(report.trace_id, handlers),
-    technicalDetails(report, view.raw_response),
+    // The technical details hold the detail too: not for a role that may not see it.
+    report.view === "restricted" ? null : technicalDetails(report, view.raw_response),
   );
 }
 
@@ -110,6 +111,10 @@ export function banner(report: LookupReport): HTMLElement {
   const updated = report.effective_display
     ? h("p", { class: "banner__updated", id: "banner-updated" }, `Last updated ${report.effective_display}`)
     : null;
+  // RBAC: a role without the detail activity reads this in place of the category and date.
+  const withheld = report.detail_withheld
+    ? h("p", { class: "banner__withheld", id: "banner-detail-withheld" }, report.detail_withheld)
+    : null;
   return h(
     "section",
     { class: `banner banner--${colour}`, id: "banner", "data-colour": colour, "aria-labelledby": "banner-headline" },
@@ -126,6 +131,7 @@ export function banner(report: LookupReport): HTMLElement {
       h("h2", { class: "banner__headline", id: "banner-headline" }, report.headline ?? COLOUR_WORDS[colour]),
       category,
       updated,
+      withheld,
     ),
   );
 }

@@ -375,3 +375,43 @@ describe("the trace line and the technical details", () => {
     expect(text("#raw-response")).toBe("No response body was received.");
   });
 });
+
+describe("role-based detail (RBAC)", () => {
+  const WITHHELD =
+    "The detail behind this status (its category, what that means and when it was last updated) is available to overseas visitor managers.";
+
+  /** The red patient as the engine reports it to a role without the detail activity. */
+  function restricted(): LookupReport {
+    return report("9990000018", {
+      view: "restricted",
+      basic: null,
+      category: null,
+      category_display: null,
+      category_definition: null,
+      effective: null,
+      effective_display: null,
+      effective_older_than_12_months: false,
+      detail_withheld: WITHHELD,
+    });
+  }
+
+  it("a restricted role reads the banner and the withheld line, and nothing of the detail is in the DOM", () => {
+    const full = report("9990000018");
+    render(full);
+    const definition = full.category_definition!;
+    expect(document.body.textContent).toContain(definition);
+    expect(document.querySelector("#technical-details")).not.toBeNull();
+    expect(document.querySelector("#banner-detail-withheld")).toBeNull();
+
+    render(restricted(), null);
+    expect(text("#banner-headline")).toBe(full.headline);
+    expect(must("#banner").getAttribute("data-colour")).toBe("red");
+    expect(text("#banner-detail-withheld")).toBe(WITHHELD);
+    expect(cls("#banner-detail-withheld")).toBe("banner__withheld");
+    expect(document.querySelector("#banner-category")).toBeNull();
+    expect(document.querySelector("#banner-updated")).toBeNull();
+    expect(document.querySelector("#technical-details")).toBeNull();
+    expect(document.body.innerHTML).not.toContain(definition);
+    expect(document.body.innerHTML).not.toContain(full.effective_display!);
+  });
+});

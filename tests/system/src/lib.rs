@@ -470,6 +470,12 @@ pub fn role(role_profile_id: &str, job_role: &str) -> Role {
         job_role: job_role.into(),
         job_role_code: None,
         ods_code: ODS_CODE.into(),
+        // Overseas visitor managers carry the RBAC activity that sees a status's detail.
+        business_functions: if job_role.contains("Overseas") {
+            vec![vmcheck_core::roles::DETAIL_ACTIVITY.into()]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -539,6 +545,7 @@ impl Fixture {
                 idle_lock: Duration::from_secs(900),
                 profiles,
                 ods_code: ODS_CODE.into(),
+                detail_activities: vec![vmcheck_core::roles::DETAIL_ACTIVITY.into()],
             },
         );
         let events: EventLog = Arc::default();

@@ -70,4 +70,13 @@ error: ErrorReport | null,
 /**
  * Ssp-TraceID.
  */
-trace_id: string, };
+trace_id: string, 
+/**
+ * What the acting role may see: `restricted` leaves out the basic status code, the
+ * category, its definition, the date and the V&M response (RBAC; the banner is for all).
+ */
+view: "full" | "restricted", 
+/**
+ * Said in place of the detail a restricted role does not see ([`DETAIL_WITHHELD`]).
+ */
+detail_withheld: string | null, };

@@ -19,4 +19,8 @@ job_role_code: string | null,
 /**
  * ODS code of the organisation the role is held at.
  */
-ods_code: string, };
+ods_code: string, 
+/**
+ * The RBAC activity (business function) codes of the role (`nhsBusinessFunctionsCodes`).
+ */
+business_functions: Array<string>, };

@@ -108,15 +108,18 @@ pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment)
                     ""
                 };
                 println!("  Last updated {e}{hint}");
-                if report.effective_in_future {
-                    println!(
-                        "  {}",
-                        paint(
-                            &format!("Warning: {}", vmcheck_core::assess::FUTURE_DATE_WARNING),
-                            Some(vmcheck_core::BannerColour::Amber)
-                        )
-                    );
-                }
+            }
+            if report.effective_in_future {
+                println!(
+                    "  {}",
+                    paint(
+                        &format!("Warning: {}", vmcheck_core::assess::FUTURE_DATE_WARNING),
+                        Some(vmcheck_core::BannerColour::Amber)
+                    )
+                );
+            }
+            if let Some(withheld) = report.detail_withheld {
+                println!("  {withheld}");
             }
             if report.exemption_reminder {
                 println!("  Some services are exempt from charges, and clinicians decide how urgent treatment is.");

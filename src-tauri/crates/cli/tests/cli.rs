@@ -307,7 +307,34 @@ ldap_url = "{ldap}"
         p["nhs_number"].as_str().expect("n"),
     ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(json(&out)["headline"], p["expected"]["headline"]);
+    let restricted = json(&out);
+    assert_eq!(restricted["headline"], p["expected"]["headline"]);
+    // RBAC: an identity whose role has no detail activity sees the banner, not the detail.
+    assert_eq!(restricted["view"], "restricted");
+    assert!(restricted["category"].is_null() && restricted["effective"].is_null());
+    assert!(restricted["detail_withheld"]
+        .as_str()
+        .is_some_and(|s| s.contains("overseas visitor managers")));
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        text.replace("[pds]", "business_functions = [\"B0259\"]\n[pds]"),
+    )
+    .expect("write");
+    let (code, out, err) = run(&[
+        "lookup",
+        "--json",
+        "--config",
+        config.to_str().expect("utf8"),
+        p["nhs_number"].as_str().expect("n"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let full = json(&out);
+    assert_eq!(
+        (full["view"].as_str(), full["headline"].clone()),
+        (Some("full"), restricted["headline"].clone())
+    );
+    assert!(full["detail_withheld"].is_null());
     let (code, out, err) = run(&[
         "metadata",
         "--json",

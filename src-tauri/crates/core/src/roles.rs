@@ -3,8 +3,13 @@
 //!
 //! SDS keeps people at `uid=<UUID>,ou=people,o=nhs`, their organisation memberships below
 //! (`nhsOrgPerson`) and their role profiles below those (`nhsOrgPersonRole`): the role profile
-//! id is the role entry's `uniqueIdentifier`, with `nhsJobRole`, `nhsJobRoleCode` and the
-//! organisation's ODS code `nhsIDCode`.
+//! id is the role entry's `uniqueIdentifier`, with `nhsJobRole`, `nhsJobRoleCode`, the
+//! organisation's ODS code `nhsIDCode`, and the RBAC activities (business functions) the role
+//! may carry out, `nhsBusinessFunctionsCodes`.
+//!
+//! Role-based detail: like the National Care Records Service, every role sees the
+//! chargeable-status banner, but only a role with an activity the configuration allows
+//! ([`DETAIL_ACTIVITY`], B0259, by default) sees the detail behind it ([`DetailView`]).
 
 use crate::sds::{attribute_values, single_value, Attributes};
 
@@ -13,12 +18,52 @@ pub const PEOPLE_BASE_DN: &str = "ou=people,o=nhs";
 /// The filter for role profiles below a person.
 pub const ROLE_FILTER: &str = "(objectClass=nhsOrgPersonRole)";
 /// Attributes read from role entries.
-pub const ROLE_ATTRIBUTES: [&str; 4] = [
+pub const ROLE_ATTRIBUTES: [&str; 5] = [
     "uniqueIdentifier",
     "nhsJobRole",
     "nhsJobRoleCode",
     "nhsIDCode",
+    "nhsBusinessFunctionsCodes",
 ];
+
+/// The RBAC activity that may see the chargeable status's detail (the NCRS rule).
+pub const DETAIL_ACTIVITY: &str = "B0259";
+
+/// What a role may see of a chargeable status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum DetailView {
+    /// The banner and the detail behind it: category, its definition, the date, the technical
+    /// details.
+    Full,
+    /// The banner's colour, icon and headline only (the safe default: a role whose activities
+    /// are unknown sees no more than this).
+    #[default]
+    Restricted,
+}
+
+impl DetailView {
+    /// The view of a role with these activities, when `allowed` may see the detail.
+    pub fn for_activities(activities: &[String], allowed: &[String]) -> Self {
+        if activities
+            .iter()
+            .any(|a| allowed.iter().any(|b| a.trim() == b.trim()))
+        {
+            Self::Full
+        } else {
+            Self::Restricted
+        }
+    }
+
+    /// `full` or `restricted` (as the audit log records it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Restricted => "restricted",
+        }
+    }
+}
 
 /// One role profile a user can act in.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -32,6 +77,9 @@ pub struct Role {
     pub job_role_code: Option<String>,
     /// ODS code of the organisation the role is held at.
     pub ods_code: String,
+    /// The RBAC activity (business function) codes of the role (`nhsBusinessFunctionsCodes`).
+    #[serde(default)]
+    pub business_functions: Vec<String>,
 }
 
 /// The DN of a person entry.
@@ -87,6 +135,9 @@ pub fn roles_from_entries(entries: &[Vec<(String, Vec<String>)>], organisation: 
                     .next()
                     .map(str::to_owned),
                 ods_code: ods.to_owned(),
+                business_functions: attribute_values(attrs, "nhsBusinessFunctionsCodes")
+                    .map(str::to_owned)
+                    .collect(),
             })
         })
         .collect();
@@ -104,6 +155,34 @@ pub fn roles_from_entries(entries: &[Vec<(String, Vec<String>)>], organisation: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_allowed_activity_sees_the_detail() {
+        let allowed = vec![DETAIL_ACTIVITY.to_owned()];
+        let codes = |c: &[&str]| c.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            DetailView::for_activities(&codes(&["B0264", "B0259"]), &allowed),
+            DetailView::Full
+        );
+        assert_eq!(
+            DetailView::for_activities(&codes(&["B0264"]), &allowed),
+            DetailView::Restricted
+        );
+        assert_eq!(
+            DetailView::for_activities(&[], &allowed),
+            DetailView::Restricted
+        );
+        assert_eq!(
+            DetailView::for_activities(&codes(&["B0259"]), &[]),
+            DetailView::Restricted,
+            "nothing allowed: nobody sees the detail"
+        );
+        assert_eq!(DetailView::default(), DetailView::Restricted);
+        assert_eq!(
+            (DetailView::Full.as_str(), DetailView::Restricted.as_str()),
+            ("full", "restricted")
+        );
+    }
 
     fn entry(id: &str, role: &str, ods: &str) -> Vec<(String, Vec<String>)> {
         vec![
@@ -135,6 +214,16 @@ mod tests {
         );
         assert_eq!(sds_style[0].job_role, "Receptionist Access Role");
         assert!(roles_from_entries(&entries, "XYZ").is_empty());
+        assert!(roles[0].business_functions.is_empty());
+        let mut with_activities = entry("4", "Overseas Visitors Manager", "RRK");
+        with_activities.push((
+            "nhsBusinessFunctionsCodes".into(),
+            vec!["B0264".into(), "B0259".into()],
+        ));
+        assert_eq!(
+            roles_from_entries(&[with_activities], "RRK")[0].business_functions,
+            ["B0264", "B0259"]
+        );
     }
 
     #[test]

@@ -154,6 +154,8 @@ pub struct Actor {
     pub user_uuid: String,
     /// SDS role profile id.
     pub role_profile_id: String,
+    /// What the role may see of a status (its RBAC activities).
+    pub view: crate::roles::DetailView,
 }
 
 impl std::fmt::Debug for Actor {
@@ -263,6 +265,8 @@ pub struct Settings {
     pub ods_code: String,
     /// The software training card is in use.
     pub training: bool,
+    /// The RBAC activities that may see a status's detail (default: B0259).
+    pub detail_activities: Vec<String>,
 }
 
 /// The session.
@@ -340,6 +344,10 @@ impl Machine {
         Some(Actor {
             user_uuid: identity.uuid.clone(),
             role_profile_id: role.role_profile_id.clone(),
+            view: crate::roles::DetailView::for_activities(
+                &role.business_functions,
+                &self.settings.detail_activities,
+            ),
         })
     }
 
@@ -619,6 +627,7 @@ mod tests {
             job_role: "Overseas Visitors Manager".into(),
             job_role_code: None,
             ods_code: ods.into(),
+            business_functions: vec!["B0259".into()],
         }
     }
 
@@ -637,6 +646,7 @@ mod tests {
                 idle_lock: secs(900),
                 ods_code: "RRK99".into(),
                 training: false,
+                detail_activities: vec![crate::roles::DETAIL_ACTIVITY.into()],
             },
             secs(0),
         );
@@ -674,6 +684,25 @@ mod tests {
     }
 
     #[test]
+    fn the_actor_sees_the_detail_only_in_a_role_with_an_allowed_activity() {
+        use crate::roles::DetailView;
+        let ovm = role("555021936109", "RRK99");
+        let mut clerk = role("555021937100", "RRK99");
+        clerk.job_role = "Admin & Clerical".into();
+        clerk.business_functions = vec!["B0264".into(), "B0572".into()];
+        let mut m = signed_in(vec![ovm.clone(), clerk.clone()]);
+        m.choose_role(&ovm.role_profile_id, secs(11)).expect("role");
+        assert_eq!(m.actor().map(|a| a.view), Some(DetailView::Full));
+        m.choose_role(&clerk.role_profile_id, secs(12))
+            .expect("role");
+        assert_eq!(
+            m.actor().map(|a| a.view),
+            Some(DetailView::Restricted),
+            "changing role changes the view at once"
+        );
+    }
+
+    #[test]
     fn states_follow_the_readers_and_the_card() {
         let mut m = Machine::new(
             Settings {
@@ -681,6 +710,7 @@ mod tests {
                 idle_lock: secs(120),
                 ods_code: "RRK99".into(),
                 training: true,
+                detail_activities: vec![crate::roles::DETAIL_ACTIVITY.into()],
             },
             secs(0),
         );

@@ -55,8 +55,11 @@ pub struct LookupResult {
     pub patient: Option<TraceOutcome>,
     /// The outcome.
     pub outcome: Outcome,
-    /// The V&M body as received (technical details view; never logged).
+    /// The V&M body as received (technical details view; never logged; never kept for a role
+    /// that may not see the detail).
     pub raw_response: Option<String>,
+    /// What the acting role may see of it.
+    pub view: vmcheck_core::roles::DetailView,
 }
 
 impl std::fmt::Debug for LookupResult {

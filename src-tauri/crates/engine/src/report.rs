@@ -1,10 +1,12 @@
 //! The serialisable shape of one lookup result, shared by the CLI's `--json` output and the
 //! desktop shell. Field names are a contract (scripts and tests depend on them):
 //! `{"nhs_number", "outcome", "banner", "headline", "basic", "category", "effective",
-//!   "patient": {...}, "error": {"http","code","message","action"}, "trace_id"}`.
+//!   "patient": {...}, "error": {"http","code","message","action"}, "trace_id", "view",
+//!   "detail_withheld"}`.
 
 use serde::Serialize;
 use vmcheck_core::pds::{Shown, TraceOutcome};
+use vmcheck_core::roles::DetailView;
 use vmcheck_core::time::CalendarDate;
 use vmcheck_core::BannerColour;
 
@@ -94,7 +96,16 @@ pub struct LookupReport {
     pub error: Option<ErrorReport>,
     /// Ssp-TraceID.
     pub trace_id: String,
+    /// What the acting role may see: `restricted` leaves out the basic status code, the
+    /// category, its definition, the date and the V&M response (RBAC; the banner is for all).
+    #[cfg_attr(feature = "ts", ts(type = "\"full\" | \"restricted\""))]
+    pub view: DetailView,
+    /// Said in place of the detail a restricted role does not see ([`DETAIL_WITHHELD`]).
+    pub detail_withheld: Option<&'static str>,
 }
+
+/// What a role without the detail activity reads in place of the status's detail.
+pub const DETAIL_WITHHELD: &str = "The detail behind this status (its category, what that means and when it was last updated) is available to overseas visitor managers.";
 
 /// `historic — ended 31 December 2021` for what is shown but not current.
 fn historic_note<T>(shown: &Shown<'_, T>) -> Option<String> {
@@ -173,6 +184,8 @@ impl LookupReport {
             patient,
             error: None,
             trace_id: result.trace_id.clone(),
+            view: result.view,
+            detail_withheld: None,
         };
         match &result.outcome {
             Outcome::Status {
@@ -211,7 +224,27 @@ impl LookupReport {
                 });
             }
         }
+        if result.view == DetailView::Restricted {
+            report.withhold_detail();
+        }
         report
+    }
+
+    /// Leaves out what a role without the detail activity may not see: the basic status code,
+    /// the category and its definition, the date (a future date's warning stays: it says the
+    /// status may not be right, not what it is).
+    fn withhold_detail(&mut self) {
+        self.view = DetailView::Restricted;
+        self.basic = None;
+        self.category = None;
+        self.category_display = None;
+        self.category_definition = None;
+        self.effective = None;
+        self.effective_display = None;
+        self.effective_older_than_12_months = false;
+        if self.outcome == "status" {
+            self.detail_withheld = Some(DETAIL_WITHHELD);
+        }
     }
 }
 

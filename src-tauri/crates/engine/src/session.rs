@@ -89,6 +89,8 @@ pub struct SessionSettings {
     pub profiles: Vec<CardProfile>,
     /// The organisation whose roles count.
     pub ods_code: String,
+    /// The RBAC activities that may see a status's detail (`[rbac] detail_activities`).
+    pub detail_activities: Vec<String>,
 }
 
 /// What front ends are told.
@@ -193,6 +195,7 @@ impl Session {
                 idle_lock: settings.idle_lock,
                 ods_code: settings.ods_code.clone(),
                 training: cards.is_training(),
+                detail_activities: settings.detail_activities.clone(),
             },
             clock.monotonic(),
         );

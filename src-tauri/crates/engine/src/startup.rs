@@ -285,6 +285,7 @@ fn role_source(
                     job_role: r.job_role.clone(),
                     job_role_code: None,
                     ods_code: config.organisation.ods_code.clone(),
+                    business_functions: r.business_functions.clone(),
                 })
                 .collect(),
         )),
@@ -307,6 +308,7 @@ fn session(
         idle_lock: s.idle_lock(),
         profiles: s.profiles(),
         ods_code: config.organisation.ods_code.clone(),
+        detail_activities: config.rbac.detail_activities.clone(),
     };
     let session = Session::new(cards, role_source(config, s)?, patient, clock, settings);
     session.refresh_readers();

@@ -125,7 +125,7 @@ async fn a_superseded_number_and_an_error_are_recorded_as_outcomes() {
     assert_eq!(r[1].record.nhs_number.as_deref(), Some("9990000255"));
     assert_eq!(
         r[1].record.detail.as_deref(),
-        Some("superseded_from=9990000247")
+        Some("superseded_from=9990000247;view=full")
     );
     assert_eq!(r[3].record.outcome.as_deref(), Some("RESOURCE_NOT_FOUND"));
     assert_eq!(r[3].record.nhs_number, None, "no patient came back");
@@ -555,4 +555,72 @@ async fn a_full_filesystem_refuses_every_access() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains(&format!("refused: {REFUSAL}")), "{stdout}");
+}
+
+/// RBAC: a role without the detail activity sees the banner and nothing behind it — not in the
+/// report, not in the response kept — and the audit outcome says which view was shown.
+#[tokio::test]
+async fn a_role_without_the_detail_activity_sees_the_banner_only_and_the_view_is_recorded() {
+    use vmcheck_core::roles::DetailView;
+    use vmcheck_engine::report::{LookupReport, DETAIL_WITHHELD};
+    let sandbox = sandbox().await;
+    let config = vmcheck_training::config(sandbox.urls());
+    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(now()))).expect("engine");
+    let ovm = actor(&config);
+    assert_eq!(
+        ovm.view,
+        DetailView::Full,
+        "the training identity is an OVM"
+    );
+    let clerk = Actor {
+        view: DetailView::Restricted,
+        ..ovm.clone()
+    };
+    let red = "9990000018";
+    let today = vmcheck_core::time::CalendarDate::from_unix_seconds(now());
+    let full = engine.lookup(Some(&ovm), red, |_| {}).await;
+    let shown = engine.lookup(Some(&clerk), red, |_| {}).await;
+    let (full_report, report) = (
+        LookupReport::new(&full, today),
+        LookupReport::new(&shown, today),
+    );
+    assert!(full_report.category.is_some() && full_report.effective.is_some());
+    assert!(full.raw_response.is_some());
+    assert_eq!(full_report.detail_withheld, None);
+    // The same banner for both…
+    assert_eq!(report.banner, full_report.banner);
+    assert_eq!(report.headline, full_report.headline);
+    // …and nothing behind it for the clerk.
+    assert_eq!(report.view, DetailView::Restricted);
+    assert_eq!(
+        (
+            report.basic,
+            report.category,
+            report.category_display,
+            report.category_definition
+        ),
+        (None, None, None, None)
+    );
+    assert_eq!(
+        (
+            report.effective.as_deref(),
+            report.effective_display.as_deref()
+        ),
+        (None, None)
+    );
+    assert_eq!(
+        shown.raw_response, None,
+        "the response holding the detail is not kept"
+    );
+    assert_eq!(report.detail_withheld, Some(DETAIL_WITHHELD));
+    let json = serde_json::to_string(&report).expect("json");
+    let definition = full_report.category_definition.expect("a definition");
+    assert!(!json.contains(definition), "{json}");
+    let r = records(&engine);
+    let views: Vec<Option<&str>> = r
+        .iter()
+        .filter(|r| r.record.action == Action::Outcome)
+        .map(|r| r.record.detail.as_deref())
+        .collect();
+    assert_eq!(views, [Some("view=full"), Some("view=restricted")]);
 }

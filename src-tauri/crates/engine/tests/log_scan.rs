@@ -95,6 +95,7 @@ async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
                 idle_lock: Duration::from_secs(900),
                 profiles: CardProfile::defaults(),
                 ods_code: vmcheck_sandbox::TRAINING_ODS_CODE.into(),
+                detail_activities: vec![vmcheck_core::roles::DETAIL_ACTIVITY.into()],
             },
         );
         session.refresh_readers();

@@ -26,6 +26,12 @@ fn role(id: &str, name: &str) -> Role {
         job_role: name.into(),
         job_role_code: None,
         ods_code: "RRK99".into(),
+        // Overseas visitor managers carry the RBAC activity that sees a status's detail.
+        business_functions: if name.contains("Overseas") {
+            vec![vmcheck_core::roles::DETAIL_ACTIVITY.into()]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -85,6 +91,7 @@ fn fixture_on(
             idle_lock: Duration::from_secs(900),
             profiles: CardProfile::defaults(),
             ods_code: "RRK99".into(),
+            detail_activities: vec![vmcheck_core::roles::DETAIL_ACTIVITY.into()],
         },
     );
     session.refresh_readers();

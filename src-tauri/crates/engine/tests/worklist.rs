@@ -251,6 +251,39 @@ async fn a_list_is_checked_along_the_audited_path_and_ordered_for_the_ovm() {
         bad.problem
     );
 
+    // RBAC: the same job seen in a role without the detail activity keeps the banners and
+    // loses the detail, on screen and in the export.
+    let clerk = Actor {
+        view: vmcheck_core::roles::DetailView::Restricted,
+        ..s.actor.clone()
+    };
+    let red_row = |rows: &[vmcheck_engine::worklist::ResultRow]| {
+        rows.iter()
+            .find(|r| r.row_number == 3)
+            .and_then(|r| r.check.clone())
+            .expect("row 3")
+    };
+    let full = red_row(&results);
+    assert!(
+        full.category.is_some() && full.effective.is_some(),
+        "{full:?}"
+    );
+    let restricted = wl.results(&clerk, &job.id).expect("results as a clerk");
+    let seen = red_row(&restricted);
+    assert_eq!(seen.shown, full.shown);
+    assert_eq!(
+        (seen.basic, seen.category, seen.effective),
+        (None, None, None)
+    );
+    assert_eq!(seen.report["view"], "restricted");
+    assert!(seen.report["category_definition"].is_null());
+    let csv = s.dir.join("clerk.csv");
+    wl.export(&clerk, &job.id, &csv, ExportFormat::Csv)
+        .expect("export");
+    let written = std::fs::read_to_string(&csv).expect("csv");
+    let effective = full.effective.clone().expect("a date");
+    assert!(!written.contains(&effective), "{written}");
+
     // One intent and one outcome per checked row, each with the batch id and its row.
     let records = s
         .access
@@ -320,6 +353,7 @@ async fn a_list_is_checked_along_the_audited_path_and_ordered_for_the_ovm() {
     assert_eq!(
         exports,
         [
+            Some("kind=worklist_csv;rows=6;to=clerk.csv"),
             Some("kind=worklist_csv;rows=6;to=results.csv"),
             Some("kind=worklist_xlsx;rows=6;to=results.xlsx")
         ]
@@ -364,6 +398,7 @@ async fn a_paused_job_resumes_without_checking_or_recording_a_row_twice() {
     let other = Actor {
         user_uuid: "555021937101".into(),
         role_profile_id: "555021938104".into(),
+        view: vmcheck_core::roles::DetailView::Full,
     };
     assert!(matches!(
         wl.summary(&other, &job.id),

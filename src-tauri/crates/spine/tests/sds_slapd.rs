@@ -599,3 +599,31 @@ fn the_ldap_message_framer_finds_whole_messages() {
     long.extend_from_slice(&done[2..]);
     assert_eq!(ldap_message(&long), Some((15, 0x65)));
 }
+
+/// RBAC: a role profile's activities (`nhsBusinessFunctionsCodes`) are read with it, from the
+/// real directory server as from the sandbox's.
+#[tokio::test]
+async fn role_profiles_carry_their_rbac_activities() {
+    let slapd = shared();
+    let roles = client(&slapd.url)
+        .find_roles("555021937101", vmcheck_sandbox::TRAINING_ODS_CODE)
+        .await
+        .expect("roles");
+    let functions: Vec<(&str, Vec<String>)> = roles
+        .iter()
+        .map(|r| (r.job_role.as_str(), r.business_functions.clone()))
+        .collect();
+    assert!(
+        functions
+            .iter()
+            .any(|(job, f)| job.contains("Overseas Visitors Manager")
+                && f == &[vmcheck_core::roles::DETAIL_ACTIVITY]),
+        "{functions:?}"
+    );
+    assert!(
+        functions
+            .iter()
+            .any(|(job, f)| job.contains("Receptionist") && f.is_empty()),
+        "{functions:?}"
+    );
+}

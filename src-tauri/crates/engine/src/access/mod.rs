@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use vmcheck_audit::{Action, AuditLog, NewRecord};
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_core::pds::SearchMatch;
+use vmcheck_core::roles::DetailView;
 use vmcheck_core::sds::SpineEndpoint;
 use vmcheck_core::session::Actor;
 use vmcheck_secrets::SecretLookup;
@@ -303,6 +304,7 @@ impl PatientAccess {
             patient: None,
             outcome: Outcome::Error(LookupError::NoIdentity),
             raw_response: None,
+            view: actor.map_or(DetailView::Restricted, |a| a.view),
         };
         let nhs = match NhsNumber::parse(input) {
             Ok(n) => n,
@@ -354,6 +356,11 @@ impl PatientAccess {
                 Outcome::Error(e)
             }
         };
+        // RBAC: a role that may not see the detail never gets the response that holds it.
+        result.view = actor.view;
+        if actor.view == DetailView::Restricted {
+            result.raw_response = None;
+        }
     }
 
     /// The outcome record of a lookup: what came back, referring to its intent.
@@ -369,10 +376,16 @@ impl PatientAccess {
             .superseded_from
             .as_ref()
             .map(|old| format!("superseded_from={old}"));
-        let detail = match (row.map(|r| format!("row={r}")), superseded) {
-            (Some(r), Some(s)) => Some(format!("{r};{s}")),
-            (r, s) => r.or(s),
-        };
+        // Which view the user was shown (RBAC), after the row and any superseded number.
+        let detail = [
+            row.map(|r| format!("row={r}")),
+            superseded,
+            outcome.view.map(|v| format!("view={}", v.as_str())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        let detail = (!detail.is_empty()).then(|| detail.join(";"));
         NewRecord {
             refers_to: intent_seq,
             nhs_number: outcome.queried.clone(),

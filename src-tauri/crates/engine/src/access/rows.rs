@@ -42,6 +42,9 @@ pub struct RowOutcome {
     pub superseded_from: Option<String>,
     /// The request's trace id.
     pub trace_id: String,
+    /// The view the user was shown (RBAC); absent in rows stored by an earlier version.
+    #[serde(default)]
+    pub view: Option<vmcheck_core::roles::DetailView>,
 }
 
 impl RowOutcome {
@@ -56,6 +59,7 @@ impl RowOutcome {
                 .and_then(|p| p.superseded_from.as_ref())
                 .map(|n| n.as_str().to_owned()),
             trace_id: result.trace_id.clone(),
+            view: Some(result.view),
         }
     }
 }
@@ -167,6 +171,7 @@ impl PatientAccess {
             patient: None,
             outcome: Outcome::Error(LookupError::NoIdentity),
             raw_response: None,
+            view: actor.view,
         };
         self.request(actor, &intent.nhs, &mut result, &|_| {}).await;
         result

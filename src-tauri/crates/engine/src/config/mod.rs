@@ -60,6 +60,9 @@ pub struct Config {
     /// What users may change in their own preferences file (the administrator's file sets it).
     #[serde(default)]
     pub preferences: PreferencePolicy,
+    /// Who sees a status's detail.
+    #[serde(default)]
+    pub rbac: RbacConfig,
 }
 
 /// `[preferences]`: the administrator's bounds on the users' preferences (see [`layers`]).
@@ -195,6 +198,9 @@ pub struct ConfiguredRole {
     pub role_profile_id: String,
     /// Its name.
     pub job_role: String,
+    /// Its RBAC activity codes (none: it sees no status detail).
+    #[serde(default)]
+    pub business_functions: Vec<String>,
 }
 
 /// The audit log's settings.
@@ -418,6 +424,32 @@ pub struct Identity {
     pub user_uuid: String,
     /// The SDS role profile id they act in.
     pub role_profile_id: String,
+    /// That role's RBAC activity codes (none: it sees no status detail).
+    #[serde(default)]
+    pub business_functions: Vec<String>,
+}
+
+/// `[rbac]`: who sees what.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RbacConfig {
+    /// The RBAC activity codes that may see a status's detail — category, its definition, the
+    /// date, the technical details (default: B0259, the National Care Records Service's rule).
+    /// Every role sees the banner.
+    #[serde(default = "default_detail_activities")]
+    pub detail_activities: Vec<String>,
+}
+
+impl Default for RbacConfig {
+    fn default() -> Self {
+        Self {
+            detail_activities: default_detail_activities(),
+        }
+    }
+}
+
+fn default_detail_activities() -> Vec<String> {
+    vec![vmcheck_core::roles::DETAIL_ACTIVITY.to_owned()]
 }
 
 impl std::fmt::Debug for Identity {
@@ -747,6 +779,8 @@ impl Config {
             identity: Some(Identity {
                 user_uuid: target.user_uuid.clone(),
                 role_profile_id: target.role_profile_id.clone(),
+                // The training identity is an overseas visitors manager.
+                business_functions: default_detail_activities(),
             }),
             pds: PdsConfig {
                 base_url: target.pds_base.clone(),
@@ -771,6 +805,7 @@ impl Config {
             http: HttpConfig::default(),
             worklist: WorklistConfig::default(),
             preferences: PreferencePolicy::default(),
+            rbac: RbacConfig::default(),
         }
     }
 
@@ -781,6 +816,10 @@ impl Config {
             .map(|i| vmcheck_core::session::Actor {
                 user_uuid: i.user_uuid.clone(),
                 role_profile_id: i.role_profile_id.clone(),
+                view: vmcheck_core::roles::DetailView::for_activities(
+                    &i.business_functions,
+                    &self.rbac.detail_activities,
+                ),
             })
     }
 

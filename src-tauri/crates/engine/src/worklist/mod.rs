@@ -384,7 +384,7 @@ impl Worklist {
     /// list order.
     pub fn results(&self, actor: &Actor, id: &str) -> Result<Vec<ResultRow>, WorklistError> {
         self.store.job(id, &actor.user_uuid)?;
-        let mut rows = self.rows_in_list_order(id)?;
+        let mut rows = self.rows_for(actor, id)?;
         sort_for_display(&mut rows, |r| {
             let (result, settled) = match &r.check {
                 Some(c) => (c.order_key(), c.identity_settled),
@@ -392,6 +392,18 @@ impl Worklist {
             };
             (result, settled, r.row_number)
         });
+        Ok(rows)
+    }
+
+    /// Every row with its result in list order, as `actor`'s role may see it (RBAC: the detail
+    /// left out for a role without the detail activity, whoever ran the job).
+    fn rows_for(&self, actor: &Actor, id: &str) -> Result<Vec<ResultRow>, WorklistError> {
+        let mut rows = self.rows_in_list_order(id)?;
+        if actor.view == vmcheck_core::roles::DetailView::Restricted {
+            for check in rows.iter_mut().filter_map(|r| r.check.as_mut()) {
+                check.withhold_detail();
+            }
+        }
         Ok(rows)
     }
 
@@ -446,7 +458,7 @@ impl Worklist {
         format: ExportFormat,
     ) -> Result<u64, WorklistError> {
         let info = self.store.job(id, &actor.user_uuid)?;
-        let rows = self.rows_in_list_order(id)?;
+        let rows = self.rows_for(actor, id)?;
         let n = rows.len() as u64;
         self.access.record_export(
             actor,

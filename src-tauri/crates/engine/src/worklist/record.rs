@@ -179,6 +179,35 @@ impl RowCheck {
         }
     }
 
+    /// Leaves out what a role without the detail activity may not see (RBAC): the basic status
+    /// code, the category, the date, and the same in the stored report (as a restricted lookup
+    /// report says it).
+    pub fn withhold_detail(&mut self) {
+        self.basic = None;
+        self.category = None;
+        self.effective = None;
+        if let Some(report) = self.report.as_object_mut() {
+            for key in [
+                "basic",
+                "category",
+                "category_display",
+                "category_definition",
+                "effective",
+                "effective_display",
+            ] {
+                report.insert(key.into(), serde_json::Value::Null);
+            }
+            report.insert("effective_older_than_12_months".into(), false.into());
+            report.insert("view".into(), "restricted".into());
+            if self.outcome == "status" {
+                report.insert(
+                    "detail_withheld".into(),
+                    crate::report::DETAIL_WITHHELD.into(),
+                );
+            }
+        }
+    }
+
     /// What the results table orders by.
     pub fn order_key(&self) -> RowResult {
         match self.banner {

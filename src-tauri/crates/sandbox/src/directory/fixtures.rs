@@ -312,12 +312,21 @@ impl SmartcardUser {
         ]
         .into_iter()
         .chain(self.roles.iter().map(|(id, job_role, code)| {
-            Entry::new(format!("uniqueIdentifier={id},{org_person_dn}"))
+            let role = Entry::new(format!("uniqueIdentifier={id},{org_person_dn}"))
                 .with("objectClass", ["top", "nhsOrgPersonRole"])
                 .with("uniqueIdentifier", [*id])
                 .with("nhsJobRole", [*job_role])
                 .with("nhsJobRoleCode", [*code])
-                .with("nhsIDCode", [self.ods_code])
+                .with("nhsIDCode", [self.ods_code]);
+            // Overseas visitor managers carry the RBAC activity that sees a status's detail.
+            if job_role.contains("Overseas Visitors Manager") {
+                role.with(
+                    "nhsBusinessFunctionsCodes",
+                    [vmcheck_core::roles::DETAIL_ACTIVITY],
+                )
+            } else {
+                role
+            }
         }))
         .collect()
     }
