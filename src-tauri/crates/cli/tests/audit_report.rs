@@ -1,25 +1,8 @@
 //! `vmcheck audit report`: a patient's accesses, a user's, a period's summary; table, CSV and
 //! HTML; itself recorded as an export before it is written.
 
-use std::process::Command;
-
-fn vmcheck(home: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vmcheck"))
-        .args(args)
-        .env_remove("VMCHECK_CONFIG")
-        .env("NO_COLOR", "1")
-        .env("VMCHECK_LOG", "warn")
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .output()
-        .expect("vmcheck runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::vmcheck;
 
 #[test]
 fn a_patients_accesses_a_periods_summary_and_the_report_itself_recorded() {

@@ -4,28 +4,12 @@
 //! that cannot be reached reported as such.
 
 use std::path::Path;
-use std::process::Command;
 
 use vmcheck_audit::{Action, AuditKey, AuditLog, NewRecord};
 use vmcheck_central::testing::Pg;
 
-fn vmcheck(home: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vmcheck"))
-        .args(args)
-        .env_remove("VMCHECK_CONFIG")
-        .env("NO_COLOR", "1")
-        .env("VMCHECK_LOG", "error")
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .output()
-        .expect("vmcheck runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::vmcheck;
 
 fn append(log: &Path, key: &[u8], from: i64, to: i64) {
     let log = AuditLog::open(log, AuditKey::from_bytes(key).expect("key")).expect("log");

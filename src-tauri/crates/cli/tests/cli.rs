@@ -299,15 +299,18 @@ ldap_url = "{ldap}"
         .iter()
         .find(|p| p["expected"]["outcome"] == "status")
         .expect("status");
-    let (code, out, err) = run(&[
-        "lookup",
-        "--json",
-        "--config",
-        config.to_str().expect("utf8"),
-        p["nhs_number"].as_str().expect("n"),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let restricted = json(&out);
+    let lookup = || {
+        let (code, out, err) = run(&[
+            "lookup",
+            "--json",
+            "--config",
+            config.to_str().expect("utf8"),
+            p["nhs_number"].as_str().expect("n"),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        json(&out)
+    };
+    let restricted = lookup();
     assert_eq!(restricted["headline"], p["expected"]["headline"]);
     // RBAC: an identity whose role has no detail activity sees the banner, not the detail.
     assert_eq!(restricted["view"], "restricted");
@@ -321,15 +324,7 @@ ldap_url = "{ldap}"
         text.replace("[pds]", "business_functions = [\"B0259\"]\n[pds]"),
     )
     .expect("write");
-    let (code, out, err) = run(&[
-        "lookup",
-        "--json",
-        "--config",
-        config.to_str().expect("utf8"),
-        p["nhs_number"].as_str().expect("n"),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let full = json(&out);
+    let full = lookup();
     assert_eq!(
         (full["view"].as_str(), full["headline"].clone()),
         (Some("full"), restricted["headline"].clone())
