@@ -17,6 +17,8 @@ PACKAGES=(
   openbox x11-utils
   # the packages (scripts/package.sh, tests/package): rpm to inspect the .rpm
   rpm
+  # the result slip's tests read its PDF back as text and as an image (pdftotext, pdftoppm)
+  poppler-utils
   # smartcard (tests/card)
   pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd python3-virtualsmartcard
   python3-pycryptodome python3-cryptography python3-pyscard

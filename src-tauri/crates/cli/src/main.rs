@@ -26,6 +26,7 @@ mod output;
 mod search_cmd;
 mod secrets_cmd;
 mod signin;
+mod slip_cmd;
 
 /// Exit code: status or no record shown.
 const EXIT_OK: u8 = 0;
@@ -89,6 +90,10 @@ enum Command {
         /// With smartcard sign-in: the role profile to act in, when there are several.
         #[arg(long)]
         role: Option<String>,
+        /// Also write the result slip for the patient's file to this PDF (recorded in the
+        /// audit log as an export first; not for an error).
+        #[arg(long, value_name = "FILE.pdf")]
+        slip: Option<PathBuf>,
     },
     /// Search PDS by a patient's details: the matches, best first (audited like a lookup).
     Search {
@@ -432,6 +437,7 @@ async fn run(cli: Cli) -> u8 {
             json,
             format,
             role,
+            slip,
         } => {
             let prepared = match prepare(&target, format, SessionChoice::FromConfig).await {
                 Ok(p) => p,
@@ -452,21 +458,43 @@ async fn run(cli: Cli) -> u8 {
                         return signin::EXIT_SIGN_IN;
                     }
                     let result = session.lookup(&nhs_number, |_| {}).await;
-                    session.sign_out();
-                    result
+                    let role_name = session.view().role.map(|r| r.job_role);
+                    (result, session.actor(), role_name)
                 }
                 None => {
                     let actor = running.config.actor();
-                    running
+                    let result = running
                         .patient
                         .lookup(actor.as_ref(), &nhs_number, None, |_| {})
-                        .await
+                        .await;
+                    let role_name = actor
+                        .as_ref()
+                        .map(|a| format!("role profile {}", a.role_profile_id));
+                    (result, actor, role_name)
                 }
             };
-            running.finish();
+            let (result, actor, role_name) = result;
             let report = LookupReport::new(&result, running.patient.clock().today());
+            let slip_failed = slip.as_deref().and_then(|path| {
+                slip_cmd::write(
+                    running,
+                    actor.as_ref(),
+                    role_name.as_deref().unwrap_or("unknown role"),
+                    &report,
+                    path,
+                    json,
+                )
+            });
+            if let Some(session) = &running.session {
+                session.sign_out();
+            }
+            running.finish();
             output::print_lookup(&report, json, running.config.environment);
-            lookup_exit(&result.outcome)
+            match lookup_exit(&result.outcome) {
+                // An error's own exit code comes first (it has no slip either).
+                0 => slip_failed.unwrap_or(0),
+                code => code,
+            }
         }
         Command::Search {
             family,

@@ -27,6 +27,7 @@ pub mod preferences;
 pub mod report;
 pub mod session;
 mod signing;
+pub mod slip;
 pub mod startup;
 pub mod tls;
 pub mod worklist;

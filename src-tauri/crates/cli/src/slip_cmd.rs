@@ -1,0 +1,76 @@
+//! `vmcheck lookup … --slip FILE.pdf`: the result slip for the patient's file, recorded in the
+//! audit log as an export (of that patient's data, by the user who looked them up) before it is
+//! written; nothing is written when it cannot be recorded. An error is not a status: no slip.
+
+use std::path::Path;
+
+use vmcheck_engine::report::LookupReport;
+use vmcheck_engine::slip::Slip;
+use vmcheck_engine::startup::Running;
+use vmcheck_engine::{Actor, ExportRecord};
+
+/// Writes the slip of `report` to `path` as `actor` (in `role`, the role's name); `None` when
+/// written, else the exit code (the error printed).
+pub fn write(
+    running: &Running,
+    actor: Option<&Actor>,
+    role: &str,
+    report: &LookupReport,
+    path: &Path,
+    json: bool,
+) -> Option<u8> {
+    let fail = |code: &str, message: &str, action: &str, exit: u8| {
+        crate::output::print_error(code, message, action, json);
+        Some(exit)
+    };
+    let org = &running.config.organisation;
+    let now = i64::try_from(running.patient.clock().unix_seconds()).unwrap_or(i64::MAX);
+    let slip = match Slip::new(
+        report,
+        now,
+        role,
+        &format!("{} ({})", org.name, org.ods_code),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                "NO_SLIP",
+                &e.to_string(),
+                "Resolve the error and check the patient again.",
+                crate::EXIT_REFUSED,
+            )
+        }
+    };
+    let Some(actor) = actor else {
+        return fail(
+            "NO_IDENTITY",
+            "a slip is recorded as someone: no one is signed in",
+            "Sign in, or configure [identity].",
+            crate::EXIT_REFUSED,
+        );
+    };
+    let record = ExportRecord {
+        kind: "slip_pdf",
+        rows: 1,
+        target: path.file_name().map(|f| f.to_string_lossy().into_owned()),
+        nhs_number: Some(slip.nhs_number.replace(' ', "")),
+        batch_id: None,
+    };
+    if let Err(e) = running.patient.record_export(actor, &record) {
+        crate::output::print_error(e.code().as_str(), &e.message(), e.action(), json);
+        return Some(crate::EXIT_AUDIT);
+    }
+    if let Err(e) = std::fs::write(path, slip.to_pdf()) {
+        let _ = std::fs::remove_file(path);
+        return fail(
+            "EXPORT_FAILED",
+            &format!("cannot write {}: {e}", path.display()),
+            "Check the folder exists and you may write to it.",
+            crate::EXIT_REFUSED,
+        );
+    }
+    if !json {
+        eprintln!("vmcheck: result slip written to {}", path.display());
+    }
+    None
+}
