@@ -409,13 +409,49 @@ async fn a_user_with_two_roles_chooses_one() {
         .expect("roles");
     assert_eq!(roles.len(), 2, "two roles at {ODS_CODE}");
     app.check_screen("choose-role").await;
-    let id = roles[1].attr("id").await.ok().flatten().expect("role id");
-    assert!(id.starts_with("role-"));
-    let label = app.text(&format!("label[for='{id}']")).await;
-    app.click(&format!("#{id}")).await;
+    // Sorted by job role: the overseas visitors manager first, then the receptionist.
+    let mut ids = Vec::new();
+    for role in &roles {
+        ids.push(role.attr("id").await.ok().flatten().expect("role id"));
+    }
+    assert!(ids.iter().all(|id| id.starts_with("role-")));
+    let ovm = app.text(&format!("label[for='{}']", ids[0])).await;
+    assert!(ovm.contains("Overseas Visitors Manager"), "{ovm}");
+    app.click(&format!("#{}", ids[0])).await;
     app.click("#role-continue").await;
     app.wait("#nhs-number").await;
-    assert!(app.text("#user-role").await.contains(&label));
+    assert!(app.text("#user-role").await.contains(&ovm));
+
+    // RBAC: the OVM sees the detail behind a red banner…
+    app.lookup(RED).await;
+    assert!(app.class("#banner").await.contains("banner--red"));
+    assert!(app.exists("#banner-category").await);
+    assert!(app.exists("#technical-details").await);
+    assert!(!app.exists("#banner-detail-withheld").await);
+    app.check_screen("rbac-ovm-view").await;
+    let category = app.text("#banner-category").await;
+
+    // …the same user as a receptionist sees the same banner and none of the detail, at once.
+    app.click("#change-role").await;
+    app.wait("#role-choice").await;
+    let receptionist = app.text(&format!("label[for='{}']", ids[1])).await;
+    assert!(receptionist.contains("Receptionist"), "{receptionist}");
+    app.click(&format!("#{}", ids[1])).await;
+    app.click("#role-continue").await;
+    app.wait("#nhs-number").await;
+    assert!(app.text("#user-role").await.contains(&receptionist));
+    app.lookup(RED).await;
+    assert!(app.class("#banner").await.contains("banner--red"));
+    app.wait("#banner-detail-withheld").await;
+    assert!(!app.exists("#banner-category").await);
+    assert!(!app.exists("#banner-updated").await);
+    assert!(!app.exists("#technical-details").await);
+    let dom = app.dom().await;
+    assert!(
+        !dom.contains(&category),
+        "the category is nowhere in the DOM"
+    );
+    app.check_screen("rbac-restricted-view").await;
     app.lookup(GREEN).await;
     assert!(app.class("#banner").await.contains("banner--green"));
     app.quit().await;
