@@ -8,14 +8,19 @@
 #           WebKitNetworkProcess, after sign-in and one lookup
 # Three setups: PC/SC card with a config file (sandbox over loopback) and training mode (no
 # config), both with WEBKIT_DISABLE_COMPOSITING_MODE=1; and PC/SC with compositing on (what the
-# e2e tests use). Needs root (pcscd), tauri-driver and WebKitWebDriver: scripts/setup.sh.
+# e2e tests use). Then the yardstick, the same way and as many times: bench/bare-window, a bare
+# Tauri 2 window (the same tauri and window size) showing one static page with a #passcode field,
+# compositing off and on; its memory is taken once shown (no sign-in or lookup in it). Printed
+# last: app launch / bare launch (medians) and app PSS - bare PSS, per compositing mode.
+# Needs root (pcscd), tauri-driver and WebKitWebDriver: scripts/setup.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 bash scripts/setup.sh
 [ "$(id -u)" -eq 0 ] || { echo "bench: pcscd must run as root" >&2; exit 1; }
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
-cargo build --release --quiet --locked -p vmcheck-desktop
+cargo build --release --quiet --locked -p vmcheck-desktop -p vmcheck-bench-bare-window
 cargo build --quiet --locked -p vmcheck-cli -p vmcheck-e2e-tests --examples
 BENCH_RUNS=$runs VMCHECK_E2E_APP="$PWD/target/release/vmcheck-desktop" \
+  BENCH_BARE_WINDOW="$PWD/target/release/bare-window" \
   xvfb-run -a -s "-screen 0 1280x900x24" target/debug/examples/desktop_bench

@@ -10,14 +10,24 @@
 //! Memory: the sum of `Pss:` in `/proc/PID/smaps_rollup` of the app and every process under it
 //! (WebKitWebProcess, WebKitNetworkProcess), after signing in and one lookup.
 //!
-//! Environment: `VMCHECK_E2E_APP` (the release binary), `BENCH_RUNS` (default 5).
+//! The yardstick: a bare Tauri 2 window (`bench/bare-window`: the same tauri, the same window
+//! size, the same WebKitGTK environment, one static page with a `#passcode` field) launched the
+//! same way, through tauri-driver and WebKitWebDriver, the same number of times, compositing off
+//! and on. Its memory is taken once its field is in the DOM (it has no sign-in or lookup). The
+//! ratios printed compare each app setup with the bare window in the same compositing mode.
+//!
+//! Environment: `VMCHECK_E2E_APP` (the release binary), `BENCH_BARE_WINDOW` (the bare window's
+//! release binary; without it no comparison), `BENCH_RUNS` (default 5).
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use vmcheck_e2e_tests::*;
 
 struct Row {
     label: String,
+    /// Compositing on (the bare window to compare with).
+    compositing: bool,
     session_ms: Vec<u128>,
     ready_ms: Vec<u128>,
     pss: Vec<(String, u64)>,
@@ -29,18 +39,44 @@ fn median(v: &[u128]) -> u128 {
     s.get(s.len() / 2).copied().unwrap_or(0)
 }
 
-async fn measure(label: &str, training: bool, disable_compositing: bool, runs: usize) -> Row {
+/// What to launch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The app with a PC/SC card and a configuration file.
+    Desk,
+    /// The app in training mode.
+    Training,
+    /// The bare window: no sign-in, no lookup.
+    Bare,
+}
+
+fn total_kb(r: &Row) -> u64 {
+    r.pss.iter().map(|(_, kb)| kb).sum()
+}
+
+async fn measure(
+    label: &str,
+    kind: Kind,
+    disable_compositing: bool,
+    runs: usize,
+    bare: Option<&PathBuf>,
+) -> Row {
     let mut row = Row {
         label: label.into(),
+        compositing: !disable_compositing,
         session_ms: Vec::new(),
         ready_ms: Vec::new(),
         pss: Vec::new(),
     };
     for run in 0..runs {
-        let mut setup = if training {
-            Setup::training("bench")
-        } else {
-            Setup::desk("bench")
+        let mut setup = match kind {
+            Kind::Desk => Setup::desk("bench"),
+            Kind::Training => Setup::training("bench"),
+            // Training: the stack starts no pcscd, sandbox or configuration, only tauri-driver.
+            Kind::Bare => Setup {
+                app: bare.cloned(),
+                ..Setup::training("bench-bare")
+            },
         };
         setup.disable_compositing = disable_compositing;
         let mut stack = Stack::start(setup);
@@ -63,8 +99,10 @@ async fn measure(label: &str, training: bool, disable_compositing: bool, runs: u
             ready
         );
         if run + 1 == runs {
-            app.sign_in().await;
-            app.lookup("9990000018").await;
+            if kind != Kind::Bare {
+                app.sign_in().await;
+                app.lookup("9990000018").await;
+            }
             tokio::time::sleep(Duration::from_secs(2)).await;
             let pid = app.app_pid.expect("app pid");
             for p in std::iter::once(pid).chain(descendants(pid)) {
@@ -87,29 +125,65 @@ async fn main() {
         .unwrap_or(5);
     let app = app_binary();
     println!("app: {}", app.display());
-    let rows = vec![
+    let bare = std::env::var_os("BENCH_BARE_WINDOW").map(|p| {
+        let p = std::fs::canonicalize(PathBuf::from(&p)).unwrap_or_else(|_| PathBuf::from(p));
+        assert!(p.is_file(), "the bare window {} is not built", p.display());
+        p
+    });
+    if let Some(b) = &bare {
+        println!("bare window: {}", b.display());
+    }
+    let mut rows = vec![
         measure(
             "PC/SC card, config file, compositing off",
-            false,
+            Kind::Desk,
             true,
             runs,
+            None,
         )
         .await,
         measure(
             "training (no config file), compositing off",
-            true,
+            Kind::Training,
             true,
             runs,
+            None,
         )
         .await,
         measure(
             "PC/SC card, config file, compositing on",
-            false,
+            Kind::Desk,
             false,
             runs,
+            None,
         )
         .await,
     ];
+    let mut bare_rows = Vec::new();
+    if bare.is_some() {
+        bare_rows.push(
+            measure(
+                "bare window, compositing off",
+                Kind::Bare,
+                true,
+                runs,
+                bare.as_ref(),
+            )
+            .await,
+        );
+        bare_rows.push(
+            measure(
+                "bare window, compositing on",
+                Kind::Bare,
+                false,
+                runs,
+                bare.as_ref(),
+            )
+            .await,
+        );
+    }
+    let app_rows = rows.len();
+    rows.extend(bare_rows);
     println!();
     println!("Launch to interactive sign-in (ms; {runs} runs each, each a fresh app process)");
     println!(
@@ -128,9 +202,9 @@ async fn main() {
         );
     }
     println!();
-    println!("Memory after sign-in and one lookup (PSS, MB)");
+    println!("Memory after sign-in and one lookup (the bare window: once shown) (PSS, MB)");
     for r in &rows {
-        let total: u64 = r.pss.iter().map(|(_, kb)| kb).sum();
+        let total = total_kb(r);
         let parts: Vec<String> = r
             .pss
             .iter()
@@ -142,5 +216,23 @@ async fn main() {
             total as f64 / 1024.0,
             parts.join(", ")
         );
+    }
+    let bares = &rows[app_rows..];
+    if bares.is_empty() {
+        return;
+    }
+    println!();
+    println!("Against the bare window in the same compositing mode");
+    println!(
+        "{:<46} {:>22} {:>24}",
+        "setup", "launch app / bare", "PSS app - bare (MB)"
+    );
+    for r in &rows[..app_rows] {
+        let Some(b) = bares.iter().find(|b| b.compositing == r.compositing) else {
+            continue;
+        };
+        let ratio = median(&r.ready_ms) as f64 / median(&b.ready_ms).max(1) as f64;
+        let extra = (total_kb(r) as f64 - total_kb(b) as f64) / 1024.0;
+        println!("{:<46} {:>22.2} {:>+24.1}", r.label, ratio, extra);
     }
 }
