@@ -40,6 +40,8 @@ fn main() {
         "worklist_jobs",
         "worklist_results",
         "worklist_export",
+        "save_slip",
+        "print_slip",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

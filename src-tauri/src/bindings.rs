@@ -16,6 +16,7 @@ fn export_all(dir: &Path) {
         crate::ipc::IpcError,
         crate::ipc::LookupView,
         crate::ipc::ProgressEvent,
+        crate::ipc::SlipSaved,
         vmcheck_engine::SearchTerms,
         vmcheck_engine::ErrorCode,
         vmcheck_engine::SearchMatchReport,

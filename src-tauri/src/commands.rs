@@ -43,12 +43,15 @@ pub fn choose_role(
     state: State<'_, AppState>,
     role_profile_id: String,
 ) -> Result<SessionView, IpcError> {
+    // A result shown in another role is not this role's to print.
+    state.forget_shown();
     Ok(state.session.choose_role(&role_profile_id)?)
 }
 
 /// Signs out (locks).
 #[tauri::command]
 pub fn sign_out(state: State<'_, AppState>) {
+    state.forget_shown();
     state.session.sign_out();
 }
 
@@ -83,6 +86,7 @@ pub async fn lookup(
         )
     })?;
     let report = LookupReport::new(&result, state.patient().clock().today());
+    crate::slip::remember(&state, lookup_id, &report);
     Ok(LookupView {
         lookup_id,
         report,

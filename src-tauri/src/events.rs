@@ -1,5 +1,5 @@
 //! The one place engine events become UI events: session changes and locks go out as
-//! `vmcheck://session`; a lock also cancels every in-flight lookup.
+//! `vmcheck://session`; a lock also cancels every in-flight lookup and forgets the result shown.
 
 use tauri::{AppHandle, Emitter, Manager};
 use vmcheck_engine::session::SessionEvent;
@@ -15,7 +15,9 @@ pub fn forward_session_events(app: AppHandle) {
             match events.recv().await {
                 Ok(event) => {
                     if matches!(event, SessionEvent::Locked { .. }) {
-                        app.state::<AppState>().cancel_all_lookups();
+                        let state = app.state::<AppState>();
+                        state.cancel_all_lookups();
+                        state.forget_shown();
                     }
                     let _ = app.emit(SESSION_EVENT, &event);
                 }

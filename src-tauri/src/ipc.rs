@@ -95,6 +95,17 @@ pub struct AppInfo {
     pub idle_lock_secs: u32,
     /// The settings the user may change (desk mode with a configuration file), else `None`.
     pub preferences: Option<vmcheck_engine::preferences::Preferences>,
+    /// A result may be printed as a slip (a desk; a kiosk when `[session] kiosk_print`).
+    pub print_slip: bool,
+    /// A result may be saved as a PDF slip (a desk only: a kiosk keeps no files).
+    pub save_slip: bool,
+}
+
+/// Where a slip was saved.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SlipSaved {
+    /// The file.
+    pub path: String,
 }
 
 /// A lookup's result as the UI receives it.

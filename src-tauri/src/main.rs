@@ -11,7 +11,9 @@
 
 mod commands;
 mod events;
+mod files;
 mod ipc;
+mod slip;
 mod state;
 mod window;
 mod worklist;
@@ -76,6 +78,8 @@ fn main() {
             worklist::worklist_jobs,
             worklist::worklist_results,
             worklist::worklist_export,
+            slip::save_slip,
+            slip::print_slip,
         ])
         .setup(move |app| {
             window::create(app, kiosk)?;

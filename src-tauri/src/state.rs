@@ -79,6 +79,9 @@ pub struct AppState {
     pub editable: Mutex<Option<vmcheck_engine::config::Layered>>,
     /// In-flight lookups, by the UI's id.
     pub lookups: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
+    /// The result on screen (for its slip): forgotten at every lock and sign-out, and usable
+    /// only by the user and role it was shown to, in the same session.
+    pub shown: Mutex<Option<ShownResult>>,
     /// The worklist (desk mode only: a kiosk has none).
     pub worklist: Option<WorklistState>,
     /// The engine's services (the PC/SC watcher, the file log), kept running.
@@ -87,7 +90,29 @@ pub struct AppState {
     pub _sandbox: Option<Sandbox>,
 }
 
+/// The last result shown: what its slip is made from.
+pub struct ShownResult {
+    /// The UI's id of the lookup.
+    pub lookup_id: u32,
+    /// The result as shown.
+    pub report: vmcheck_engine::report::LookupReport,
+    /// Who it was shown to.
+    pub actor: vmcheck_engine::Actor,
+    /// Their role's name.
+    pub role: String,
+    /// The session's generation then (a lock since makes it stale).
+    pub generation: u64,
+}
+
 impl AppState {
+    /// Forgets the result on screen.
+    pub fn forget_shown(&self) {
+        *self
+            .shown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
     /// The audited path to patient data.
     pub fn patient(&self) -> &Arc<PatientAccess> {
         self.session.patient_access()
@@ -179,6 +204,8 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
         preferences: editable
             .as_ref()
             .map(|_| vmcheck_engine::preferences::Preferences::of(config)),
+        print_slip: !kiosk || session_config.kiosk_print,
+        save_slip: !kiosk,
     };
     let worklist = (!kiosk).then(|| WorklistState::open(&running));
     Ok(AppState {
@@ -188,6 +215,7 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
         kiosk,
         editable: Mutex::new(editable),
         lookups: Mutex::new(HashMap::new()),
+        shown: Mutex::new(None),
         _running: running,
         _sandbox: sandbox,
     })

@@ -9,7 +9,7 @@
 //! worklist.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -24,6 +24,7 @@ use vmcheck_engine::worklist::{
 };
 use vmcheck_engine::{Actor, ErrorCode};
 
+use crate::files::{documents_dir, reserve};
 use crate::ipc::IpcError;
 use crate::state::AppState;
 
@@ -484,7 +485,8 @@ pub async fn worklist_export(
         ExportFormat::Csv => "csv",
         ExportFormat::Xlsx => "xlsx",
     };
-    let path = reserve(&dir, &list_name(&summary.source), &today, ext).map_err(|e| {
+    let stem = format!("{}-results", list_name(&summary.source));
+    let path = reserve(&dir, &stem, &today, ext).map_err(|e| {
         export_error(format!(
             "No file could be created in {}: {e}",
             dir.display()
@@ -528,16 +530,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `$XDG_DOCUMENTS_DIR`, else `~/Documents`.
-fn documents_dir() -> Option<PathBuf> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-    };
-    var("XDG_DOCUMENTS_DIR").or_else(|| var("HOME").map(|h| h.join("Documents")))
-}
-
 /// The list's file name without its extension, safe as a file name.
 fn list_name(source: &str) -> String {
     let stem = Path::new(source)
@@ -561,32 +553,6 @@ fn list_name(source: &str) -> String {
     } else {
         safe
     }
-}
-
-/// Creates `<name>-results-<date>.<ext>` (or `-2`, `-3`… when taken) in `dir`, so that nothing
-/// else is ever overwritten: the export is then written over this empty file.
-fn reserve(dir: &Path, name: &str, date: &str, ext: &str) -> std::io::Result<PathBuf> {
-    for n in 1..=999 {
-        let file = if n == 1 {
-            format!("{name}-results-{date}.{ext}")
-        } else {
-            format!("{name}-results-{date}-{n}.{ext}")
-        };
-        let path = dir.join(file);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&path) {
-            Ok(_) => return Ok(path),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::AlreadyExists,
-        "too many exports of this list today",
-    ))
 }
 
 /// Follows the session: a lock forgets the list being previewed and pauses every run.
@@ -668,15 +634,15 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join("list-results-2026-03-02.csv"), "someone else's").expect("file");
-        let second = reserve(&dir, "list", "2026-03-02", "csv").expect("reserve");
+        let second = reserve(&dir, "list-results", "2026-03-02", "csv").expect("reserve");
         assert_eq!(second, dir.join("list-results-2026-03-02-2.csv"));
-        let third = reserve(&dir, "list", "2026-03-02", "csv").expect("reserve");
+        let third = reserve(&dir, "list-results", "2026-03-02", "csv").expect("reserve");
         assert_eq!(third, dir.join("list-results-2026-03-02-3.csv"));
         assert_eq!(
             std::fs::read_to_string(dir.join("list-results-2026-03-02.csv")).expect("read"),
             "someone else's"
         );
-        let xlsx = reserve(&dir, "list", "2026-03-02", "xlsx").expect("reserve");
+        let xlsx = reserve(&dir, "list-results", "2026-03-02", "xlsx").expect("reserve");
         assert_eq!(xlsx, dir.join("list-results-2026-03-02.xlsx"));
         let _ = std::fs::remove_dir_all(&dir);
     }

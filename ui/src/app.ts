@@ -26,7 +26,7 @@ import { nhsLogo } from "./icons";
 import { type Ipc, toIpcError, type Unlisten } from "./ipc";
 import { formatNhsNumber } from "./nhs-number";
 import { type LookupForm, lookupForm } from "./views-lookup";
-import { announcement, failureView, matchesView, progressView, type ResultHandlers, resultView } from "./views-result";
+import { announcement, failureView, matchesView, progressView, type ResultHandlers, resultView, type SlipActions } from "./views-result";
 import { settingsView } from "./views-settings";
 import { WorklistScreen } from "./views-worklist";
 import { roleView, type SignInForm, signInView } from "./views-signin";
@@ -567,6 +567,31 @@ export class App {
     },
   };
 
+  // ---- the result slip --------------------------------------------------------------------
+
+  /** Print and Save as PDF, as this installation allows (the engine checks again). */
+  private slipActions(): SlipActions {
+    const fail = (status: HTMLElement) => (e: unknown) => {
+      status.textContent = toIpcError(e).message;
+    };
+    return {
+      print: this.info?.print_slip ?? false,
+      save: this.info?.save_slip ?? false,
+      printSlip: (lookupId, status) => {
+        status.textContent = "";
+        this.ipc.printSlip(lookupId).then(() => {
+          status.textContent = "Sent to the print dialog (recorded in the audit log)";
+        }, fail(status));
+      },
+      saveSlip: (lookupId, status) => {
+        status.textContent = "Saving…";
+        this.ipc.saveSlip(lookupId).then((saved) => {
+          replace(status, "Saved (recorded in the audit log) to ", h("code", { id: "slip-path" }, saved.path));
+        }, fail(status));
+      },
+    };
+  }
+
   // ---- rendering -------------------------------------------------------------------------
 
   private render(): void {
@@ -783,7 +808,7 @@ export class App {
         replace(area, progressView(p.nhs, p.step, () => this.cancelLookup()));
         break;
       case "result":
-        replace(area, this.kiosk ? this.countdownLine() : null, resultView(p.view, this.resultHandlers));
+        replace(area, this.kiosk ? this.countdownLine() : null, resultView(p.view, { ...this.resultHandlers, slip: this.slipActions() }));
         break;
       case "failure":
         replace(area, this.kiosk ? this.countdownLine() : null, failureView(p.nhs, p.error, adviceFor(p.error).action, this.resultHandlers));

@@ -41,6 +41,8 @@ export function appInfo(mode: AppInfo["mode"] = "training", training = true): Ap
     kiosk: { result_clear_secs: 60, idle_lock_secs: 120 },
     idle_lock_secs: mode === "kiosk" ? 120 : 900,
     preferences: mode === "desk" ? { format: "json", idle_lock_minutes: 15, log_level: "info", locked: [], max_idle_lock_minutes: null, max_log_level: null } : null,
+    print_slip: mode !== "kiosk",
+    save_slip: mode !== "kiosk",
   };
 }
 
@@ -480,6 +482,8 @@ export function fakeIpc(o: FakeOptions): Ipc & { emit(e: SessionEvent): void; lo
     worklistJobs: async () => [jobSummary("done", 7, "job-0", "ward-7-monday.xlsx"), ...(job ? [job] : [])],
     worklistResults: async () => worklistResults(),
     worklistExport: async (_id, format) => ({ path: `/home/ovm/Documents/admissions-results-2026-03-02.${format}`, rows: WORKLIST_ROWS.length }),
+    saveSlip: async () => ({ path: "/home/ovm/Documents/result-slip-2026-03-02.pdf" }),
+    printSlip: async () => null,
     onWorklistProgress: async (h) => {
       worklistHandlers.push(h);
       return () => undefined;

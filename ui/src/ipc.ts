@@ -6,6 +6,7 @@ import type { AppInfo } from "./bindings/AppInfo";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { JobSummary } from "./bindings/JobSummary";
 import type { ResultRow } from "./bindings/ResultRow";
+import type { SlipSaved } from "./bindings/SlipSaved";
 import type { WorklistExport } from "./bindings/WorklistExport";
 import type { WorklistPreview } from "./bindings/WorklistPreview";
 import type { WorklistProgress } from "./bindings/WorklistProgress";
@@ -66,6 +67,11 @@ export interface Ipc {
   /** An audited export into the user's documents folder. */
   worklistExport(jobId: string, format: ExportFormat): Promise<WorklistExport>;
   onWorklistProgress(handler: (event: WorklistProgress) => void): Promise<Unlisten>;
+  // The result slip, of the result on screen (`lookupId`). Each rejects with an `IpcError`.
+  /** An audited PDF of the slip in the user's documents folder. */
+  saveSlip(lookupId: number): Promise<SlipSaved>;
+  /** Records the printing, then opens the window's print dialog (the print stylesheet). */
+  printSlip(lookupId: number): Promise<null>;
 }
 
 interface TauriGlobal {
@@ -119,6 +125,8 @@ export function tauriIpc(): Ipc {
     worklistJobs: () => invoke<JobSummary[]>("worklist_jobs"),
     worklistResults: (jobId) => invoke<ResultRow[]>("worklist_results", { jobId }),
     worklistExport: (jobId, format) => invoke<WorklistExport>("worklist_export", { jobId, format }),
+    saveSlip: (lookupId) => invoke<SlipSaved>("save_slip", { lookupId }),
+    printSlip: (lookupId) => invoke<null>("print_slip", { lookupId }),
     onWorklistProgress: (handler) => listen<WorklistProgress>(WORKLIST_PROGRESS_EVENT, handler),
   };
 }

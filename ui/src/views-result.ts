@@ -47,8 +47,19 @@ export function announcement(report: LookupReport): string {
   return `Result for NHS number ${nhs}: ${report.headline ?? COLOUR_WORDS[report.banner]}.`;
 }
 
+/** The result slip's buttons (the lookup screen's result only; a worklist row has none). */
+export interface SlipActions {
+  /** Printing is allowed here (a desk; a kiosk only when configured). */
+  print: boolean;
+  /** Saving as a PDF is allowed here (a desk). */
+  save: boolean;
+  printSlip(lookupId: number, status: HTMLElement): void;
+  saveSlip(lookupId: number, status: HTMLElement): void;
+}
+
 export interface ResultHandlers {
   copyTraceId(code: HTMLElement, status: HTMLElement): void;
+  slip?: SlipActions;
 }
 
 /** A whole result: status/no record → banner + patient; error → error box, no banner. */
@@ -92,6 +103,7 @@ export function resultView(view: LookupView, handlers: ResultHandlers): HTMLElem
       report.patient ? patientBlock(report.patient) : noPatientBlock(),
     ),
     traceLine(report.trace_id, handlers),
+    slipLine(view.lookup_id, handlers.slip),
     // The technical details hold the detail too: not for a role that may not see it.
     report.view === "restricted" ? null : technicalDetails(report, view.raw_response),
   );
@@ -228,6 +240,25 @@ function traceLine(traceId: string, handlers: ResultHandlers): HTMLElement {
       small: true,
       onclick: () => handlers.copyTraceId(code, status),
     }),
+    " ",
+    status,
+  );
+}
+
+/** "Print" and "Save as PDF" for the result on screen, with a line saying what happened. */
+function slipLine(lookupId: number, slip: SlipActions | undefined): HTMLElement | null {
+  if (!slip || (!slip.print && !slip.save)) return null;
+  const status = h("span", { class: "vm-slip__status", id: "slip-status", role: "status" });
+  return h(
+    "p",
+    { class: "vm-slip nhsuk-body-s", id: "slip-actions" },
+    slip.print
+      ? button("print-slip", "Print", { variant: "secondary", small: true, onclick: () => slip.printSlip(lookupId, status) })
+      : null,
+    " ",
+    slip.save
+      ? button("save-slip", "Save as PDF", { variant: "secondary", small: true, onclick: () => slip.saveSlip(lookupId, status) })
+      : null,
     " ",
     status,
   );

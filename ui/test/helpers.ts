@@ -9,6 +9,7 @@ import type { AppInfo } from "../src/bindings/AppInfo";
 import type { ExportFormat } from "../src/bindings/ExportFormat";
 import type { JobSummary } from "../src/bindings/JobSummary";
 import type { ResultRow } from "../src/bindings/ResultRow";
+import type { SlipSaved } from "../src/bindings/SlipSaved";
 import type { WorklistExport } from "../src/bindings/WorklistExport";
 import type { WorklistPreview } from "../src/bindings/WorklistPreview";
 import type { WorklistProgress } from "../src/bindings/WorklistProgress";
@@ -33,6 +34,8 @@ interface WorklistAnswers {
   worklist_jobs: JobSummary[];
   worklist_results: ResultRow[];
   worklist_export: WorklistExport;
+  save_slip: SlipSaved;
+  print_slip: null;
 }
 type WorklistCommand = keyof WorklistAnswers;
 
@@ -114,6 +117,8 @@ export class FakeIpc implements Ipc {
   worklistJobs = vi.fn(() => this.call("worklist_jobs"));
   worklistResults = vi.fn((jobId: string) => this.call("worklist_results", jobId));
   worklistExport = vi.fn((jobId: string, format: ExportFormat) => this.call("worklist_export", jobId, format));
+  saveSlip = vi.fn((lookupId: number) => this.call("save_slip", lookupId));
+  printSlip = vi.fn((lookupId: number) => this.call("print_slip", lookupId));
 
   /** The oldest unanswered call of `cmd`. */
   pending(cmd: WorklistCommand): { args: unknown[]; d: Deferred<unknown> } {

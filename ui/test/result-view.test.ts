@@ -415,3 +415,36 @@ describe("role-based detail (RBAC)", () => {
     expect(document.body.innerHTML).not.toContain(full.effective_display!);
   });
 });
+
+describe("the result slip's buttons", () => {
+  function withSlip(print: boolean, save: boolean) {
+    return {
+      ...handlers,
+      slip: { print, save, printSlip: vi.fn(), saveSlip: vi.fn() },
+    };
+  }
+
+  it("Print and Save as PDF act on the lookup shown, with a status line", () => {
+    const h = withSlip(true, true);
+    document.body.replaceChildren(resultView({ lookup_id: 7, report: report("9990000018"), raw_response: null }, h));
+    expect(text("#print-slip")).toBe("Print");
+    expect(text("#save-slip")).toBe("Save as PDF");
+    expect(must("#slip-status").getAttribute("role")).toBe("status");
+    must("#print-slip").click();
+    expect(h.slip.printSlip).toHaveBeenCalledWith(7, must("#slip-status"));
+    must("#save-slip").click();
+    expect(h.slip.saveSlip).toHaveBeenCalledWith(7, must("#slip-status"));
+  });
+
+  it("only what this installation allows, and nothing without slip actions or for an error", () => {
+    document.body.replaceChildren(resultView({ lookup_id: 1, report: report("9990000018"), raw_response: null }, withSlip(true, false)));
+    expect(document.querySelector("#print-slip")).not.toBeNull();
+    expect(document.querySelector("#save-slip")).toBeNull();
+    document.body.replaceChildren(resultView({ lookup_id: 1, report: report("9990000018"), raw_response: null }, withSlip(false, false)));
+    expect(document.querySelector("#slip-actions")).toBeNull();
+    render(report("9990000018"));
+    expect(document.querySelector("#slip-actions")).toBeNull();
+    document.body.replaceChildren(resultView(lookupView("9990000220", 1), withSlip(true, true)));
+    expect(document.querySelector("#slip-actions")).toBeNull();
+  });
+});

@@ -393,6 +393,25 @@ async fn a_wrong_passcode_shows_the_tries_left() {
     stack.stop();
 }
 
+/// Clicks "Save as PDF" on the result shown and returns the slip's text (`pdftotext`), after
+/// checking it was written into the user's Documents folder.
+async fn save_slip(app: &App, stack: &Stack) -> String {
+    app.click("#save-slip").await;
+    app.wait("#slip-path").await;
+    let path = app.text("#slip-path").await;
+    let documents = stack.dir().join("home/Documents");
+    assert!(
+        std::path::Path::new(&path).starts_with(&documents),
+        "saved to {path}"
+    );
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", &path, "-"])
+        .output()
+        .expect("pdftotext (poppler-utils: scripts/setup.sh)");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[tokio::test]
 async fn a_user_with_two_roles_chooses_one() {
     let mut stack = Stack::start(
@@ -430,6 +449,13 @@ async fn a_user_with_two_roles_chooses_one() {
     assert!(!app.exists("#banner-detail-withheld").await);
     app.check_screen("rbac-ovm-view").await;
     let category = app.text("#banner-category").await;
+    // Its slip, saved as a PDF into Documents (an audited export), carries the category.
+    let ovm_slip = save_slip(&app, &stack).await;
+    assert!(ovm_slip.contains("Category F"), "{ovm_slip}");
+    assert!(
+        ovm_slip.contains("Overseas Visitors Manager, V&M Check Training Hospital (RRK99)"),
+        "{ovm_slip}"
+    );
 
     // …the same user as a receptionist sees the same banner and none of the detail, at once.
     app.click("#change-role").await;
@@ -452,6 +478,17 @@ async fn a_user_with_two_roles_chooses_one() {
         "the category is nowhere in the DOM"
     );
     app.check_screen("rbac-restricted-view").await;
+    // The receptionist's slip has the banner and not the detail.
+    let slip = save_slip(&app, &stack).await;
+    assert!(
+        slip.contains("Chargeable") && slip.contains("999 000 0018"),
+        "{slip}"
+    );
+    assert!(!slip.contains("Category F"), "{slip}");
+    assert!(
+        slip.contains("available to overseas visitor managers"),
+        "{slip}"
+    );
     app.lookup(GREEN).await;
     assert!(app.class("#banner").await.contains("banner--green"));
     app.quit().await;

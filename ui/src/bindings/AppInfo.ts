@@ -54,4 +54,12 @@ idle_lock_secs: number,
 /**
  * The settings the user may change (desk mode with a configuration file), else `None`.
  */
-preferences: Preferences | null, };
+preferences: Preferences | null, 
+/**
+ * A result may be printed as a slip (a desk; a kiosk when `[session] kiosk_print`).
+ */
+print_slip: boolean, 
+/**
+ * A result may be saved as a PDF slip (a desk only: a kiosk keeps no files).
+ */
+save_slip: boolean, };

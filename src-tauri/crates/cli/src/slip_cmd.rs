@@ -7,7 +7,7 @@ use std::path::Path;
 use vmcheck_engine::report::LookupReport;
 use vmcheck_engine::slip::Slip;
 use vmcheck_engine::startup::Running;
-use vmcheck_engine::{Actor, ExportRecord};
+use vmcheck_engine::Actor;
 
 /// Writes the slip of `report` to `path` as `actor` (in `role`, the role's name); `None` when
 /// written, else the exit code (the error printed).
@@ -49,25 +49,20 @@ pub fn write(
             crate::EXIT_REFUSED,
         );
     };
-    let record = ExportRecord {
-        kind: "slip_pdf",
-        rows: 1,
-        target: path.file_name().map(|f| f.to_string_lossy().into_owned()),
-        nhs_number: Some(slip.nhs_number.replace(' ', "")),
-        batch_id: None,
-    };
-    if let Err(e) = running.patient.record_export(actor, &record) {
-        crate::output::print_error(e.code().as_str(), &e.message(), e.action(), json);
-        return Some(crate::EXIT_AUDIT);
-    }
-    if let Err(e) = std::fs::write(path, slip.to_pdf()) {
-        let _ = std::fs::remove_file(path);
-        return fail(
-            "EXPORT_FAILED",
-            &format!("cannot write {}: {e}", path.display()),
-            "Check the folder exists and you may write to it.",
-            crate::EXIT_REFUSED,
-        );
+    match vmcheck_engine::slip::save(&running.patient, actor, &slip, path) {
+        Ok(()) => {}
+        Err(vmcheck_engine::slip::SlipSaveError::Audit(e)) => {
+            crate::output::print_error(e.code().as_str(), &e.message(), e.action(), json);
+            return Some(crate::EXIT_AUDIT);
+        }
+        Err(e) => {
+            return fail(
+                "EXPORT_FAILED",
+                &e.to_string(),
+                "Check the folder exists and you may write to it.",
+                crate::EXIT_REFUSED,
+            )
+        }
     }
     if !json {
         eprintln!("vmcheck: result slip written to {}", path.display());

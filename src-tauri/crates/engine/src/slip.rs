@@ -11,7 +11,10 @@ use printpdf::{
 };
 use vmcheck_core::banner::BannerColour;
 
+use crate::access::{ExportRecord, PatientAccess};
+use crate::error::LookupError;
 use crate::report::LookupReport;
+use vmcheck_core::session::Actor;
 
 /// The line about exempt services and clinical urgency, as the result screen says it.
 pub const EXEMPT_SERVICES: &str = "Some NHS services are free for everyone, and clinicians decide how urgent treatment is - do not delay urgent or immediately necessary treatment.";
@@ -22,6 +25,62 @@ pub enum SlipError {
     /// The lookup ended in an error: there is no status to put on paper.
     #[error("the check ended in an error, so there is no status to print")]
     NoStatus,
+}
+
+/// Why a slip was not saved or printed.
+#[derive(Debug, thiserror::Error)]
+pub enum SlipSaveError {
+    /// The export could not be recorded in the audit log: nothing was written.
+    #[error("{}", .0.message())]
+    Audit(#[from] LookupError),
+    /// The file could not be written.
+    #[error("the slip could not be written to {path}: {problem}")]
+    Write {
+        /// Where.
+        path: String,
+        /// Why.
+        problem: String,
+    },
+}
+
+/// Records the slip as an export of the patient's data by `actor` (`kind`: `slip_pdf`, or
+/// `slip_print` for paper), before anything is written or printed.
+pub fn record(
+    access: &PatientAccess,
+    actor: &Actor,
+    slip: &Slip,
+    kind: &'static str,
+    target: Option<String>,
+) -> Result<(), LookupError> {
+    access.record_export(
+        actor,
+        &ExportRecord {
+            kind,
+            rows: 1,
+            target,
+            nhs_number: Some(slip.nhs_number.replace(' ', "")),
+            batch_id: None,
+        },
+    )
+}
+
+/// Records the slip as an export, then writes it to `path` as a PDF; nothing is written when
+/// it cannot be recorded, and a partly written file is removed.
+pub fn save(
+    access: &PatientAccess,
+    actor: &Actor,
+    slip: &Slip,
+    path: &std::path::Path,
+) -> Result<(), SlipSaveError> {
+    let name = path.file_name().map(|f| f.to_string_lossy().into_owned());
+    record(access, actor, slip, "slip_pdf", name)?;
+    std::fs::write(path, slip.to_pdf()).map_err(|e| {
+        let _ = std::fs::remove_file(path);
+        SlipSaveError::Write {
+            path: path.display().to_string(),
+            problem: e.to_string(),
+        }
+    })
 }
 
 /// What the slip says, field by field (also what the tests read back from the PDF).

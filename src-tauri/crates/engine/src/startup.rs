@@ -324,5 +324,6 @@ pub fn training_session_config(mode: Mode) -> SessionConfig {
         card_profile: ProfileChoice::Auto,
         result_clear_secs: 60,
         roles: Vec::new(),
+        kiosk_print: false,
     }
 }

@@ -188,6 +188,9 @@ pub struct SessionConfig {
     /// Roles offered when no SDS directory is configured.
     #[serde(default)]
     pub roles: Vec<ConfiguredRole>,
+    /// A kiosk may print result slips (default: no; a desk always may).
+    #[serde(default)]
+    pub kiosk_print: bool,
 }
 
 /// A role listed in configuration.
