@@ -27,6 +27,12 @@ pub const SERVICES_BASE_DN: &str = "ou=services,o=nhs";
 pub const VANDM_SEARCH_INTERACTION: &str =
     "urn:nhs:names:services:visitorsandmigrants:fhir:rest:search:observation";
 
+/// The V&M search's interaction id as SDS registers it: with its major version (`:1`). The
+/// directory is searched for this form; the request's `Ssp-InteractionID` header carries
+/// [`VANDM_SEARCH_INTERACTION`], without it.
+pub const VANDM_SEARCH_SDS_INTERACTION: &str =
+    "urn:nhs:names:services:visitorsandmigrants:fhir:rest:search:observation:1";
+
 /// The interaction id of the Visitors and Migrants FHIR capability statement (`GET /metadata`).
 pub const VANDM_METADATA_INTERACTION: &str =
     "urn:nhs:names:services:visitorsandmigrants:fhir:rest:read:metadata";

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use vmcheck_core::fhir::WireFormat;
-use vmcheck_core::sds::VANDM_SEARCH_INTERACTION;
+use vmcheck_core::sds::VANDM_SEARCH_SDS_INTERACTION;
 
 /// Which Spine the configuration talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -540,7 +540,8 @@ pub struct SdsConfig {
     /// The Spine's ODS code (`YES` in the development environments).
     #[serde(default = "default_spine_ods")]
     pub spine_ods_code: String,
-    /// The interaction id looked up.
+    /// The interaction id looked up (default: the V&M search as SDS registers it, with its
+    /// major version, `…:search:observation:1`).
     #[serde(default = "default_interaction")]
     pub interaction: String,
     /// How long a found endpoint is reused, in seconds.
@@ -666,7 +667,7 @@ fn default_spine_ods() -> String {
     "YES".to_owned()
 }
 fn default_interaction() -> String {
-    VANDM_SEARCH_INTERACTION.to_owned()
+    VANDM_SEARCH_SDS_INTERACTION.to_owned()
 }
 fn default_format() -> WireFormat {
     WireFormat::Json
@@ -872,6 +873,22 @@ key_secret = "vmcheck-tls-key"
     fn without_tls(text: &str) -> String {
         let start = text.find("[tls]").expect("tls");
         text[..start].to_owned()
+    }
+
+    #[test]
+    fn the_directory_is_searched_for_the_interaction_as_sds_registers_it() {
+        let config = Config::parse(GOOD).expect("valid");
+        let sds = config.sds.expect("sds");
+        // SDS registers the V&M search with its major version; the request header does not
+        // carry it (SPEC-NOTES §2 and the SDS FHIR notes).
+        assert_eq!(
+            sds.interaction,
+            "urn:nhs:names:services:visitorsandmigrants:fhir:rest:search:observation:1"
+        );
+        assert_eq!(
+            sds.interaction,
+            format!("{}:1", vmcheck_core::sds::VANDM_SEARCH_INTERACTION)
+        );
     }
 
     #[test]
