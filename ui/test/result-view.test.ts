@@ -430,6 +430,12 @@ describe("the result slip's buttons", () => {
     expect(text("#print-slip")).toBe("Print");
     expect(text("#save-slip")).toBe("Save as PDF");
     expect(must("#slip-status").getAttribute("role")).toBe("status");
+    expect(cls("#slip-status")).toBe("vm-slip__status");
+    expect(cls("#slip-actions")).toBe("vm-slip nhsuk-body-s");
+    expect(text("#slip-actions")).toBe("Print Save as PDF ");
+    for (const id of ["#print-slip", "#save-slip"]) {
+      expect(cls(id)).toBe("nhsuk-button nhsuk-button--secondary nhsuk-button--small");
+    }
     must("#print-slip").click();
     expect(h.slip.printSlip).toHaveBeenCalledWith(7, must("#slip-status"));
     must("#save-slip").click();
