@@ -10,7 +10,8 @@
 # for N executions instead of a time (the campaign behind README's figures: FUZZ_RUNS=10000000),
 # and FUZZ_TARGETS="a b" limits the run to those targets. FUZZ_QUICK=1 builds without
 # optimisation or AddressSanitizer (`--dev --sanitizer none`): a smoke run's build in a third of
-# the time (the test command uses it; campaigns should not).
+# the time (the test command uses it; campaigns should not). FUZZ_TARGET_DIR builds elsewhere
+# than tests/fuzz/target (a second campaign beside one still running its binaries).
 set -euo pipefail
 
 seconds=${1:-60}
@@ -56,12 +57,13 @@ if [[ -n ${FUZZ_QUICK:-} ]]; then
     profile_dir=debug
 fi
 echo "fuzz.sh: building the fuzz targets (cargo +nightly fuzz build ${build_flags[*]})…"
-"${run_nice[@]}" cargo +nightly fuzz build "${build_flags[@]}" --fuzz-dir "$fuzz" >"$fuzz/build.log" 2>&1 || {
+target_dir=${FUZZ_TARGET_DIR:-$fuzz/target}
+"${run_nice[@]}" cargo +nightly fuzz build "${build_flags[@]}" --fuzz-dir "$fuzz" --target-dir "$target_dir" >"$fuzz/build.log" 2>&1 || {
     tail -n 40 "$fuzz/build.log" >&2
     echo "fuzz.sh: the build failed (full log: tests/fuzz/build.log)" >&2
     exit 1
 }
-bin_dir="$fuzz/target/x86_64-unknown-linux-gnu/$profile_dir"
+bin_dir="$target_dir/x86_64-unknown-linux-gnu/$profile_dir"
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
