@@ -23,9 +23,9 @@ impl CalendarDate {
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
-        let year: i32 = s[..4].parse().ok()?;
-        let month: u8 = s[5..7].parse().ok()?;
-        let day: u8 = s[8..10].parse().ok()?;
+        let year: i32 = digits(&s[..4])?;
+        let month: u8 = digits(&s[5..7])?;
+        let day: u8 = digits(&s[8..10])?;
         (1..=12).contains(&month).then_some(())?;
         (1..=days_in_month(year, month))
             .contains(&day)
@@ -97,6 +97,13 @@ impl fmt::Display for CalendarDate {
     }
 }
 
+/// A number written in ASCII digits only (`str::parse` would also take a sign: `+010`).
+fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
 fn days_in_month(year: i32, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
@@ -130,18 +137,16 @@ impl FhirDateTime {
         if year_s.len() != 4 {
             return None;
         }
-        let year: i32 = year_s.parse().ok()?;
+        let year: i32 = digits(year_s)?;
         let month: Option<u8> = match parts.next() {
-            Some(m) if m.len() == 2 => Some(m.parse().ok().filter(|m| (1..=12).contains(m))?),
+            Some(m) if m.len() == 2 => Some(digits(m).filter(|m| (1..=12).contains(m))?),
             Some(_) => return None,
             None => None,
         };
         let day: Option<u8> = match (parts.next(), month) {
-            (Some(d), Some(m)) if d.len() == 2 => Some(
-                d.parse()
-                    .ok()
-                    .filter(|d| (1..=days_in_month(year, m)).contains(d))?,
-            ),
+            (Some(d), Some(m)) if d.len() == 2 => {
+                Some(digits(d).filter(|d| (1..=days_in_month(year, m)).contains(d))?)
+            }
             (Some(_), _) => return None,
             (None, _) => None,
         };
@@ -240,6 +245,9 @@ mod tests {
         );
         for bad in [
             "",
+            "+010-01-01",
+            "2015-+1-01",
+            "2015-01-+1",
             "15-01-01",
             "2015-13-01",
             "2015-02-30",
@@ -346,6 +354,10 @@ mod tests {
             CalendarDate::parse("2020-01-01").expect("date").human(),
             "1 January 2020"
         );
+        // Digits only: a sign is not a year (a PDS period starting "+010-01-01" is unreadable).
+        for bad in ["+010-01-01", "2020-+1-01", "2020-01-+1", "2020-1-01"] {
+            assert_eq!(CalendarDate::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
