@@ -29,7 +29,7 @@ run_nice=(nice -n "$nice_level")
 # thousands of levels of JSON or XML, far past every depth limit (64 levels in the FHIR tree,
 # 128 in serde_json), while longer inputs only slow every execution down (a body's size is
 # capped before parsing, and that cap is tested with the faults). FUZZ_MAX_LEN overrides it.
-targets=(vandm_json vandm_xml pds_patient card_apdu certificate sds_entries config_toml)
+targets=(vandm_json vandm_xml pds_patient card_apdu certificate sds_entries config_toml worklist_row)
 if [[ -n ${FUZZ_TARGETS:-} ]]; then
     read -r -a targets <<<"$FUZZ_TARGETS"
 fi
@@ -38,7 +38,7 @@ if [[ -n $runs ]] && ! [[ $runs =~ ^[0-9]+$ ]]; then
     echo "fuzz.sh: FUZZ_RUNS must be a whole number of executions" >&2
     exit 2
 fi
-parser_targets=" vandm_json vandm_xml pds_patient certificate config_toml "
+parser_targets=" vandm_json vandm_xml pds_patient certificate config_toml worklist_row "
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
     echo "fuzz.sh: the nightly Rust toolchain is not installed (cargo-fuzz needs it):" >&2

@@ -20,6 +20,7 @@ pub mod pds;
 pub mod sds;
 pub mod seeds;
 pub mod vandm;
+pub mod worklist;
 
 pub use card::card_apdu;
 pub use certificate::certificate;
@@ -27,6 +28,7 @@ pub use config::config_toml;
 pub use pds::pds_patient;
 pub use sds::sds_entries;
 pub use vandm::{vandm_json, vandm_xml};
+pub use worklist::worklist_row;
 
 use vmcheck_core::time::CalendarDate;
 
@@ -52,4 +54,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("certificate", certificate),
     ("sds_entries", sds_entries),
     ("config_toml", config_toml),
+    ("worklist_row", worklist_row),
 ];

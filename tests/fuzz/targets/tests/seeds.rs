@@ -198,6 +198,146 @@ fn write_seeds() {
     }
     put("config_toml", "readme-all", blocks.concat().as_bytes());
     put("config_toml", "sandbox", SANDBOX_CONFIG.as_bytes());
+
+    write_worklist_seeds();
+}
+
+/// Worklists: CSV as trusts export them (comma, semicolon, tab, a byte-order mark, Windows-1252,
+/// quoted cells, full names, two-digit years, a repeated NHS number, a bad check digit, a number
+/// Excel wrote in scientific form, empty rows) and the same rows as an XLSX workbook.
+fn worklist_seeds() -> Vec<(String, Vec<u8>)> {
+    let headers = [
+        "NHS Number",
+        "Hospital No",
+        "Surname",
+        "Forename",
+        "DOB",
+        "Sex",
+        "Postcode",
+        "Admission Date",
+        "Ward",
+        "Notes",
+    ];
+    let rows = [
+        [
+            "943 476 5919",
+            "RRK0001",
+            "SMITH",
+            "Jane",
+            "1982-03-14",
+            "F",
+            "LS1 4AP",
+            "01/12/2026",
+            "Ward 4",
+            "",
+        ],
+        [
+            "9434765870",
+            "RRK0002",
+            "O'Brien",
+            "Seán",
+            "14/03/82",
+            "M",
+            "ls14ap",
+            "2026-12-02",
+            "",
+            "x",
+        ],
+        [
+            "",
+            "RRK0003",
+            "Jones",
+            "Tom",
+            "31/12/1999",
+            "male",
+            "SW1A 1AA",
+            "",
+            "AMU",
+            "",
+        ],
+        [
+            "943-476-5919",
+            "",
+            "Smith",
+            "Jane",
+            "14/03/1982",
+            "female",
+            "",
+            "",
+            "",
+            "again",
+        ],
+        [
+            "9434765918",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "bad check digit",
+        ],
+        [
+            "9.43477E+09",
+            "",
+            "Lee",
+            "",
+            "2030-01-01",
+            "U",
+            "",
+            "",
+            "",
+            "scientific",
+        ],
+        ["", "", "", "", "", "", "", "", "", ""],
+    ];
+    let header_strings: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+    let row_strings: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
+        .collect();
+    let delimited = |sep: &str| {
+        let mut text = headers.join(sep);
+        text.push_str("\r\n");
+        for row in &rows {
+            text.push_str(&row.join(sep));
+            text.push_str("\r\n");
+        }
+        text
+    };
+    let mut out = vec![
+        ("comma.csv".to_owned(), delimited(",").into_bytes()),
+        ("semicolon.csv".to_owned(), delimited(";").into_bytes()),
+        ("tab.csv".to_owned(), delimited("\t").into_bytes()),
+        ("bom.csv".to_owned(), [b"\xEF\xBB\xBF".as_slice(), delimited(",").as_bytes()].concat()),
+        (
+            "cp1252.csv".to_owned(),
+            b"NHS Number,Patient Name,Date of Birth\r\n9434765919,\"O'BRIEN, Se\xe1n\",14/03/1982\r\n"
+                .to_vec(),
+        ),
+        (
+            "quoted.csv".to_owned(),
+            b"\"NHS No\",\"Name\",\"D.O.B.\",\"Gender\"\n\"9434765919\",\"SMITH, Jane \"\"Janie\"\"\",\"14-Mar-1982\",\"2\"\n"
+                .to_vec(),
+        ),
+        (
+            "blank-lines-first.csv".to_owned(),
+            b"\n\n,,\nNHS Number,Surname\n9434765919,Smith\n".to_vec(),
+        ),
+    ];
+    let xlsx = vmcheck_sheets::xlsx_bytes(&header_strings, &row_strings, None).expect("XLSX");
+    out.push(("list.xlsx".to_owned(), xlsx));
+    out
+}
+
+#[test]
+#[ignore = "writes the worklist_row seeds; run by hand"]
+fn write_worklist_seeds() {
+    for (name, data) in worklist_seeds() {
+        put("worklist_row", &name, &data);
+    }
 }
 
 /// A configuration that validates: the sandbox environment with the training card.
