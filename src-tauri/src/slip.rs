@@ -5,11 +5,12 @@
 
 use tauri::{State, WebviewWindow};
 use vmcheck_engine::report::LookupReport;
+use vmcheck_engine::shown::{self, ShownResult};
 use vmcheck_engine::slip::{Slip, SlipSaveError};
 use vmcheck_engine::ErrorCode;
 
 use crate::ipc::{IpcError, SlipSaved};
-use crate::state::{AppState, ShownResult};
+use crate::state::AppState;
 
 /// Keeps `report` as the result on screen (when someone is signed in with a role).
 pub fn remember(state: &AppState, lookup_id: u32, report: &LookupReport) {
@@ -42,27 +43,17 @@ fn shown_slip(state: &AppState, lookup_id: u32) -> Result<(Slip, vmcheck_engine:
         .shown
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let shown = guard
-        .as_ref()
-        .filter(|s| s.lookup_id == lookup_id)
-        .ok_or_else(|| refused("This result is no longer on screen: check the patient again."))?;
-    if state.session.actor().as_ref() != Some(&shown.actor)
-        || state.session.generation() != shown.generation
-    {
-        return Err(refused(
-            "The session changed since this result was shown: check the patient again.",
-        ));
-    }
     let org = &state.info.organisation;
     let now = i64::try_from(state.patient().clock().unix_seconds()).unwrap_or(i64::MAX);
-    let slip = Slip::new(
-        &shown.report,
+    shown::slip_of(
+        guard.as_ref(),
+        lookup_id,
+        state.session.actor().as_ref(),
+        state.session.generation(),
         now,
-        &shown.role,
-        &format!("{} ({})", org.name, org.ods_code),
+        &shown::organisation_line(&org.name, &org.ods_code),
     )
-    .map_err(|e| refused(&e.to_string()))?;
-    Ok((slip, shown.actor.clone()))
+    .map_err(|e| refused(&e.to_string()))
 }
 
 /// Saves the slip of the result on screen as a PDF in the user's documents folder

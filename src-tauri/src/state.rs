@@ -81,27 +81,13 @@ pub struct AppState {
     pub lookups: Mutex<HashMap<u32, tokio::task::AbortHandle>>,
     /// The result on screen (for its slip): forgotten at every lock and sign-out, and usable
     /// only by the user and role it was shown to, in the same session.
-    pub shown: Mutex<Option<ShownResult>>,
+    pub shown: Mutex<Option<vmcheck_engine::shown::ShownResult>>,
     /// The worklist (desk mode only: a kiosk has none).
     pub worklist: Option<WorklistState>,
     /// The engine's services (the PC/SC watcher, the file log), kept running.
     pub _running: Running,
     /// The training sandbox, kept running while the app runs.
     pub _sandbox: Option<Sandbox>,
-}
-
-/// The last result shown: what its slip is made from.
-pub struct ShownResult {
-    /// The UI's id of the lookup.
-    pub lookup_id: u32,
-    /// The result as shown.
-    pub report: vmcheck_engine::report::LookupReport,
-    /// Who it was shown to.
-    pub actor: vmcheck_engine::Actor,
-    /// Their role's name.
-    pub role: String,
-    /// The session's generation then (a lock since makes it stale).
-    pub generation: u64,
 }
 
 impl AppState {

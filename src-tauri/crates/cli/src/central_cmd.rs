@@ -19,33 +19,42 @@ const EXIT_BROKEN: u8 = 1;
 const EXIT_UNREACHABLE: u8 = 3;
 const EXIT_USAGE: u8 = 4;
 
-/// The log and the store's settings, or the exit code (the error printed).
-fn prepare(args: &VerifyArgs, json: bool) -> Result<(AuditLog, CentralSettings), u8> {
-    let (config, _, log) = open_log(args, json)?;
-    let Some(central) = config
-        .as_ref()
-        .and_then(|c: &Config| c.audit.central.clone())
-    else {
+/// The central store's settings from `[audit.central]` (its password from the keyring), or the
+/// exit code (the error printed; `elsewhere` is what the user can do without a central store).
+fn central_settings(
+    central: Option<&vmcheck_engine::config::CentralAuditConfig>,
+    elsewhere: &str,
+    json: bool,
+) -> Result<CentralSettings, u8> {
+    let Some(central) = central else {
         print_error(
             vmcheck_engine::ErrorCode::Config.as_str(),
             "no central audit store is configured",
-            "Add an [audit.central] section to the configuration (see /etc/vmcheck/config.toml.example).",
+            &format!("Add an [audit.central] section to the configuration{elsewhere}."),
             json,
         );
         return Err(EXIT_USAGE);
     };
-    let settings =
-        vmcheck_engine::central::settings(&central, &vmcheck_secrets::LazyKeyring::new()).map_err(
-            |message| {
-                print_error(
-                    vmcheck_engine::ErrorCode::Config.as_str(),
-                    &message,
-                    "Fix [audit.central], or store the password with `vmcheck secrets`.",
-                    json,
-                );
-                EXIT_USAGE
-            },
-        )?;
+    vmcheck_engine::central::settings(central, &vmcheck_secrets::LazyKeyring::new()).map_err(
+        |message| {
+            print_error(
+                vmcheck_engine::ErrorCode::Config.as_str(),
+                &message,
+                "Fix [audit.central], or store the password with `vmcheck secrets`.",
+                json,
+            );
+            EXIT_USAGE
+        },
+    )
+}
+
+/// The log and the store's settings, or the exit code (the error printed).
+fn prepare(args: &VerifyArgs, json: bool) -> Result<(AuditLog, CentralSettings), u8> {
+    let (config, _, log) = open_log(args, json)?;
+    let central = config
+        .as_ref()
+        .and_then(|c: &Config| c.audit.central.as_ref());
+    let settings = central_settings(central, " (see /etc/vmcheck/config.toml.example)", json)?;
     Ok((log, settings))
 }
 
@@ -207,25 +216,11 @@ pub async fn accesses(
     from: Option<i64>,
     to: Option<i64>,
 ) -> Result<(Vec<vmcheck_audit::Access>, String), u8> {
-    let Some(central) = &running.config.audit.central else {
-        print_error(
-            vmcheck_engine::ErrorCode::Config.as_str(),
-            "no central audit store is configured",
-            "Add an [audit.central] section to the configuration, or leave out --central for this desk's log.",
-            false,
-        );
-        return Err(EXIT_USAGE);
-    };
-    let settings = vmcheck_engine::central::settings(central, &vmcheck_secrets::LazyKeyring::new())
-        .map_err(|message| {
-            print_error(
-                vmcheck_engine::ErrorCode::Config.as_str(),
-                &message,
-                "Fix [audit.central], or store the password with `vmcheck secrets`.",
-                false,
-            );
-            EXIT_USAGE
-        })?;
+    let settings = central_settings(
+        running.config.audit.central.as_ref(),
+        ", or leave out --central for this desk's log",
+        false,
+    )?;
     let store = CentralStore::connect(&settings)
         .await
         .map_err(|e| unreachable(&e, false))?;

@@ -29,7 +29,7 @@ pub fn write(
         report,
         now,
         role,
-        &format!("{} ({})", org.name, org.ods_code),
+        &vmcheck_engine::shown::organisation_line(&org.name, &org.ods_code),
     ) {
         Ok(s) => s,
         Err(e) => {

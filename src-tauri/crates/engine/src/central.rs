@@ -79,6 +79,10 @@ pub struct CentralStatus {
     pub last_error: Option<String>,
     /// Records forwarded by this program.
     pub forwarded: u64,
+    /// Attempts to forward this program has begun.
+    pub attempts_begun: u64,
+    /// Attempts to forward this program has finished, successful or not.
+    pub attempts_ended: u64,
 }
 
 impl CentralStatus {
@@ -217,16 +221,32 @@ impl Forwarder {
     }
 
     /// Forwards now and waits up to `timeout` until the central store holds the log's head
-    /// `local_head`; returns whether it does (a command ending forwards what it recorded).
+    /// `local_head`; returns whether it does.
     pub fn drain(&self, local_head: i64, timeout: Duration) -> bool {
+        self.wait_for_head(local_head, timeout, false)
+    }
+
+    /// Like [`Forwarder::drain`] (a command ending forwards what it recorded), except that an
+    /// attempt begun after this call that fails ends the wait at once: the records stay
+    /// spooled and go with the next run, rather than every command waiting out `timeout` while
+    /// the store is away.
+    pub fn settle(&self, local_head: i64, timeout: Duration) -> bool {
+        self.wait_for_head(local_head, timeout, true)
+    }
+
+    fn wait_for_head(&self, local_head: i64, timeout: Duration, give_up_on_failure: bool) -> bool {
         let until = Instant::now() + timeout;
+        // An attempt already under way may have read the log before its last record was
+        // written; only one begun after this point tells.
+        let begun = self.status().attempts_begun;
         self.wake();
         loop {
             let status = self.status();
             if status.central_head.is_some_and(|c| c >= local_head) {
                 return true;
             }
-            if Instant::now() >= until {
+            let failed_since = status.attempts_ended > begun && !status.connected;
+            if (give_up_on_failure && failed_since) || Instant::now() >= until {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -257,6 +277,11 @@ async fn run(
     let mut store: Option<CentralStore> = None;
     let mut retry = Duration::from_secs(1);
     while !shared.stop.load(Ordering::SeqCst) {
+        shared
+            .status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .attempts_begun += 1;
         let local_head = log.head().ok().flatten().map_or(0, |(seq, _)| seq);
         let result = async {
             if store.as_ref().is_none_or(CentralStore::is_closed) {
@@ -271,6 +296,7 @@ async fn run(
         let pause = {
             let mut status = shared.status.lock().unwrap_or_else(PoisonError::into_inner);
             status.local_head = local_head;
+            status.attempts_ended += 1;
             match result {
                 Ok((new, head)) => {
                     status.connected = true;

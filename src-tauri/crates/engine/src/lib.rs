@@ -26,6 +26,7 @@ pub mod lookup;
 pub mod preferences;
 pub mod report;
 pub mod session;
+pub mod shown;
 mod signing;
 pub mod slip;
 pub mod startup;

@@ -104,6 +104,19 @@ pub struct LookupReport {
     pub detail_withheld: Option<&'static str>,
 }
 
+/// The report's fields a role without the detail activity does not see, by their JSON names:
+/// [`LookupReport`] leaves them out (`null`) for such a role, and the worklist does the same to
+/// the reports it kept when a list is opened in such a role. A test keeps this list and
+/// `withhold_detail` in step.
+pub const WITHHELD_FIELDS: [&str; 6] = [
+    "basic",
+    "category",
+    "category_display",
+    "category_definition",
+    "effective",
+    "effective_display",
+];
+
 /// What a role without the detail activity reads in place of the status's detail.
 pub const DETAIL_WITHHELD: &str = "The detail behind this status (its category, what that means and when it was last updated) is available to overseas visitor managers.";
 
@@ -285,5 +298,56 @@ impl SearchMatchReport {
             restricted: p.restricted,
             score: m.score,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_report() -> LookupReport {
+        LookupReport {
+            nhs_number: "9434765919".into(),
+            outcome: "status",
+            banner: Some(BannerColour::Red),
+            headline: Some("Chargeable"),
+            basic: Some("Y"),
+            category: Some("A"),
+            category_display: Some("Category A"),
+            category_definition: Some("A definition"),
+            effective: Some("2026-11-01".into()),
+            effective_display: Some("1 November 2026".into()),
+            effective_older_than_12_months: true,
+            effective_in_future: false,
+            exemption_reminder: true,
+            patient: None,
+            error: None,
+            trace_id: "trace".into(),
+            view: DetailView::Full,
+            detail_withheld: None,
+        }
+    }
+
+    #[test]
+    fn the_withheld_fields_are_exactly_those_a_restricted_report_leaves_out() {
+        let full = serde_json::to_value(full_report()).expect("json");
+        let mut report = full_report();
+        report.withhold_detail();
+        let restricted = serde_json::to_value(report).expect("json");
+        let emptied: Vec<&str> = full
+            .as_object()
+            .expect("object")
+            .iter()
+            .filter(|(key, value)| !value.is_null() && restricted[key.as_str()].is_null())
+            .map(|(key, _)| key.as_str())
+            .collect();
+        let mut expected = WITHHELD_FIELDS.to_vec();
+        expected.sort_unstable();
+        let mut emptied = emptied;
+        emptied.sort_unstable();
+        assert_eq!(emptied, expected);
+        assert_eq!(restricted["effective_older_than_12_months"], false);
+        assert_eq!(restricted["view"], "restricted");
+        assert_eq!(restricted["detail_withheld"], DETAIL_WITHHELD);
     }
 }

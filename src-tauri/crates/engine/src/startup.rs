@@ -126,15 +126,16 @@ pub const CENTRAL_DRAIN: std::time::Duration = std::time::Duration::from_secs(3)
 
 impl Running {
     /// The end of a command: a checkpoint of the log's head, and what was recorded sent to the
-    /// central store if it can be within [`CENTRAL_DRAIN`] (else it stays spooled for the next
-    /// run). Returns whether the central store holds everything (`true` without one).
+    /// central store if it can be within [`CENTRAL_DRAIN`] (else, or as soon as an attempt to
+    /// reach the store fails, it stays spooled for the next run). Returns whether the central
+    /// store holds everything (`true` without one).
     pub fn finish(&self) -> bool {
         self.patient.checkpoint_now();
         let (Some(central), Ok(log)) = (&self.central, self.patient.audit_log()) else {
             return true;
         };
         let head = log.head().ok().flatten().map_or(0, |(seq, _)| seq);
-        central.drain(head, CENTRAL_DRAIN)
+        central.settle(head, CENTRAL_DRAIN)
     }
 }
 

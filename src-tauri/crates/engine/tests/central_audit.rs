@@ -219,6 +219,16 @@ async fn the_spool_grows_while_the_server_is_away_and_drains_when_it_is_back() {
     });
     let status = forwarder.status();
     assert_eq!(status.spool_depth(), Some(200), "{status:?}");
+    // A command ending while the store is away does not wait out its time: the first attempt
+    // after it fails, and the records stay spooled for the next run.
+    let asked = Instant::now();
+    assert!(!forwarder.settle(250, Duration::from_secs(120)));
+    assert!(
+        asked.elapsed() < Duration::from_secs(60),
+        "settle waited {:?} for a store that is away",
+        asked.elapsed()
+    );
+    assert_eq!(forwarder.status().spool_depth(), Some(200));
     assert!(status
         .last_error
         .as_deref()

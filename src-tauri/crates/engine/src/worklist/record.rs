@@ -187,14 +187,7 @@ impl RowCheck {
         self.category = None;
         self.effective = None;
         if let Some(report) = self.report.as_object_mut() {
-            for key in [
-                "basic",
-                "category",
-                "category_display",
-                "category_definition",
-                "effective",
-                "effective_display",
-            ] {
+            for key in crate::report::WITHHELD_FIELDS {
                 report.insert(key.into(), serde_json::Value::Null);
             }
             report.insert("effective_older_than_12_months".into(), false.into());
