@@ -1,12 +1,13 @@
 // Builds the UI: `node build.mjs` → dist/ (what the Tauri shell serves);
 // `node build.mjs --dev` → dev-dist/ (dev.html with the fake IPC; never shipped).
 // Output: index.html, app.js (one IIFE bundle), nhsuk.css (NHS.UK frontend, remote fonts
-// removed, asset URLs made relative), app.css, assets/images/*. Nothing is fetched at run time.
+// removed, asset URLs made relative, cut to the rules the UI can use), app.css, assets/images/*. Nothing is fetched at run time.
 
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { purgeCss, usedClasses } from "./build/purge-css.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dev = process.argv.includes("--dev");
@@ -37,6 +38,15 @@ css = css.replaceAll("url(/assets/", "url(assets/");
 for (const bad of [/url\(\s*["']?(https?:)?\/\//, /@import/]) {
   if (bad.test(css)) throw new Error(`nhsuk.css still refers to something remote: ${bad}`);
 }
+// Only the rules the UI can use (build/purge-css.mjs): the classes its sources name. A quarter
+// of the stylesheet for the web process to parse and keep.
+const sources = readdirSync(join(here, "src"))
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => readFileSync(join(here, "src", f), "utf8"));
+sources.push(readFileSync(join(here, "index.html"), "utf8"), readFileSync(join(here, "styles/app.css"), "utf8"));
+const full = css.length;
+css = purgeCss(css, usedClasses(sources));
+if (!dev) console.log(`nhsuk.css: ${Math.round(css.length / 1024)} KB of ${Math.round(full / 1024)} KB kept`);
 writeFileSync(join(out, "nhsuk.css"), css);
 
 for (const f of readdirSync(join(here, "styles"))) {

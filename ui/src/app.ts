@@ -107,7 +107,7 @@ export class App {
     this.announcer = h("div", { class: "nhsuk-u-visually-hidden", id: "announcer", "aria-live": "assertive", "aria-atomic": "true" });
   }
 
-  /** Builds the page, follows the shell's events, then asks for the app info and session. */
+  /** Builds the page, follows the shell's events and asks for the app info, then the session. */
   async start(): Promise<void> {
     replace(
       this.root,
@@ -121,19 +121,26 @@ export class App {
     this.render();
     let eventSeen = false;
     try {
-      this.unlisten.push(
-        await this.ipc.onSession((e) => {
+      // Two round trips rather than five: the listeners and the app info asked for together,
+      // then the session view (after the listeners, so no change is missed in between).
+      const asked = await Promise.allSettled([
+        this.ipc.onSession((e) => {
           if (e.event === "changed") eventSeen = true;
           this.onSessionEvent(e);
         }),
-      );
-      this.unlisten.push(await this.ipc.onLookupProgress((e) => this.onProgress(e.lookup_id, e.step)));
-      this.unlisten.push(
-        await this.ipc.onWorklistProgress((e) => {
+        this.ipc.onLookupProgress((e) => this.onProgress(e.lookup_id, e.step)),
+        this.ipc.onWorklistProgress((e) => {
           if (this.session?.state === "ready") this.worklist?.onProgress(e);
         }),
-      );
-      this.info = await this.ipc.appInfo();
+        this.ipc.appInfo(),
+      ]);
+      const [session, progress, worklist, info] = asked;
+      for (const listening of [session, progress, worklist]) {
+        if (listening.status === "fulfilled") this.unlisten.push(listening.value);
+      }
+      const failed = asked.find((answer) => answer.status === "rejected");
+      if (failed) throw failed.reason;
+      this.info = (info as PromiseFulfilledResult<AppInfo>).value;
       this.applyMode();
       const view = await this.ipc.sessionView();
       if (!eventSeen) this.applySession(view);
