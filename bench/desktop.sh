@@ -21,6 +21,7 @@ bash scripts/setup.sh
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 cargo build --release --quiet --locked -p vmcheck-desktop -p vmcheck-bench-bare-window
 cargo build --quiet --locked -p vmcheck-cli -p vmcheck-e2e-tests --examples
-BENCH_RUNS=$runs VMCHECK_E2E_APP="$PWD/target/release/vmcheck-desktop" \
-  BENCH_BARE_WINDOW="$PWD/target/release/bare-window" \
-  xvfb-run -a -s "-screen 0 1280x900x24" target/debug/examples/desktop_bench
+target=${CARGO_TARGET_DIR:-$PWD/target}
+BENCH_RUNS=$runs VMCHECK_E2E_APP="$target/release/vmcheck-desktop" \
+  BENCH_BARE_WINDOW="$target/release/bare-window" \
+  xvfb-run -a -s "-screen 0 1280x900x24" "$target/debug/examples/desktop_bench"
