@@ -23,7 +23,8 @@ fail=0
 # The safety code (see docs/safety/hazard-log.md): the banner table, the status model, the last
 # gate before a banner, the FHIR model extraction, NHS numbers, the V&M request, the audit JWT,
 # the PDS model, the session machine (locks, the generation guard, roles), and the worklist's
-# identity cross-check against PDS and its results order.
+# identity cross-check against PDS and its results order, and the reading of a hospital number
+# search on the trust's Care Connect API (one patient, a verified NHS number).
 RUST_FILES=(
   src-tauri/crates/core/src/banner.rs
   src-tauri/crates/core/src/status.rs
@@ -36,6 +37,7 @@ RUST_FILES=(
   src-tauri/crates/core/src/session.rs
   src-tauri/crates/core/src/worklist/crosscheck.rs
   src-tauri/crates/core/src/worklist/order.rs
+  src-tauri/crates/core/src/care_connect.rs
 )
 
 # The last full Rust run with no missed mutant: its commit, then its figures.

@@ -99,6 +99,11 @@ pub struct AppInfo {
     pub print_slip: bool,
     /// A result may be saved as a PDF slip (a desk only: a kiosk keeps no files).
     pub save_slip: bool,
+    /// The trust's hospital number pattern (`[care_connect]`: each `#` a digit), when the lookup
+    /// field accepts hospital numbers (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hospital_number_pattern: Option<String>,
 }
 
 /// Where a slip was saved.

@@ -180,7 +180,7 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
         },
         client_asid: config.organisation.client_asid.clone(),
         pds_base_url: config.pds.base_url.clone(),
-        sds_url: config.sds.as_ref().map(|s| s.ldap_url.clone()),
+        sds_url: config.sds.as_ref().map(|s| s.url().to_owned()),
         vandm_endpoint: config.vandm.endpoint.clone(),
         kiosk: KioskInfo {
             result_clear_secs: u32::try_from(session_config.result_clear_secs).unwrap_or(60),
@@ -192,6 +192,11 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
             .map(|_| vmcheck_engine::preferences::Preferences::of(config)),
         print_slip: !kiosk || session_config.kiosk_print,
         save_slip: !kiosk,
+        hospital_number_pattern: config
+            .care_connect
+            .as_ref()
+            .and_then(|cc| cc.pattern().ok())
+            .map(|p| p.as_str().to_owned()),
     };
     let worklist = (!kiosk).then(|| WorklistState::open(&running));
     Ok(AppState {

@@ -763,7 +763,11 @@ export class App {
       return;
     }
     if (s.state === "ready" && !this.changingRole) {
-      this.form = lookupForm({ onLookup: (d) => this.startLookup(d), onSearch: (t) => this.startSearch(t) });
+      this.form = lookupForm({
+        onLookup: (d) => this.startLookup(d),
+        onSearch: (t) => this.startSearch(t),
+        hospitalNumberPattern: this.info?.hospital_number_pattern ?? null,
+      });
       this.resultArea = h("div", { class: "vm-result-area", id: "result-area" });
       replace(this.main, certificateWarning, this.form.element, this.resultArea);
       this.renderPane();

@@ -1,14 +1,19 @@
-// The lookup form (NHS number, checked and formatted as typed) and the "Search by details"
-// form (family name, given name, date of birth, gender, postcode).
+// The lookup form (NHS number, checked and formatted as typed — or, with `[care_connect]`, a
+// hospital number of the trust's form) and the "Search by details" form (family name, given
+// name, date of birth, gender, postcode).
 
 import type { SearchTerms } from "./bindings/SearchTerms";
 import { h, hidden } from "./dom";
 import { button, errorSummary, setFieldError, textField } from "./forms";
+import { describeHospitalNumber, looksLikeHospitalNumber, matchesHospitalNumber } from "./hospital-number";
 import { checkNhsNumber, formatAsTyped, nhsNumberError } from "./nhs-number";
 
 export interface LookupFormProps {
-  onLookup(digits: string): void;
+  /** An NHS number's ten digits, or a hospital number of the trust's form (upper case). */
+  onLookup(digitsOrHospitalNumber: string): void;
   onSearch(terms: SearchTerms): void;
+  /** The trust's hospital number pattern (`#` a digit), when hospital numbers are accepted. */
+  hospitalNumberPattern?: string | null;
 }
 
 export interface LookupForm {
@@ -21,15 +26,18 @@ export interface LookupForm {
 }
 
 export function lookupForm(p: LookupFormProps): LookupForm {
+  const pattern = p.hospitalNumberPattern ?? null;
   const { group, input } = textField({
     id: "nhs-number",
-    label: "NHS number",
+    label: pattern ? "NHS number or hospital number" : "NHS number",
     labelClass: "nhsuk-label--m",
-    hint: "10 digits, for example 943 476 5919",
+    hint: pattern
+      ? `10 digits, for example 943 476 5919, or a hospital number: ${describeHospitalNumber(pattern)}`
+      : "10 digits, for example 943 476 5919",
     inputClass: "nhsuk-input--width-10 nhsuk-input--code vm-nhs-input",
-    inputmode: "numeric",
+    inputmode: pattern ? "text" : "numeric",
   });
-  wireNhsNumberInput(input);
+  wireNhsNumberInput(input, pattern);
   const submit = button("lookup-submit", "Check status", { type: "submit" });
   // The button sits right after the input, whatever the width of the label, hint or error.
   const row = h("div", { class: "vm-input-row" });
@@ -38,8 +46,18 @@ export function lookupForm(p: LookupFormProps): LookupForm {
   const form = h("form", { class: "vm-lookup-form", id: "lookup-form", novalidate: true, autocomplete: "off" }, group);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    // Spaces are ignored (a digits-only form is grouped 3-3-4 as it is typed).
+    const compact = input.value.replace(/\s+/g, "");
+    if (pattern && matchesHospitalNumber(pattern, compact)) {
+      setFieldError(input, null);
+      p.onLookup(compact.toUpperCase());
+      return;
+    }
     const check = checkNhsNumber(input.value);
-    const error = nhsNumberError(check, true);
+    const error =
+      pattern && looksLikeHospitalNumber(input.value)
+        ? `This is not a hospital number of this trust: a hospital number is ${describeHospitalNumber(pattern)}`
+        : nhsNumberError(check, true);
     setFieldError(input, error);
     if (error !== null || check.kind !== "valid") {
       input.focus();
@@ -71,9 +89,14 @@ export function lookupForm(p: LookupFormProps): LookupForm {
   };
 }
 
-/** 3-3-4 formatting with a sane caret, and the Modulus 11 check as the user types. */
-export function wireNhsNumberInput(input: HTMLInputElement): void {
+/** 3-3-4 formatting with a sane caret, and the Modulus 11 check as the user types. With a
+ *  hospital number pattern, input holding a letter is left alone until it is submitted. */
+export function wireNhsNumberInput(input: HTMLInputElement, hospitalNumberPattern: string | null = null): void {
   input.addEventListener("input", () => {
+    if (hospitalNumberPattern && looksLikeHospitalNumber(input.value)) {
+      setFieldError(input, null);
+      return;
+    }
     const caret = input.selectionStart ?? input.value.length;
     const next = formatAsTyped(input.value, caret);
     if (next.value !== input.value) {

@@ -12,7 +12,7 @@ import type { SearchMatchView } from "./bindings/SearchMatchView";
 import { type Child, h, hidden } from "./dom";
 import { sentence } from "./errors";
 import { formatDate, formatGender, plural } from "./format";
-import { button, errorSummary, summaryList } from "./forms";
+import { button, errorSummary, summaryList, warningCallout } from "./forms";
 import { BANNER_ICON, icon } from "./icons";
 import { formatNhsNumber } from "./nhs-number";
 
@@ -72,6 +72,10 @@ export function resultView(view: LookupView, handlers: ResultHandlers): HTMLElem
   return h(
     "div",
     { class: "vm-result", id: "result" },
+    hospitalNumberNotice(report),
+    report.hospital_number_warning
+      ? warningCallout("hospital-number-warning", "Check the NHS number", h("p", null, report.hospital_number_warning))
+      : null,
     superseded,
     h(
       "div",
@@ -154,6 +158,24 @@ function categoryLabel(report: LookupReport): string {
   const display = report.category_display ?? code;
   if (/^[A-F]$/.test(code)) return `Category ${code}: ${display}`;
   return `Category: ${display}`;
+}
+
+/** What a lookup was asked about: ten digits are an NHS number; anything else sent is a
+ *  hospital number (the form only sends those two, and no hospital number form has ten digits). */
+function asked(s: string): "NHS number" | "Hospital number" {
+  return /^\d{10}$/.test(s) ? "NHS number" : "Hospital number";
+}
+
+/** The number as shown: an NHS number grouped 3-3-4, a hospital number as it is. */
+function askedValue(s: string): string {
+  return asked(s) === "NHS number" ? formatNhsNumber(s) : s;
+}
+
+/** Which hospital number the lookup began with, and the NHS number the trust's records gave. */
+function hospitalNumberNotice(report: LookupReport): HTMLElement | null {
+  if (!report.hospital_number) return null;
+  const trust = report.trust_nhs_number ? `: the trust's records give NHS number ${formatNhsNumber(report.trust_nhs_number)}` : "";
+  return h("div", { class: "nhsuk-inset-text vm-notice", id: "hospital-number-notice" }, hidden("Information: "), h("p", null, `Hospital number ${report.hospital_number}${trust}.`));
 }
 
 function supersededNotice(p: PatientReport): HTMLElement {
@@ -304,7 +326,7 @@ function lookupErrorView(report: LookupReport, raw: string | null, handlers: Res
       "The check could not be completed",
       h("p", { id: "lookup-error-message" }, sentence(error.message)),
       h("p", { id: "lookup-error-action" }, h("strong", null, "What to do: "), sentence(error.action)),
-      h("p", { class: "nhsuk-body-s" }, `NHS number asked about: ${formatNhsNumber(report.nhs_number)}`),
+      h("p", { class: "nhsuk-body-s" }, `${asked(report.nhs_number)} asked about: ${askedValue(report.nhs_number)}`),
       traceLine(report.trace_id, handlers),
     ),
     report.patient ? patientBlock(report.patient) : null,
@@ -322,7 +344,7 @@ export function failureView(nhs: string, error: IpcError, action: string, handle
       "The check could not be completed",
       h("p", { id: "lookup-error-message" }, sentence(error.message)),
       h("p", { id: "lookup-error-action" }, h("strong", null, "What to do: "), sentence(action)),
-      h("p", { class: "nhsuk-body-s" }, `NHS number asked about: ${formatNhsNumber(nhs)}`),
+      h("p", { class: "nhsuk-body-s" }, `${asked(nhs)} asked about: ${askedValue(nhs)}`),
       error.trace_id ? traceLine(error.trace_id, handlers) : h("p", { class: "nhsuk-body-s" }, `Error code: ${error.code}`),
     ),
   );
@@ -340,7 +362,7 @@ export function progressView(nhs: string, step: Progress | null, onCancel: () =>
   return h(
     "div",
     { class: "vm-progress", id: "progress", "aria-labelledby": "progress-heading" },
-    h("h2", { class: "nhsuk-heading-m", id: "progress-heading" }, `Checking NHS number ${formatNhsNumber(nhs)}`),
+    h("h2", { class: "nhsuk-heading-m", id: "progress-heading" }, `Checking ${asked(nhs) === "NHS number" ? "NHS number" : "hospital number"} ${askedValue(nhs)}`),
     h(
       "ol",
       { class: "vm-steps", id: "progress-steps", role: "status", "aria-live": "polite" },

@@ -62,4 +62,9 @@ print_slip: boolean,
 /**
  * A result may be saved as a PDF slip (a desk only: a kiosk keeps no files).
  */
-save_slip: boolean, };
+save_slip: boolean, 
+/**
+ * The trust's hospital number pattern (`[care_connect]`: each `#` a digit), when the lookup
+ * field accepts hospital numbers (left out otherwise).
+ */
+hospital_number_pattern?: string, };

@@ -79,4 +79,18 @@ view: "full" | "restricted",
 /**
  * Said in place of the detail a restricted role does not see ([`DETAIL_WITHHELD`]).
  */
-detail_withheld: string | null, };
+detail_withheld: string | null, 
+/**
+ * The hospital number asked for, when the lookup began with one (left out otherwise).
+ */
+hospital_number?: string, 
+/**
+ * The NHS number the trust's Care Connect service gave for the hospital number (verified
+ * there); PDS traced it (left out otherwise).
+ */
+trust_nhs_number?: string, 
+/**
+ * Said when PDS traced the trust's NHS number to a different one ([`TRUST_NUMBER_DIFFERS`]):
+ * the status is for PDS's number (left out otherwise).
+ */
+hospital_number_warning?: string, };

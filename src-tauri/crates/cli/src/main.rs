@@ -75,10 +75,16 @@ enum FormatArg {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Look up one patient by NHS number.
+    /// Look up one patient by NHS number (or by hospital number, with `[care_connect]`).
     Lookup {
-        /// The NHS number (spaces or dashes allowed).
-        nhs_number: String,
+        /// The NHS number (spaces or dashes allowed); a hospital number of the trust's form is
+        /// recognised too.
+        #[arg(required_unless_present = "hospital_number")]
+        nhs_number: Option<String>,
+        /// Look the patient up by hospital number: the trust's Care Connect service gives the
+        /// NHS number, which PDS then traces (needs `[care_connect]` in the configuration).
+        #[arg(long, value_name = "NUMBER", conflicts_with = "nhs_number")]
+        hospital_number: Option<String>,
         #[command(flatten)]
         target: Target,
         /// Print one JSON object instead of text.
@@ -433,6 +439,7 @@ async fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Lookup {
             nhs_number,
+            hospital_number,
             target,
             json,
             format,
@@ -457,16 +464,29 @@ async fn run(cli: Cli) -> u8 {
                         );
                         return signin::EXIT_SIGN_IN;
                     }
-                    let result = session.lookup(&nhs_number, |_| {}).await;
+                    let result = match (&hospital_number, &nhs_number) {
+                        (Some(h), _) => session.lookup_hospital_number(h, |_| {}).await,
+                        (None, n) => session.lookup(n.as_deref().unwrap_or(""), |_| {}).await,
+                    };
                     let role_name = session.view().role.map(|r| r.job_role);
                     (result, session.actor(), role_name)
                 }
                 None => {
                     let actor = running.config.actor();
-                    let result = running
-                        .patient
-                        .lookup(actor.as_ref(), &nhs_number, None, |_| {})
-                        .await;
+                    let result = match (&hospital_number, &nhs_number) {
+                        (Some(h), _) => {
+                            running
+                                .patient
+                                .lookup_hospital_number(actor.as_ref(), h, None, |_| {})
+                                .await
+                        }
+                        (None, n) => {
+                            running
+                                .patient
+                                .lookup(actor.as_ref(), n.as_deref().unwrap_or(""), None, |_| {})
+                                .await
+                        }
+                    };
                     let role_name = actor
                         .as_ref()
                         .map(|a| format!("role profile {}", a.role_profile_id));

@@ -42,6 +42,21 @@ pub fn print_lookup(report: &LookupReport, json: bool, environment: Environment)
     if environment == Environment::Sandbox {
         println!("TRAINING — not real patient data");
     }
+    if let Some(h) = &report.hospital_number {
+        match &report.trust_nhs_number {
+            Some(n) => println!(
+                "Hospital number {h}: the trust's records give NHS {}",
+                formatted(n)
+            ),
+            None => println!("Hospital number {h}"),
+        }
+    }
+    if let Some(warning) = report.hospital_number_warning {
+        println!(
+            "{}",
+            paint(&format!("Warning: {warning}"), Some(BannerColour::Amber))
+        );
+    }
     if let Some(p) = &report.patient {
         let name = if p.name.is_empty() {
             "(no name on PDS)"

@@ -475,6 +475,29 @@ fn each_bad_row_reason_with_its_row_number() {
 }
 
 #[test]
+fn a_row_with_only_a_hospital_number_is_read_to_be_found_by_it() {
+    let headers = strings(&["NHS No", "Surname", "DOB", "Sex", "Hospital number"]);
+    let rows = vec![
+        strings(&["", "", "", "", "RRK0765919"]),
+        strings(&["", "Smith", "", "", " "]),
+        strings(&["", "", "", "", "x"]),
+    ];
+    let parsed = parse_rows(&headers, &rows, &suggest_mapping(&headers), day(TODAY)).expect("read");
+    let alone = row(&parsed, 2);
+    assert_eq!(alone.hospital_number.as_deref(), Some("RRK0765919"));
+    assert_eq!(alone.nhs_number, None);
+    // Nothing to find the patient by: a problem, as before.
+    assert_eq!(
+        problem(&parsed, 3),
+        &RowProblemReason::NoNhsNumberNorDemographics {
+            missing: vec![Field::BirthDate, Field::Gender]
+        }
+    );
+    // Whether it has the trust's form is for the lookup to say.
+    assert_eq!(row(&parsed, 4).hospital_number.as_deref(), Some("x"));
+}
+
+#[test]
 fn several_problems_in_one_row_are_all_kept_nhs_number_first() {
     let parsed =
         parse(&[&["9434765918", "Smith", "J", "99/99/99", "Q", "", "", "", ""]]).expect("parsed");

@@ -10,6 +10,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use vmcheck_core::care_connect::{CareConnectPatient, HospitalNumber, HospitalNumberPattern};
 use vmcheck_core::jwt::{AuditContext, AuditJwt};
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_core::request::{self, Routing};
@@ -17,9 +18,10 @@ use vmcheck_core::sds::SpineEndpoint;
 use vmcheck_core::session::Actor;
 use vmcheck_core::{assess, Banner};
 use vmcheck_secrets::SecretLookup;
-use vmcheck_spine::http::HttpSettings;
+use vmcheck_spine::care_connect::CareConnectClient;
+use vmcheck_spine::http::{HttpSettings, TransportError};
 use vmcheck_spine::pds::{PdsClient, PdsSearch};
-use vmcheck_spine::sds::SdsClient;
+use vmcheck_spine::sds_fhir::SdsDirectory;
 use vmcheck_spine::vandm::{Conformance, VandmAnswer, VandmClient};
 
 use crate::clock::Clock;
@@ -36,7 +38,7 @@ struct CachedEndpoint {
 enum EndpointSource {
     Fixed(SpineEndpoint),
     Directory {
-        client: SdsClient,
+        client: SdsDirectory,
         spine_ods_code: String,
         interaction: String,
         ttl: Duration,
@@ -48,6 +50,8 @@ pub(crate) struct Clients {
     config: Config,
     clock: Arc<dyn Clock>,
     pds: PdsClient,
+    /// The trust's Care Connect API and its hospital number pattern, when configured.
+    care_connect: Option<(CareConnectClient, HospitalNumberPattern)>,
     vandm: VandmClient,
     endpoints: EndpointSource,
     cache: Mutex<Option<CachedEndpoint>>,
@@ -59,7 +63,8 @@ pub(crate) struct Clients {
 impl Clients {
     /// Builds the engine's clients from a validated configuration, fetching secrets (the
     /// mutual-TLS private key named by `tls.key_secret`, the PDS signing key named by
-    /// `pds.auth.key_secret`, the audit JWT signing key named by `audit_jwt.key_secret`) from
+    /// `pds.auth.key_secret`, the audit JWT signing key named by `audit_jwt.key_secret`, the
+    /// SDS FHIR API key named by `sds.api_key_secret` with `[sds] kind = "fhir"`) from
     /// `secrets`. The files named in `[tls]` are read now; a problem is a
     /// [`LookupError::TlsConfig`] naming the file (a missing or unusable signing key is a
     /// [`LookupError::Setup`] naming its configuration key and keyring entry).
@@ -79,6 +84,11 @@ impl Clients {
             clock.clone(),
         )
         .map_err(LookupError::Setup)?;
+        let care_connect = config
+            .care_connect
+            .as_ref()
+            .map(|cc| care_connect_client(cc, config.http.max_body_bytes()))
+            .transpose()?;
         let audit_signer = crate::signing::audit_signer(&config, secrets.as_ref())?;
         let vandm = crate::tls::vandm_client(
             &config,
@@ -102,8 +112,8 @@ impl Clients {
                 authenticated: None,
             }),
             (_, _, Some(sds)) => EndpointSource::Directory {
-                client: sds.client().map_err(|e| {
-                    LookupError::Setup(vmcheck_spine::http::TransportError::Setup(e.to_string()))
+                client: sds.directory(secrets.as_ref()).map_err(|e| {
+                    LookupError::Setup(vmcheck_spine::http::TransportError::Setup(e))
                 })?,
                 spine_ods_code: sds.spine_ods_code.clone(),
                 interaction: sds.interaction.clone(),
@@ -122,6 +132,7 @@ impl Clients {
             config,
             clock,
             pds,
+            care_connect,
             vandm,
             endpoints,
             cache: Mutex::new(None),
@@ -283,6 +294,29 @@ impl Clients {
         }
     }
 
+    /// The hospital number pattern, when hospital numbers can be looked up.
+    pub(crate) fn hospital_number_pattern(&self) -> Option<&HospitalNumberPattern> {
+        self.care_connect.as_ref().map(|(_, p)| p)
+    }
+
+    /// The identifier system hospital numbers are searched under, when configured.
+    pub(crate) fn hospital_number_system(&self) -> Option<&str> {
+        self.care_connect.as_ref().map(|(c, _)| c.system())
+    }
+
+    /// Asks the trust's Care Connect API for the one patient with this hospital number and
+    /// their verified NHS number.
+    pub(crate) async fn find_by_hospital_number(
+        &self,
+        number: &HospitalNumber,
+        correlation: &str,
+    ) -> Result<CareConnectPatient, LookupError> {
+        let Some((client, _)) = &self.care_connect else {
+            return Err(LookupError::HospitalNumberNotConfigured);
+        };
+        Ok(client.find(number, correlation).await?)
+    }
+
     /// Searches PDS by demographics (the "search by details" form).
     pub(crate) async fn search_patients(
         &self,
@@ -315,4 +349,39 @@ impl Clients {
         let conformance = self.vandm.metadata(&get).await?;
         Ok((endpoint, conformance))
     }
+}
+
+/// The Care Connect client `[care_connect]` describes (its CA bundle read now).
+fn care_connect_client(
+    cc: &crate::config::CareConnectConfig,
+    max_body_bytes: usize,
+) -> Result<(CareConnectClient, HospitalNumberPattern), LookupError> {
+    let setup = |problem: String| LookupError::Setup(TransportError::Setup(problem));
+    let pattern = cc
+        .pattern()
+        .map_err(|e| setup(format!("care_connect.hospital_number_pattern: {e}")))?;
+    let ca = cc
+        .ca_bundle
+        .as_ref()
+        .map(|path| {
+            std::fs::read(path).map_err(|e| {
+                setup(format!(
+                    "care_connect.ca_bundle {} cannot be read: {e}",
+                    path.display()
+                ))
+            })
+        })
+        .transpose()?;
+    let client = CareConnectClient::new(
+        &cc.base_url,
+        &cc.hospital_number_system,
+        HttpSettings {
+            connect: Duration::from_secs(5),
+            request: secs(cc.timeout_secs),
+            max_body_bytes,
+        },
+        ca,
+    )
+    .map_err(|e| setup(format!("the Care Connect client: {e}")))?;
+    Ok((client, pattern))
 }

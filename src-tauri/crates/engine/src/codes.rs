@@ -200,6 +200,23 @@ codes! {
     SettingsReadOnly = "SETTINGS_READ_ONLY",
     /// The settings given are not valid.
     SettingsInvalid = "SETTINGS_INVALID",
+    // A patient by hospital number (the trust's Care Connect API).
+    /// Not a hospital number of this trust's form; nothing was sent.
+    InvalidHospitalNumberLocal = "INVALID_HOSPITAL_NUMBER_LOCAL",
+    /// This installation has no `[care_connect]`: hospital numbers cannot be looked up.
+    HospitalNumberNotConfigured = "HOSPITAL_NUMBER_NOT_CONFIGURED",
+    /// No patient has this hospital number at the trust.
+    CareConnectNotFound = "CARE_CONNECT_NOT_FOUND",
+    /// Several patients have this hospital number; none is chosen.
+    CareConnectSeveralPatients = "CARE_CONNECT_SEVERAL_PATIENTS",
+    /// The trust's record holds no NHS number.
+    CareConnectNoNhsNumber = "CARE_CONNECT_NO_NHS_NUMBER",
+    /// The trust's record of the NHS number is not verified.
+    CareConnectNhsNumberUnverified = "CARE_CONNECT_NHS_NUMBER_UNVERIFIED",
+    /// The trust's Care Connect service could not be reached or refused the search.
+    CareConnectUnavailable = "CARE_CONNECT_UNAVAILABLE",
+    /// The trust's Care Connect service's answer cannot be read or vouched for.
+    CareConnectUnreadable = "CARE_CONNECT_UNREADABLE",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -171,6 +171,13 @@ fn named_secrets(config: &Config) -> Vec<(String, &'static str)> {
     if let Some(name) = config.audit_jwt.key_secret.clone() {
         names.push((name, "audit_jwt.key_secret"));
     }
+    if let Some(sds) = config
+        .sds
+        .as_ref()
+        .filter(|s| s.kind == crate::config::SdsKind::Fhir)
+    {
+        names.push((sds.api_key_secret.clone(), "sds.api_key_secret"));
+    }
     if let Some(path) = config.audit_path() {
         if let AuditKeySource::Keyring(name) = config.audit_key_source(&path) {
             names.push((name, "audit.key_secret"));
@@ -511,11 +518,19 @@ async fn services(config: &Config, patient: &Patient) -> Vec<Check> {
     // The V&M endpoint, from SDS (or fixed).
     let endpoint = clients.endpoint().await;
     checks.push(match (&endpoint, &config.sds) {
-        (Ok(e), Some(_)) if config.vandm.endpoint.is_none() => Check::new(
+        (Ok(e), Some(sds)) if config.vandm.endpoint.is_none() => Check::new(
             "sds",
             "Spine directory (SDS)",
             Verdict::Pass,
-            format!("the V&M endpoint found: {} (ASID {})", e.base_url, e.asid),
+            format!(
+                "the V&M endpoint found {}: {} (ASID {})",
+                match sds.kind {
+                    crate::config::SdsKind::Ldap => "over LDAP",
+                    crate::config::SdsKind::Fhir => "through the SDS FHIR API",
+                },
+                e.base_url,
+                e.asid
+            ),
         ),
         (Ok(e), _) => Check::new(
             "sds",

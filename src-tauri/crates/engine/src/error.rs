@@ -2,8 +2,10 @@
 //! front ends need (a stable code, the HTTP status if any, a sentence saying what happened and
 //! one saying what to do). An error is never a banner.
 
+use vmcheck_core::care_connect::{CareConnectError, HospitalNumberError};
 use vmcheck_core::fhir::{BodyError, ModelError};
 use vmcheck_core::nhs::NhsNumberError;
+use vmcheck_spine::care_connect::CareConnectClientError;
 use vmcheck_spine::http::TransportError;
 use vmcheck_spine::pds::PdsError;
 use vmcheck_spine::sds::SdsError;
@@ -20,6 +22,16 @@ pub enum LookupError {
     /// The NHS number was refused locally; nothing was sent.
     #[error("{0}")]
     InvalidNhsNumber(#[from] NhsNumberError),
+    /// The hospital number is not of the trust's form; nothing was sent.
+    #[error("{0}")]
+    InvalidHospitalNumber(#[from] HospitalNumberError),
+    /// A hospital number was given, but no `[care_connect]` is configured.
+    #[error("hospital numbers cannot be looked up here")]
+    HospitalNumberNotConfigured,
+    /// The trust's Care Connect service gave no verified NHS number for the hospital number;
+    /// nothing was asked of Spine.
+    #[error("{0}")]
+    CareConnect(#[from] CareConnectClientError),
     /// No identity to act as (no signed-in user and none configured).
     #[error("no user is signed in")]
     NoIdentity,
@@ -101,6 +113,22 @@ fn pds_code(e: &PdsError) -> ErrorCode {
     }
 }
 
+/// The code of a Care Connect failure.
+fn care_connect_code(e: &CareConnectClientError) -> ErrorCode {
+    use CareConnectClientError as E;
+    use ErrorCode as C;
+    match e {
+        E::Answer(CareConnectError::NotFound) => C::CareConnectNotFound,
+        E::Answer(CareConnectError::Several(_)) => C::CareConnectSeveralPatients,
+        E::Answer(CareConnectError::NoNhsNumber) => C::CareConnectNoNhsNumber,
+        E::Answer(CareConnectError::Unverified { .. }) => C::CareConnectNhsNumberUnverified,
+        E::Answer(_) | E::ContentType(_) => C::CareConnectUnreadable,
+        E::Transport(_) | E::Refused(_) | E::BadRequest { .. } | E::Server { .. } => {
+            C::CareConnectUnavailable
+        }
+    }
+}
+
 /// The code of a V&M OperationOutcome error.
 fn spine_code(code: &SpineErrorCode) -> ErrorCode {
     use ErrorCode as C;
@@ -141,6 +169,9 @@ impl LookupError {
         use ErrorCode as C;
         match self {
             Self::InvalidNhsNumber(_) => C::InvalidNhsNumberLocal,
+            Self::InvalidHospitalNumber(_) => C::InvalidHospitalNumberLocal,
+            Self::HospitalNumberNotConfigured => C::HospitalNumberNotConfigured,
+            Self::CareConnect(e) => care_connect_code(e),
             Self::NoIdentity => C::NoIdentity,
             Self::Pds(e) => pds_code(e),
             Self::Sds(_) => C::SdsLookupFailed,
@@ -180,6 +211,14 @@ impl LookupError {
     pub fn http_status(&self) -> Option<u16> {
         match self {
             Self::Pds(e) => e.http_status(),
+            Self::CareConnect(
+                CareConnectClientError::Refused(status)
+                | CareConnectClientError::BadRequest { status, .. }
+                | CareConnectClientError::Server { status, .. },
+            ) => Some(*status),
+            Self::CareConnect(
+                CareConnectClientError::Answer(_) | CareConnectClientError::ContentType(_),
+            ) => Some(200),
             Self::Vandm(VandmError::Spine(e)) => Some(e.http_status),
             Self::Vandm(VandmError::HttpStatus { status, .. }) => Some(*status),
             Self::Vandm(VandmError::RateLimited { .. }) => Some(429),
@@ -194,6 +233,7 @@ impl LookupError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Pds(e) => e.is_retryable(),
+            Self::CareConnect(e) => e.is_retryable(),
             Self::Sds(e) => e.is_retryable(),
             Self::Vandm(e) => e.is_retryable(),
             _ => false,
@@ -202,13 +242,22 @@ impl LookupError {
 
     /// Refused before anything was sent (CLI exit code 2).
     pub fn is_local(&self) -> bool {
-        matches!(self, Self::InvalidNhsNumber(_))
+        matches!(
+            self,
+            Self::InvalidNhsNumber(_)
+                | Self::InvalidHospitalNumber(_)
+                | Self::HospitalNumberNotConfigured
+        )
     }
 
     /// What happened, for the person at the screen.
     pub fn message(&self) -> String {
         match self {
             Self::InvalidNhsNumber(e) => e.to_string(),
+            Self::InvalidHospitalNumber(e) => format!("{e}."),
+            Self::HospitalNumberNotConfigured => "This installation is not set up to look patients up by hospital number: enter the patient's NHS number.".into(),
+            Self::CareConnect(CareConnectClientError::Answer(e)) => format!("No NHS number was checked: {e}."),
+            Self::CareConnect(e) => format!("The hospital number could not be turned into an NHS number: {e}."),
             Self::NoIdentity => "No one is signed in with a role, so no lookup can be made.".into(),
             Self::Pds(PdsError::NotFound) => "There is no patient with this NHS number on the Personal Demographics Service.".into(),
             Self::Pds(PdsError::Invalidated) => "This NHS number's record has been invalidated on the Personal Demographics Service.".into(),
@@ -231,6 +280,12 @@ impl LookupError {
     pub fn action(&self) -> &'static str {
         match self {
             Self::InvalidNhsNumber(_) => "Check the number and type it again.",
+            Self::InvalidHospitalNumber(_) => "Check the hospital number and type it again, or enter the patient's NHS number.",
+            Self::HospitalNumberNotConfigured => "Enter the patient's NHS number, or ask IT to set up [care_connect] in the configuration.",
+            Self::CareConnect(CareConnectClientError::Answer(CareConnectError::NotFound)) => "Check the hospital number, or enter the patient's NHS number.",
+            Self::CareConnect(CareConnectClientError::Answer(CareConnectError::Several(_) | CareConnectError::OtherPatient)) => "Do not guess which patient is meant: enter the patient's NHS number, and tell the records team about this hospital number.",
+            Self::CareConnect(CareConnectClientError::Answer(CareConnectError::NoNhsNumber | CareConnectError::Unverified { .. } | CareConnectError::InvalidNhsNumber)) => "Confirm the patient's NHS number with PDS (search by the patient's details), and ask the records team to update the trust's record.",
+            Self::CareConnect(e) if e.is_retryable() => "Try again, or enter the patient's NHS number. If it keeps happening, contact the service desk with the trace ID.",
             Self::NoIdentity | Self::SessionEnded => "Sign in with your smartcard.",
             Self::AuditUnavailable(_) => "Ask IT to look at the audit log (its folder, its disk, its key in the keyring): no patient can be checked until it can be written.",
             Self::Pds(PdsError::NotFound | PdsError::InvalidNumber) => "Check the NHS number, or search by the patient's details instead.",

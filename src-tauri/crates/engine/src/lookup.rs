@@ -1,6 +1,7 @@
 //! What one lookup produces: the steps it reports as it goes, and the result — the patient,
 //! the classified status or "no record", or a typed error — with the Ssp-TraceID.
 
+use vmcheck_core::care_connect::HospitalNumber;
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_core::pds::TraceOutcome;
 use vmcheck_core::status::ChargeableStatus;
@@ -42,6 +43,27 @@ pub enum Outcome {
     Error(LookupError),
 }
 
+/// How a lookup that began with a hospital number found its NHS number.
+#[derive(Debug, Clone)]
+pub struct HospitalNumberLookup {
+    /// The hospital number asked for.
+    pub hospital_number: HospitalNumber,
+    /// The NHS number the trust's Care Connect service gave (verified there), once it gave one.
+    pub trust_nhs_number: Option<NhsNumber>,
+}
+
+impl HospitalNumberLookup {
+    /// PDS, the authority, traced the trust's NHS number to a different one (the trust's number
+    /// was superseded): the status shown is for PDS's number, and the trust's record is out
+    /// of date.
+    pub fn pds_disagrees(&self, trace: Option<&TraceOutcome>) -> bool {
+        match (&self.trust_nhs_number, trace) {
+            (Some(trust), Some(t)) => t.patient.nhs_number != *trust,
+            _ => false,
+        }
+    }
+}
+
 /// The result of one lookup.
 #[derive(Clone)]
 pub struct LookupResult {
@@ -60,6 +82,8 @@ pub struct LookupResult {
     pub raw_response: Option<String>,
     /// What the acting role may see of it.
     pub view: vmcheck_core::roles::DetailView,
+    /// When the lookup began with a hospital number: the number and what the trust said.
+    pub hospital_number: Option<HospitalNumberLookup>,
 }
 
 impl std::fmt::Debug for LookupResult {

@@ -102,7 +102,25 @@ pub struct LookupReport {
     pub view: DetailView,
     /// Said in place of the detail a restricted role does not see ([`DETAIL_WITHHELD`]).
     pub detail_withheld: Option<&'static str>,
+    /// The hospital number asked for, when the lookup began with one (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub hospital_number: Option<String>,
+    /// The NHS number the trust's Care Connect service gave for the hospital number (verified
+    /// there); PDS traced it (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub trust_nhs_number: Option<String>,
+    /// Said when PDS traced the trust's NHS number to a different one ([`TRUST_NUMBER_DIFFERS`]):
+    /// the status is for PDS's number (left out otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub hospital_number_warning: Option<&'static str>,
 }
+
+/// The warning when PDS, the authority, traced the NHS number the trust holds for a hospital
+/// number to a different one (the trust's number was superseded).
+pub const TRUST_NUMBER_DIFFERS: &str = "PDS holds this patient under a different NHS number from the one the trust's records give for this hospital number. The status shown is for PDS's NHS number. Ask the records team to update the trust's patient administration system.";
 
 /// The report's fields a role without the detail activity does not see, by their JSON names:
 /// [`LookupReport`] leaves them out (`null`) for such a role, and the worklist does the same to
@@ -199,7 +217,17 @@ impl LookupReport {
             trace_id: result.trace_id.clone(),
             view: result.view,
             detail_withheld: None,
+            hospital_number: None,
+            trust_nhs_number: None,
+            hospital_number_warning: None,
         };
+        if let Some(h) = &result.hospital_number {
+            report.hospital_number = Some(h.hospital_number.as_str().to_owned());
+            report.trust_nhs_number = h.trust_nhs_number.as_ref().map(|n| n.as_str().to_owned());
+            report.hospital_number_warning = h
+                .pds_disagrees(result.patient.as_ref())
+                .then_some(TRUST_NUMBER_DIFFERS);
+        }
         match &result.outcome {
             Outcome::Status {
                 status,
@@ -325,6 +353,9 @@ mod tests {
             trace_id: "trace".into(),
             view: DetailView::Full,
             detail_withheld: None,
+            hospital_number: None,
+            trust_nhs_number: None,
+            hospital_number_warning: None,
         }
     }
 

@@ -60,11 +60,12 @@ pub struct DirectoryRoles {
 }
 
 impl DirectoryRoles {
-    /// The directory of `config` (`[sds]`), for its organisation; `None` without `[sds]`.
+    /// The directory of `config` (`[sds]`), for its organisation; `None` without `[sds]` or
+    /// with `kind = "fhir"` (the SDS FHIR API has no role search).
     pub fn from_config(
         config: &crate::Config,
     ) -> Option<Result<Self, crate::config::CaBundleError>> {
-        let sds = config.sds.as_ref()?;
+        let sds = config.sds.as_ref().filter(|s| s.provides_roles())?;
         Some(sds.client().map(|client| Self {
             client,
             ods_code: config.organisation.ods_code.clone(),
@@ -479,6 +480,31 @@ impl Session {
         let mut result = self
             .patient
             .lookup(actor.as_ref(), input, None, progress)
+            .await;
+        if !self.machine().accepts(generation) {
+            result.patient = None;
+            result.raw_response = None;
+            result.outcome = Outcome::Error(LookupError::SessionEnded);
+        }
+        result
+    }
+
+    /// Looks a patient up by hospital number as the session's user, along the audited path
+    /// ([`PatientAccess::lookup_hospital_number`]); a result that arrives after the session
+    /// locked is dropped.
+    pub async fn lookup_hospital_number(
+        &self,
+        input: &str,
+        progress: impl Fn(Progress),
+    ) -> LookupResult {
+        self.touch();
+        let (generation, actor) = {
+            let machine = self.machine();
+            (machine.generation(), machine.actor())
+        };
+        let mut result = self
+            .patient
+            .lookup_hospital_number(actor.as_ref(), input, None, progress)
             .await;
         if !self.machine().accepts(generation) {
             result.patient = None;

@@ -267,17 +267,19 @@ fn load(files: LayerFiles) -> Result<(Config, Option<Layered>), StartupError> {
     }
 }
 
-/// The roles source for this configuration: SDS when configured, else the listed roles.
+/// The roles source for this configuration: SDS over LDAP when configured, else the listed
+/// roles (also with `[sds] kind = "fhir"`).
 fn role_source(
     config: &Config,
     session: &SessionConfig,
 ) -> Result<Arc<dyn RoleSource>, StartupError> {
     Ok(match &config.sds {
-        Some(sds) => Arc::new(DirectoryRoles {
+        // The SDS FHIR API has no role search: roles come from [session] roles then.
+        Some(sds) if sds.provides_roles() => Arc::new(DirectoryRoles {
             client: sds.client()?,
             ods_code: config.organisation.ods_code.clone(),
         }),
-        None => Arc::new(ConfiguredRoles(
+        _ => Arc::new(ConfiguredRoles(
             session
                 .roles
                 .iter()

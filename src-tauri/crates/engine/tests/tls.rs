@@ -471,6 +471,8 @@ async fn live_and_integration_engines_refuse_to_start_without_mutual_tls() {
         let mut config = config_for(&sandbox);
         config.environment = environment;
         config.session = None;
+        // The sandbox's Care Connect API is plain HTTP, which only the sandbox may use.
+        config.care_connect = None;
         let e = Engine::new(config.clone(), Arc::new(ManualClock::new(now())))
             .err()
             .expect("refused without [tls]");

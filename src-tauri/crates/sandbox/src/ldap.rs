@@ -67,7 +67,7 @@ pub(crate) trait Planner: Send + Sync + 'static {
 }
 
 /// The same plan always: a directory and fixed options.
-struct Fixed(Plan);
+pub(crate) struct Fixed(pub Plan);
 
 impl Planner for Fixed {
     fn plan(&self) -> Plan {

@@ -1,7 +1,8 @@
 //! # vmcheck-sandbox
 //!
 //! A strict imitation of the Spine services V&M Check talks to, for tests, demos and training:
-//! PDS FHIR R4 (the trace), SDS over LDAP (the endpoint lookup) and the Visitors and Migrants
+//! PDS FHIR R4 (the trace), SDS over LDAP and through its FHIR API ([`sds_fhir`], on the PDS
+//! port; the endpoint lookup) and the Visitors and Migrants
 //! FHIR DSTU2 endpoint (the status). It is strict like the real services — headers, audit token,
 //! ASIDs, query and NHS number are all checked and refused with the real error codes — so that a
 //! client that works against the sandbox works against Spine.
@@ -14,17 +15,22 @@
 //! The V&M endpoint can be served over TLS, requiring client certificates from a given CA
 //! ([`SandboxOptions::tls`], [`SandboxTls`]); plain HTTP is the default.
 //!
+//! The PDS port also serves a trust's Care Connect FHIR STU3 API ([`care_connect`]): every test
+//! patient has a hospital number there ([`SandboxUrls::care_connect_base`]).
+//!
 //! It deliberately does not: speak TLS on PDS or LDAP, send ACCESS_DENIED_SSL (a refused client
 //! certificate is refused in the TLS handshake), hold
 //! or log any real person's data (the test patients are in the unissued `999 000 xxxx` range and
 //! only counts and codes are logged), or persist anything between runs.
 
+pub mod care_connect;
 pub mod directory;
 pub mod faults;
 pub mod ldap;
 pub mod oauth;
 pub mod patients;
 pub mod pds;
+pub mod sds_fhir;
 mod server;
 mod tls;
 pub mod vandm;
@@ -128,6 +134,17 @@ pub struct SandboxUrls {
 }
 
 impl SandboxUrls {
+    /// The SDS FHIR API's base URL, `{PDS origin}/spine-directory/FHIR/R4` (the API platform's
+    /// host, as on the real service), answering from the same directory as the LDAP server
+    /// ([`sds_fhir`]).
+    pub fn sds_fhir_base(&self) -> String {
+        let origin = self
+            .pds_base
+            .strip_suffix(pds::BASE_PATH)
+            .unwrap_or(&self.pds_base);
+        format!("{origin}{}", sds_fhir::BASE_PATH)
+    }
+
     /// The OAuth token URL, `{PDS origin}/oauth2/token` (answering only with
     /// [`SandboxOptions::pds_auth`] set).
     pub fn token_url(&self) -> String {
@@ -136,6 +153,16 @@ impl SandboxUrls {
             .strip_suffix(pds::BASE_PATH)
             .unwrap_or(&self.pds_base);
         format!("{origin}{}", oauth::TOKEN_PATH)
+    }
+
+    /// The sandbox trust's Care Connect FHIR STU3 base, `{PDS origin}/care-connect/STU3`
+    /// ([`care_connect`]).
+    pub fn care_connect_base(&self) -> String {
+        let origin = self
+            .pds_base
+            .strip_suffix(pds::BASE_PATH)
+            .unwrap_or(&self.pds_base);
+        format!("{origin}{}", care_connect::BASE_PATH)
     }
 }
 
@@ -149,6 +176,10 @@ pub(crate) struct Shared {
     sds_fault: Mutex<Option<Fault>>,
     pub vandm_requests: AtomicU64,
     pub pds_requests: AtomicU64,
+    /// Care Connect searches received.
+    pub care_connect_requests: AtomicU64,
+    /// The run-wide Care Connect fault.
+    care_connect_fault: Mutex<Option<Fault>>,
     /// The token endpoint, when PDS requires tokens.
     pub pds_auth: Option<oauth::OAuthState>,
     /// The key signed audit JWTs must verify with, when they must be signed.
@@ -167,6 +198,14 @@ impl Shared {
     /// The run-wide PDS fault now.
     pub fn pds_fault(&self) -> Option<Fault> {
         self.pds_fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The run-wide Care Connect fault now.
+    pub fn care_connect_fault(&self) -> Option<Fault> {
+        self.care_connect_fault
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -321,16 +360,28 @@ impl Sandbox {
             sds_fault: Mutex::new(None),
             vandm_requests: AtomicU64::new(0),
             pds_requests: AtomicU64::new(0),
+            care_connect_requests: AtomicU64::new(0),
+            care_connect_fault: Mutex::new(None),
             pds_auth,
             audit_jwt_key,
         });
         shared.set_run_fault(opts.fault);
+        // The LDAP server and the SDS FHIR API answer from the same directory, faults included.
+        let planner = Arc::new(FaultyDirectory {
+            shared: Arc::clone(&shared),
+            normal: directory,
+            refused,
+            tls_failure,
+        });
         let stop = CancellationToken::new();
         let tasks = vec![
             server::spawn_tls_alert(alert_listener, stop.clone()),
             server::spawn_http(
                 pds_listener,
-                pds::router(Arc::clone(&shared)),
+                pds::router(Arc::clone(&shared)).route(
+                    &format!("{}/{{*rest}}", sds_fhir::BASE_PATH),
+                    sds_fhir::planned(planner.clone()),
+                ),
                 stop.clone(),
                 "pds",
                 None,
@@ -343,12 +394,6 @@ impl Sandbox {
                 vandm_tls,
             ),
         ];
-        let planner = Arc::new(FaultyDirectory {
-            shared: Arc::clone(&shared),
-            normal: directory,
-            refused,
-            tls_failure,
-        });
         let ldap_task = tokio::spawn(ldap::serve_planned(ldap_listener, planner));
         tracing::info!(patients = patients().len(), "sandbox started");
         Ok(Sandbox {
@@ -388,6 +433,23 @@ impl Sandbox {
     /// How many HTTP requests the PDS server has received (token requests not included).
     pub fn pds_request_count(&self) -> u64 {
         self.shared.pds_requests.load(Ordering::SeqCst)
+    }
+
+    /// Sets (or clears) a fault applied to every Care Connect search from now on (the HTTP
+    /// faults: `500`, `html502`, `reset`, `truncated`, `wrong-content-type`, `redirect`,
+    /// `deep-json`, `oversized`, `hang`, …).
+    pub fn set_care_connect_fault(&self, fault: Option<Fault>) {
+        *self
+            .shared
+            .care_connect_fault
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = fault;
+    }
+
+    /// How many Care Connect searches the sandbox trust's API has received (refused ones
+    /// included).
+    pub fn care_connect_request_count(&self) -> u64 {
+        self.shared.care_connect_requests.load(Ordering::SeqCst)
     }
 
     /// How many requests the token endpoint has received (refused ones included; 0 without

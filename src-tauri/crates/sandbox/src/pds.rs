@@ -58,12 +58,18 @@ const X_REQUEST_ID: &str = "x-request-id";
 const X_CORRELATION_ID: &str = "x-correlation-id";
 
 /// The PDS server's router: one handler that reads the path itself.
-/// `POST /oauth2/token` goes to the token endpoint ([`crate::oauth`]).
+/// `POST /oauth2/token` goes to the token endpoint ([`crate::oauth`]), and
+/// `GET /care-connect/STU3/Patient` to the sandbox trust's Care Connect API
+/// ([`crate::care_connect`]).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
             crate::oauth::TOKEN_PATH,
             axum::routing::post(crate::oauth::token),
+        )
+        .route(
+            crate::care_connect::PATIENT_PATH,
+            axum::routing::get(crate::care_connect::handle),
         )
         .fallback(handle)
         .with_state(shared)

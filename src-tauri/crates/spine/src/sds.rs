@@ -47,15 +47,16 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The steps of a lookup, named in errors.
 const CONNECT: &str = "connection";
 const BIND: &str = "anonymous bind";
-const AS_SEARCH: &str = "accredited system search";
-const MHS_SEARCH: &str = "message handling system search";
+pub(crate) const AS_SEARCH: &str = "accredited system search";
+pub(crate) const MHS_SEARCH: &str = "message handling system search";
 /// Operation name of the role-profile search (error messages).
 const ROLE_SEARCH: &str = "role profile search";
 
 /// Why an SDS lookup failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SdsError {
-    /// The configured directory address is not an `ldap://` URL this build can use.
+    /// The configured directory address is not a URL this build can use (`ldap://`/`ldaps://`
+    /// for LDAP, `http://`/`https://` for the FHIR API).
     #[error("The Spine directory address {url:?} cannot be used: {reason}.")]
     InvalidUrl {
         /// The configured address.
@@ -140,18 +141,60 @@ pub enum SdsError {
     /// The directory answered, but its content does not give exactly one usable endpoint.
     #[error(transparent)]
     Lookup(#[from] SdsLookupError),
+    /// The SDS FHIR API answered a step with an HTTP error (400 for a request it finds wrong,
+    /// 404, 405, 406, 429, 5xx), with the OperationOutcome's code and diagnostics when it sent
+    /// one.
+    #[error("The Spine directory at {url} refused the {operation} with HTTP {status}{}.",
+        if reason.is_empty() { String::new() } else { format!(" ({reason})") })]
+    Refused {
+        /// The API's base URL.
+        url: String,
+        /// The step that failed.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The OperationOutcome's code and diagnostics, or a short excerpt of the body.
+        reason: String,
+    },
+    /// The SDS FHIR API did not accept this system's API key (HTTP 401 or 403): it is missing
+    /// from the keyring entry, wrong, revoked, or not subscribed to the SDS FHIR API.
+    #[error(
+        "The Spine directory at {url} did not accept this system's API key (HTTP {status}). \
+         Check the API key stored in the keyring (sds.api_key_secret) for this environment."
+    )]
+    ApiKeyRefused {
+        /// The API's base URL.
+        url: String,
+        /// 401 or 403.
+        status: u16,
+    },
+    /// An HTTP answer that is unusable below the FHIR level: a redirect (never followed), a body
+    /// over the size cap, or an HTTP client that could not be set up.
+    #[error("The Spine directory at {url} could not be used for the {operation}: {problem}.")]
+    Http {
+        /// The API's base URL.
+        url: String,
+        /// The step that failed.
+        operation: &'static str,
+        /// What went wrong (boxed: it is rare and large).
+        problem: Box<crate::http::TransportError>,
+    },
 }
 
 impl SdsError {
-    /// Whether trying the same lookup again later may succeed: network trouble, timeouts and
-    /// the LDAP results busy (51), unavailable (52), timeLimitExceeded (3) and
-    /// adminLimitExceeded (11). Configuration and directory-content errors are not.
+    /// Whether trying the same lookup again later may succeed: network trouble, timeouts, the
+    /// LDAP results busy (51), unavailable (52), timeLimitExceeded (3) and adminLimitExceeded
+    /// (11), and the FHIR API's HTTP 429 and 5xx. Configuration, credential and
+    /// directory-content errors are not.
     pub fn is_retryable(&self) -> bool {
         match self {
             SdsError::Unreachable { .. }
             | SdsError::TimedOut { .. }
             | SdsError::ConnectionLost { .. } => true,
             SdsError::Ldap { code, .. } => matches!(code, 3 | 11 | 51 | 52),
+            SdsError::Refused { status, .. } => *status == 429 || *status >= 500,
+            SdsError::Http { problem, .. } => problem.is_retryable(),
+            SdsError::ApiKeyRefused { .. } => false,
             SdsError::InvalidUrl { .. }
             | SdsError::InvalidCaBundle { .. }
             | SdsError::Tls { .. }

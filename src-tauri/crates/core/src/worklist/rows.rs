@@ -427,7 +427,9 @@ impl RowReader<'_> {
                 .ok()
         });
 
-        if cell(Field::NhsNumber).is_none() {
+        // Without an NHS number a row is found by its hospital number (through the trust's
+        // Care Connect service) or by a PDS search on its details.
+        if cell(Field::NhsNumber).is_none() && cell(Field::HospitalNumber).is_none() {
             let mut missing = Vec::new();
             if family.is_none() {
                 missing.push(Field::FamilyName);

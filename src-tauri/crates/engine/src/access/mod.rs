@@ -1,5 +1,6 @@
 //! The audited path: the one way patient data is reached. Every lookup by NHS number, search
-//! by demographics and export of patient data passes through [`PatientAccess`]:
+//! by demographics, hospital number search on the trust's Care Connect API and export of
+//! patient data passes through [`PatientAccess`]:
 //!
 //! 1. **write-ahead** — the intent (who, in which role, for which organisation, when, what:
 //!    the NHS number or the search terms, the trace id, the batch) is committed to the audit
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use vmcheck_audit::{Action, AuditLog, NewRecord};
+use vmcheck_core::care_connect::HospitalNumber;
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_core::pds::SearchMatch;
 use vmcheck_core::roles::DetailView;
@@ -39,7 +41,7 @@ use crate::clients::Clients;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::LookupError;
-use crate::lookup::{LookupResult, Outcome, Progress};
+use crate::lookup::{HospitalNumberLookup, LookupResult, Outcome, Progress};
 
 /// Demographic search terms (the "search by details" form, `vmcheck search`).
 #[derive(Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -289,7 +291,9 @@ impl PatientAccess {
 
     /// Looks a patient up by NHS number (as typed) on behalf of `actor`: intent, request,
     /// outcome. `batch` names the worklist job. A number failing Mod 11 is refused before
-    /// anything (nothing leaves the machine, nothing is recorded).
+    /// anything (nothing leaves the machine, nothing is recorded) — unless `[care_connect]` is
+    /// configured and the input is a hospital number of the trust's form, which is then looked
+    /// up as [`Self::lookup_hospital_number`] does (the pattern can never match an NHS number).
     pub async fn lookup(
         &self,
         actor: Option<&Actor>,
@@ -297,22 +301,169 @@ impl PatientAccess {
         batch: Option<&str>,
         progress: impl Fn(Progress),
     ) -> LookupResult {
-        let mut result = LookupResult {
-            requested: input.trim().to_owned(),
-            queried: None,
-            trace_id: uuid::Uuid::new_v4().to_string(),
-            patient: None,
-            outcome: Outcome::Error(LookupError::NoIdentity),
-            raw_response: None,
-            view: actor.map_or(DetailView::Restricted, |a| a.view),
-        };
+        let mut result = new_result(actor, input);
         let nhs = match NhsNumber::parse(input) {
             Ok(n) => n,
             Err(e) => {
+                let hospital = self
+                    .clients
+                    .hospital_number_pattern()
+                    .and_then(|p| p.parse(input).ok());
+                if let Some(number) = hospital {
+                    return self
+                        .by_hospital_number(actor, number, batch, &progress, result)
+                        .await;
+                }
                 result.outcome = Outcome::Error(e.into());
                 return result;
             }
         };
+        self.by_nhs_number(actor, nhs, batch, &progress, result, None)
+            .await
+    }
+
+    /// Looks a patient up by hospital number on behalf of `actor`. The number must have the
+    /// trust's form (`[care_connect] hospital_number_pattern`), else it is refused before
+    /// anything. Two audited steps, each recorded before its request leaves the machine:
+    ///
+    /// 1. the Care Connect search (a `search` intent with `hospital_number=…`, then its
+    ///    outcome: `care_connect:found` with the NHS number the trust gave, or the error code);
+    /// 2. only when the trust gave one patient with a verified NHS number: the usual lookup of
+    ///    that number (PDS trace, V&M query), its intent marked `via=care_connect`.
+    ///
+    /// On any Care Connect error nothing is asked of PDS or Spine. When PDS traces the trust's
+    /// number to another (superseded) one, [`HospitalNumberLookup::pds_disagrees`] says so.
+    pub async fn lookup_hospital_number(
+        &self,
+        actor: Option<&Actor>,
+        input: &str,
+        batch: Option<&str>,
+        progress: impl Fn(Progress),
+    ) -> LookupResult {
+        let mut result = new_result(actor, input);
+        let Some(pattern) = self.clients.hospital_number_pattern() else {
+            result.outcome = Outcome::Error(LookupError::HospitalNumberNotConfigured);
+            return result;
+        };
+        match pattern.parse(input) {
+            Ok(number) => {
+                self.by_hospital_number(actor, number, batch, &progress, result)
+                    .await
+            }
+            Err(e) => {
+                result.outcome = Outcome::Error(e.into());
+                result
+            }
+        }
+    }
+
+    /// Step 1 of [`Self::lookup_hospital_number`], then step 2.
+    async fn by_hospital_number(
+        &self,
+        actor: Option<&Actor>,
+        number: HospitalNumber,
+        batch: Option<&str>,
+        progress: &impl Fn(Progress),
+        mut result: LookupResult,
+    ) -> LookupResult {
+        result.requested = number.as_str().to_owned();
+        result.hospital_number = Some(HospitalNumberLookup {
+            hospital_number: number.clone(),
+            trust_nhs_number: None,
+        });
+        let Some(actor) = actor else {
+            return result;
+        };
+        progress(Progress::Tracing);
+        let nhs = match self
+            .find_by_hospital_number(actor, &number, batch, &result.trace_id)
+            .await
+        {
+            Ok(nhs) => nhs,
+            Err(e) => {
+                result.outcome = Outcome::Error(e);
+                return result;
+            }
+        };
+        if let Some(h) = result.hospital_number.as_mut() {
+            h.trust_nhs_number = Some(nhs.clone());
+        }
+        self.by_nhs_number(
+            Some(actor),
+            nhs,
+            batch,
+            progress,
+            result,
+            Some("via=care_connect"),
+        )
+        .await
+    }
+
+    /// The hospital number pattern, when `[care_connect]` is configured.
+    pub fn hospital_number_pattern(
+        &self,
+    ) -> Option<&vmcheck_core::care_connect::HospitalNumberPattern> {
+        self.clients.hospital_number_pattern()
+    }
+
+    /// The audited Care Connect step on behalf of `actor`: a `search` intent
+    /// (`hospital_number=…`) committed before the request leaves, then its outcome
+    /// (`care_connect:found` with the NHS number the trust gave, or the error code). The NHS
+    /// number given is verified by the trust; PDS has yet to trace it.
+    pub async fn find_by_hospital_number(
+        &self,
+        actor: &Actor,
+        number: &HospitalNumber,
+        batch: Option<&str>,
+        trace_id: &str,
+    ) -> Result<NhsNumber, LookupError> {
+        let intent = NewRecord {
+            search_terms: Some(format!("hospital_number={}", number.as_str())),
+            trace_id: Some(trace_id.to_owned()),
+            batch_id: batch.map(str::to_owned),
+            detail: Some(format!(
+                "service=care_connect;system={}",
+                self.clients.hospital_number_system().unwrap_or_default()
+            )),
+            ..self.record(actor, Action::Search)
+        };
+        let intent_seq = self.append(vec![intent])?.last().map(|r| r.seq);
+        let found = self.clients.find_by_hospital_number(number, trace_id).await;
+        let (code, returned) = match &found {
+            Ok(p) => (
+                "care_connect:found".to_owned(),
+                Some(p.nhs_number.as_str().to_owned()),
+            ),
+            Err(e) => (e.code().as_str().to_owned(), None),
+        };
+        let outcome = NewRecord {
+            refers_to: intent_seq,
+            nhs_number: returned,
+            outcome: Some(code),
+            trace_id: Some(trace_id.to_owned()),
+            batch_id: batch.map(str::to_owned),
+            ..self.record(actor, Action::Outcome)
+        };
+        self.append(vec![outcome])?;
+        match found {
+            Ok(p) => Ok(p.nhs_number),
+            Err(e) => {
+                tracing::info!(code = %e.code(), "hospital number search ended with an error");
+                Err(e)
+            }
+        }
+    }
+
+    /// The audited lookup of a valid NHS number: intent (with `detail`), request, outcome.
+    async fn by_nhs_number(
+        &self,
+        actor: Option<&Actor>,
+        nhs: NhsNumber,
+        batch: Option<&str>,
+        progress: &impl Fn(Progress),
+        mut result: LookupResult,
+        detail: Option<&str>,
+    ) -> LookupResult {
         result.requested = nhs.as_str().to_owned();
         let Some(actor) = actor else {
             return result;
@@ -321,6 +472,7 @@ impl PatientAccess {
             nhs_number: Some(nhs.as_str().to_owned()),
             trace_id: Some(result.trace_id.clone()),
             batch_id: batch.map(str::to_owned),
+            detail: detail.map(str::to_owned),
             ..self.record(actor, Action::Lookup)
         };
         let intent_seq = match self.append(vec![intent]) {
@@ -330,7 +482,7 @@ impl PatientAccess {
                 return result;
             }
         };
-        self.request(actor, &nhs, &mut result, &progress).await;
+        self.request(actor, &nhs, &mut result, progress).await;
         let outcome = self.outcome_record(actor, intent_seq, &RowOutcome::of(&result), batch, None);
         if let Err(e) = self.append(vec![outcome]) {
             // Nothing is shown that the log does not hold.
@@ -455,6 +607,20 @@ impl PatientAccess {
             ..self.record(actor, Action::Export)
         }])
         .map(|_| ())
+    }
+}
+
+/// A result with nothing found yet, for `input` as typed.
+fn new_result(actor: Option<&Actor>, input: &str) -> LookupResult {
+    LookupResult {
+        requested: input.trim().to_owned(),
+        queried: None,
+        trace_id: uuid::Uuid::new_v4().to_string(),
+        patient: None,
+        outcome: Outcome::Error(LookupError::NoIdentity),
+        raw_response: None,
+        view: actor.map_or(DetailView::Restricted, |a| a.view),
+        hospital_number: None,
     }
 }
 

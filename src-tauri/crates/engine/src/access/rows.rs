@@ -172,6 +172,7 @@ impl PatientAccess {
             outcome: Outcome::Error(LookupError::NoIdentity),
             raw_response: None,
             view: actor.view,
+            hospital_number: None,
         };
         self.request(actor, &intent.nhs, &mut result, &|_| {}).await;
         result

@@ -27,12 +27,13 @@ pub const SYSTEM_FILE: &str = "/etc/vmcheck/config.toml";
 pub const PREFERENCE_KEYS: [&str; 3] = ["vandm.format", "session.idle_lock_secs", "log.level"];
 
 /// Keys holding file paths, resolved against their own file's folder.
-const PATH_KEYS: [&str; 12] = [
+const PATH_KEYS: [&str; 13] = [
     "tls.ca_bundle",
     "tls.client_certificate",
     "tls.key_file",
     "pds.auth.key_file",
     "sds.ca_bundle",
+    "care_connect.ca_bundle",
     "audit_jwt.key_file",
     "audit.path",
     "audit.key_file",

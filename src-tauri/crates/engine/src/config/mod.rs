@@ -35,6 +35,9 @@ pub struct Config {
     pub pds: PdsConfig,
     /// SDS over LDAP (omit when `vandm.endpoint` is fixed).
     pub sds: Option<SdsConfig>,
+    /// The trust's Care Connect FHIR STU3 API: lookups by hospital number (omit to accept NHS
+    /// numbers only).
+    pub care_connect: Option<CareConnectConfig>,
     /// The V&M endpoint.
     #[serde(default)]
     pub vandm: VandmConfig,
@@ -528,13 +531,40 @@ pub struct AuditJwtConfig {
     pub key_file: Option<std::path::PathBuf>,
 }
 
+/// How the Spine Directory Service is reached (`[sds] kind`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SdsKind {
+    /// SDS over LDAP (`ldap_url`): the V&M endpoint, and users' role profiles.
+    #[default]
+    Ldap,
+    /// The SDS FHIR API (`fhir_base_url`, API key from the keyring entry `api_key_secret`): the
+    /// V&M endpoint only. The API has no person or role search, so users' roles come from
+    /// `[session] roles`, as they do without SDS.
+    Fhir,
+}
+
+/// The keyring entry holding the SDS FHIR API key, unless `[sds] api_key_secret` names another.
+pub const DEFAULT_SDS_API_KEY_SECRET: &str = "sds-api-key";
+
 /// SDS settings.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SdsConfig {
-    /// `ldap://host:port` or `ldaps://host:port`.
+    /// `ldap` (default) or `fhir`.
+    #[serde(default)]
+    pub kind: SdsKind,
+    /// `ldap://host:port` or `ldaps://host:port` (with `kind = "ldap"`).
+    #[serde(default)]
     pub ldap_url: String,
-    /// Search base.
+    /// The SDS FHIR API's base URL (with `kind = "fhir"`), e.g.
+    /// `https://int.api.service.nhs.uk/spine-directory/FHIR/R4`.
+    #[serde(default)]
+    pub fhir_base_url: Option<String>,
+    /// The keyring entry holding the SDS FHIR API key (with `kind = "fhir"`).
+    #[serde(default = "default_sds_api_key_secret")]
+    pub api_key_secret: String,
+    /// Search base (LDAP).
     #[serde(default = "default_base_dn")]
     pub base_dn: String,
     /// The Spine's ODS code (`YES` in the development environments).
@@ -550,12 +580,74 @@ pub struct SdsConfig {
     /// Per-operation timeout in seconds.
     #[serde(default = "default_sds_timeout")]
     pub timeout_secs: u64,
-    /// PEM CA certificates trusted for `ldaps://` (default: the system's trust store).
+    /// PEM CA certificates trusted for `ldaps://` or the FHIR API's `https://` (default: the
+    /// system's trust store).
     pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 impl SdsConfig {
-    /// The directory client these settings describe (reads the CA bundle, when set).
+    /// Whether users' role profiles come from this directory (LDAP only: the SDS FHIR API has
+    /// no role search).
+    pub fn provides_roles(&self) -> bool {
+        self.kind == SdsKind::Ldap
+    }
+
+    /// The directory's address for its kind: `ldap_url`, or `fhir_base_url`.
+    pub fn url(&self) -> &str {
+        match self.kind {
+            SdsKind::Ldap => &self.ldap_url,
+            SdsKind::Fhir => self.fhir_base_url.as_deref().unwrap_or_default(),
+        }
+    }
+
+    /// The endpoint directory these settings describe: the LDAP client, or the FHIR API client
+    /// with the API key read from the keyring entry `api_key_secret` now. Errors name the
+    /// configuration key and the keyring entry, never the key.
+    pub(crate) fn directory(
+        &self,
+        secrets: &dyn vmcheck_secrets::SecretLookup,
+    ) -> Result<vmcheck_spine::sds_fhir::SdsDirectory, String> {
+        if self.kind == SdsKind::Ldap {
+            return self.client().map(Into::into).map_err(|e| e.to_string());
+        }
+        let url = self.fhir_base_url.as_deref().unwrap_or_default();
+        let key = secrets.get(&self.api_key_secret).map_err(|problem| {
+            format!(
+                "sds.api_key_secret: the keyring entry '{}' (the SDS FHIR API key) could not be \
+                 read: {problem}",
+                self.api_key_secret
+            )
+        })?;
+        let key = std::str::from_utf8(&key)
+            .map(str::trim)
+            .map_err(|_| {
+                format!(
+                    "sds.api_key_secret: the keyring entry '{}' is not text",
+                    self.api_key_secret
+                )
+            })?
+            .to_owned();
+        let key = zeroize::Zeroizing::new(key);
+        let client = vmcheck_spine::sds_fhir::SdsFhirClient::new(
+            url,
+            &key,
+            Duration::from_secs(self.timeout_secs),
+        )
+        .map_err(|e| format!("sds.fhir_base_url: {e}"))?;
+        let client = match &self.ca_bundle {
+            None => client,
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))?;
+                client
+                    .with_ca_bundle(&pem)
+                    .map_err(|e| format!("sds.ca_bundle {}: {e}", path.display()))?
+            }
+        };
+        Ok(client.into())
+    }
+
+    /// The LDAP directory client these settings describe (reads the CA bundle, when set).
     pub(crate) fn client(&self) -> Result<vmcheck_spine::sds::SdsClient, CaBundleError> {
         let client = vmcheck_spine::sds::SdsClient::new(self.ldap_url.clone())
             .with_base_dn(self.base_dn.clone())
@@ -577,6 +669,51 @@ impl SdsConfig {
         }
     }
 }
+
+/// `[care_connect]`: the trust's Care Connect FHIR STU3 API, which turns a hospital number into
+/// the patient's verified NHS number (`GET [base_url]/Patient?identifier=<system>|<number>`);
+/// PDS then traces that number as usual.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CareConnectConfig {
+    /// The FHIR STU3 base URL, e.g. `https://careconnect.example-trust.nhs.uk/STU3`.
+    pub base_url: String,
+    /// The trust's hospital number identifier system, e.g.
+    /// `https://fhir.example-trust.nhs.uk/Id/pas-number`.
+    pub hospital_number_system: String,
+    /// What a hospital number looks like here: each `#` a digit, other characters as they are
+    /// (letters in either case), e.g. `RRK#######`. A pattern an NHS number could match is
+    /// refused.
+    pub hospital_number_pattern: String,
+    /// Whole-request timeout in seconds.
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// PEM CA certificates trusting the server's certificate (the trust's own CA), besides the
+    /// system's trust store; with it only `https://` is used.
+    pub ca_bundle: Option<std::path::PathBuf>,
+}
+
+impl CareConnectConfig {
+    /// The hospital number pattern (checked when the configuration was validated).
+    pub fn pattern(
+        &self,
+    ) -> Result<
+        vmcheck_core::care_connect::HospitalNumberPattern,
+        vmcheck_core::care_connect::PatternError,
+    > {
+        vmcheck_core::care_connect::HospitalNumberPattern::new(&self.hospital_number_pattern)
+    }
+}
+
+/// The sandbox trust's hospital number system (as `vmcheck_sandbox::care_connect` serves it).
+pub const SANDBOX_HOSPITAL_NUMBER_SYSTEM: &str =
+    "https://fhir.sandbox-trust.vmcheck.invalid/Id/pas-number";
+/// The sandbox trust's hospital number pattern.
+pub const SANDBOX_HOSPITAL_NUMBER_PATTERN: &str = "RRK#######";
+/// Where the sandbox serves Care Connect, on its PDS port.
+const SANDBOX_CARE_CONNECT_PATH: &str = "/care-connect/STU3";
+/// The sandbox's PDS base path.
+const SANDBOX_PDS_PATH: &str = "/personal-demographics/FHIR/R4";
 
 /// Why `[sds] ca_bundle` cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -654,6 +791,10 @@ fn default_true() -> bool {
 fn default_timeout() -> u64 {
     15
 }
+fn default_sds_api_key_secret() -> String {
+    DEFAULT_SDS_API_KEY_SECRET.to_owned()
+}
+
 fn default_sds_timeout() -> u64 {
     5
 }
@@ -753,6 +894,9 @@ impl Config {
         if let Some(sds) = self.sds.as_mut() {
             fix(&mut sds.ca_bundle);
         }
+        if let Some(cc) = self.care_connect.as_mut() {
+            fix(&mut cc.ca_bundle);
+        }
         fix(&mut self.audit_jwt.key_file);
         fix(&mut self.audit.path);
         fix(&mut self.audit.key_file);
@@ -792,12 +936,28 @@ impl Config {
                 auth: None,
             },
             sds: Some(SdsConfig {
+                kind: SdsKind::Ldap,
                 ldap_url: target.ldap_url.clone(),
+                fhir_base_url: None,
+                api_key_secret: default_sds_api_key_secret(),
                 base_dn: default_base_dn(),
                 spine_ods_code: default_spine_ods(),
                 interaction: default_interaction(),
                 cache_ttl_secs: default_ttl(),
                 timeout_secs: default_sds_timeout(),
+                ca_bundle: None,
+            }),
+            care_connect: Some(CareConnectConfig {
+                base_url: format!(
+                    "{}{SANDBOX_CARE_CONNECT_PATH}",
+                    target
+                        .pds_base
+                        .strip_suffix(SANDBOX_PDS_PATH)
+                        .unwrap_or(&target.pds_base)
+                ),
+                hospital_number_system: SANDBOX_HOSPITAL_NUMBER_SYSTEM.into(),
+                hospital_number_pattern: SANDBOX_HOSPITAL_NUMBER_PATTERN.into(),
+                timeout_secs: default_timeout(),
                 ca_bundle: None,
             }),
             vandm: VandmConfig::default(),

@@ -199,7 +199,7 @@ impl Config {
                 ));
             }
             (None, None, None) => {
-                return Err(invalid("sds", "is missing", "Add an [sds] section with ldap_url, or set vandm.endpoint and vandm.spine_asid."));
+                return Err(invalid("sds", "is missing", "Add an [sds] section with ldap_url (or kind = \"fhir\" and fhir_base_url), or set vandm.endpoint and vandm.spine_asid."));
             }
             (None, None, Some(_)) => {}
         }
@@ -223,18 +223,16 @@ impl Config {
                     "Use a number of seconds from 5 to 3600.",
                 ));
             }
-            if self.sds.is_none() && session.roles.is_empty() {
-                return Err(invalid("session.roles", "is empty and no [sds] directory is configured", "List the roles users may act in, or configure [sds] so roles come from the directory."));
+            if session.roles.is_empty() {
+                match &self.sds {
+                    None => return Err(invalid("session.roles", "is empty and no [sds] directory is configured", "List the roles users may act in, or configure [sds] so roles come from the directory.")),
+                    Some(sds) if !sds.provides_roles() => return Err(invalid("session.roles", "is empty and [sds] kind = \"fhir\" gives no roles", "The SDS FHIR API has no role search: list the roles users may act in under [session] roles, or use [sds] kind = \"ldap\" so roles come from the directory.")),
+                    Some(_) => {}
+                }
             }
         }
         if let Some(sds) = &self.sds {
-            if !is_ldap_url(&sds.ldap_url) {
-                return Err(invalid(
-                    "sds.ldap_url",
-                    format!("'{}' is not an ldap:// or ldaps:// URL", sds.ldap_url),
-                    "Use the SDS directory's URL, e.g. ldaps://ldap.example.nhs.uk:636.",
-                ));
-            }
+            self.validate_sds_kind(sds)?;
             if sds.spine_ods_code.is_empty() {
                 return Err(invalid(
                     "sds.spine_ods_code",
@@ -251,7 +249,120 @@ impl Config {
             }
             check_timeout("sds.timeout_secs", sds.timeout_secs)?;
         }
+        self.validate_care_connect()?;
         self.validate_tls()?;
+        Ok(())
+    }
+
+    /// `[care_connect]`: an http(s) base URL (https outside the sandbox), an identifier system
+    /// URI, a usable hospital number pattern.
+    fn validate_care_connect(&self) -> Result<(), ConfigError> {
+        let Some(cc) = &self.care_connect else {
+            return Ok(());
+        };
+        if !is_http_url(&cc.base_url) {
+            return Err(invalid(
+                "care_connect.base_url",
+                format!("'{}' is not an http(s) URL", cc.base_url),
+                "Use the trust's Care Connect FHIR STU3 base URL (the address before /Patient).",
+            ));
+        }
+        if self.environment != Environment::Sandbox && !cc.base_url.starts_with("https://") {
+            return Err(invalid(
+                "care_connect.base_url",
+                format!("'{}' is not an https:// URL", cc.base_url),
+                "Patient identifiers are sent to it: use the service's https:// address.",
+            ));
+        }
+        let system = cc.hospital_number_system.trim();
+        if system.is_empty()
+            || system != cc.hospital_number_system
+            || system.contains(['|', ' ', '\t'])
+            || !(system.starts_with("https://")
+                || system.starts_with("http://")
+                || system.starts_with("urn:"))
+        {
+            return Err(invalid(
+                "care_connect.hospital_number_system",
+                format!("'{}' is not an identifier system URI", cc.hospital_number_system),
+                "Use the URI the trust's Care Connect API files hospital numbers under, e.g. https://fhir.example-trust.nhs.uk/Id/pas-number (ask the trust's integration team).",
+            ));
+        }
+        if let Err(e) = cc.pattern() {
+            return Err(invalid(
+                "care_connect.hospital_number_pattern",
+                format!("'{}': {e}", cc.hospital_number_pattern),
+                "Write the form of this trust's hospital numbers with # for each digit, e.g. RRK####### for RRK and seven digits; it must not be able to match an NHS number, even one with a digit missing or extra (9 to 11 digits only).",
+            ));
+        }
+        if cc
+            .ca_bundle
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            return Err(invalid(
+                "care_connect.ca_bundle",
+                "is empty",
+                "Name the PEM file of the CA certificates that issued the Care Connect server's certificate, or leave the key out to use the system's trust store.",
+            ));
+        }
+        check_timeout("care_connect.timeout_secs", cc.timeout_secs)
+    }
+
+    /// `[sds] kind`: the URL (and, for FHIR, the keyring entry) that kind needs, and nothing
+    /// that belongs to the other kind.
+    fn validate_sds_kind(&self, sds: &SdsConfig) -> Result<(), ConfigError> {
+        match sds.kind {
+            SdsKind::Ldap => {
+                if !is_ldap_url(&sds.ldap_url) {
+                    return Err(invalid(
+                        "sds.ldap_url",
+                        format!("'{}' is not an ldap:// or ldaps:// URL", sds.ldap_url),
+                        "Use the SDS directory's URL, e.g. ldaps://ldap.example.nhs.uk:636, or set kind = \"fhir\" with fhir_base_url to use the SDS FHIR API.",
+                    ));
+                }
+                if sds.fhir_base_url.is_some() {
+                    return Err(invalid(
+                        "sds.fhir_base_url",
+                        "is set but [sds] kind is \"ldap\" (the default)",
+                        "Set kind = \"fhir\" to use the SDS FHIR API, or remove fhir_base_url.",
+                    ));
+                }
+            }
+            SdsKind::Fhir => {
+                match &sds.fhir_base_url {
+                    Some(url) if is_http_url(url) && !url.contains('?') => {}
+                    Some(url) => {
+                        return Err(invalid(
+                            "sds.fhir_base_url",
+                            format!("'{url}' is not an http(s) base URL"),
+                            "Use the SDS FHIR API's base URL, e.g. https://int.api.service.nhs.uk/spine-directory/FHIR/R4.",
+                        ))
+                    }
+                    None => {
+                        return Err(invalid(
+                            "sds.fhir_base_url",
+                            "is missing with kind = \"fhir\"",
+                            "Add the SDS FHIR API's base URL, e.g. https://int.api.service.nhs.uk/spine-directory/FHIR/R4.",
+                        ))
+                    }
+                }
+                if !sds.ldap_url.is_empty() {
+                    return Err(invalid(
+                        "sds.ldap_url",
+                        "is set but [sds] kind is \"fhir\"",
+                        "Remove ldap_url (the SDS FHIR API replaces LDAP), or set kind = \"ldap\".",
+                    ));
+                }
+                if sds.api_key_secret.trim().is_empty() {
+                    return Err(invalid(
+                        "sds.api_key_secret",
+                        "is empty",
+                        "Name the keyring entry holding the SDS FHIR API key (default sds-api-key), and store the key with: vmcheck secrets import sds-api-key FILE",
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -281,8 +281,51 @@ impl Runner<'_> {
         }
     }
 
-    /// Finds a row's patient by its details: exactly one match, or the row's error.
+    /// Finds a row's patient by its hospital number (when the row has one and `[care_connect]`
+    /// is configured: the one patient the trust's Care Connect service names, with a verified
+    /// NHS number), else by its details: exactly one match, or the row's error. Either way
+    /// PDS then traces the number and the row's details are cross-checked against PDS's.
     async fn search(&self, row: &ListRow) -> Result<NhsNumber, Box<RowCheck>> {
+        let hospital = row
+            .hospital_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty());
+        if let (Some(typed), Some(pattern)) = (hospital, self.access.hospital_number_pattern()) {
+            let fail = |code: ErrorCode, message: String| {
+                Box::new(RowCheck::error_without_lookup(
+                    code.as_str(),
+                    &message,
+                    String::new(),
+                    self.now(),
+                ))
+            };
+            let number = pattern
+                .parse(typed)
+                .map_err(|e| fail(ErrorCode::InvalidHospitalNumberLocal, format!("{e}.")))?;
+            let trace_id = uuid::Uuid::new_v4().to_string();
+            return self
+                .access
+                .find_by_hospital_number(self.actor, &number, Some(self.job), &trace_id)
+                .await
+                .map_err(|e| fail(e.code(), e.message()));
+        }
+        if hospital.is_some()
+            && (row.family.is_none() || row.birth_date.is_none() || row.gender.is_none())
+        {
+            // Read only because of its hospital number, which cannot be looked up here.
+            return Err(Box::new(RowCheck::error_without_lookup(
+                ErrorCode::HospitalNumberNotConfigured.as_str(),
+                "This row has no NHS number, and hospital numbers cannot be looked up on this computer ([care_connect] is not configured): add the NHS number, or the family name, date of birth and gender.",
+                String::new(),
+                self.now(),
+            )));
+        }
+        self.search_by_details(row).await
+    }
+
+    /// Finds a row's patient by its details: exactly one match, or the row's error.
+    async fn search_by_details(&self, row: &ListRow) -> Result<NhsNumber, Box<RowCheck>> {
         let terms = SearchTerms {
             family: row.family.clone().unwrap_or_default(),
             given: row.given.clone(),

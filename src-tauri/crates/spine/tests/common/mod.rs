@@ -1,12 +1,22 @@
-//! The SDS adapter's scenarios, written once and run against two servers: the sandbox's embedded
-//! LDAP server (`tests/sds.rs`) and a real OpenLDAP slapd loaded with the same entries
-//! (`tests/sds_slapd.rs`).
+//! The SDS adapter's scenarios, written once and run against three servers: the sandbox's
+//! embedded LDAP server (`tests/sds.rs`), a real OpenLDAP slapd loaded with the same entries
+//! (`tests/sds_slapd.rs`), and the sandbox's SDS FHIR API over the same entries
+//! (`tests/sds_fhir.rs`).
 //!
-//! Both servers hold [`Directory::test_fixtures`]`(`[`VANDM_URL`]`)`. A test binary implements
-//! [`SdsServer`] and invokes [`sds_scenarios!`], which defines one `#[tokio::test]` per scenario
-//! below, with the scenario's name.
+//! Every server holds [`Directory::test_fixtures`]`(`[`VANDM_URL`]`)`. A test binary implements
+//! [`SdsServer`] — whose [`SdsServer::client`] makes the kind of client that server speaks to,
+//! LDAP or FHIR — and invokes [`sds_scenarios!`] (every scenario: the directory's answers and
+//! the failures both kinds share, then the LDAP protocol's own) or [`sds_shared_scenarios!`]
+//! (the shared ones only), which define one `#[tokio::test]` per scenario below, with the
+//! scenario's name.
+
+#![allow(
+    dead_code,
+    reason = "the FHIR test binary uses only the shared scenarios"
+)]
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ldap3::exop::{WhoAmI, WhoAmIResp};
@@ -17,6 +27,7 @@ use vmcheck_core::sds::{
 };
 use vmcheck_sandbox::directory::{Directory, SPINE_ASID, SPINE_ODS_CODE, SPINE_PARTY_KEY};
 use vmcheck_spine::sds::{SdsClient, SdsError, TlsProblem};
+use vmcheck_spine::sds_fhir::SdsDirectory;
 
 /// The V&M base URL the fixtures' Spine message handling systems name.
 pub const VANDM_URL: &str = "http://127.0.0.1:18443/visitors-and-migrants/FHIR/R4";
@@ -28,34 +39,78 @@ pub fn fixtures() -> Directory {
 
 /// A directory server holding [`fixtures`].
 pub trait SdsServer: Sync {
-    /// The `ldap://` URL of the server.
+    /// The URL of the server (`ldap://…`, or the FHIR API's base URL).
     fn url(&self) -> &str;
 
-    /// The `ldap://` URL of a server with the same entries whose replies to searches arrive
-    /// `delay` late (binds are answered at once).
+    /// The URL of a server with the same entries whose replies to searches arrive `delay` late
+    /// (LDAP binds are answered at once).
     fn slow_url(&self, delay: Duration) -> impl Future<Output = String> + Send;
 
-    /// The LDAP result code the server answers an anonymous delete with.
-    fn write_refused_code(&self) -> u32;
+    /// The LDAP result code the server answers an anonymous delete with (LDAP servers only).
+    fn write_refused_code(&self) -> u32 {
+        unimplemented!("an LDAP-only scenario ran against a server that is not LDAP")
+    }
+
+    /// A client of the kind this server speaks to, for `url`, with `timeout`.
+    fn client(&self, url: &str, timeout: Duration) -> SdsDirectory {
+        SdsDirectory::Ldap(SdsClient::new(url).with_timeout(timeout))
+    }
+
+    /// The URL a client of this kind uses for a server listening on `addr`.
+    fn url_for(&self, addr: SocketAddr) -> String {
+        format!("ldap://{addr}")
+    }
+
+    /// Whether the directory publishes `nhsMhsIsAuthenticated` (LDAP does, the FHIR API not).
+    fn publishes_authenticated(&self) -> bool {
+        true
+    }
 }
 
-/// Defines one `#[tokio::test]` per scenario of this module, each calling it with the server
-/// that `$server` (an expression, `.await`ed, giving an `impl SdsServer`) returns.
-macro_rules! sds_scenarios {
+/// `endpoint` as a client of `server`'s kind sees it.
+pub fn as_seen(server: &impl SdsServer, mut endpoint: SpineEndpoint) -> SpineEndpoint {
+    if !server.publishes_authenticated() {
+        endpoint.authenticated = None;
+    }
+    endpoint
+}
+
+/// The client of `server`'s kind for its own URL, with a 5 s timeout.
+pub fn directory(server: &impl SdsServer) -> SdsDirectory {
+    server.client(server.url(), Duration::from_secs(5))
+}
+
+/// Defines one `#[tokio::test]` per scenario both kinds of directory share, each calling it with
+/// the server that `$server` (an expression, `.await`ed, giving an `impl SdsServer`) returns.
+macro_rules! sds_shared_scenarios {
     ($server:expr) => {
         sds_scenarios!(@tests $server;
             finds_the_spine_endpoint_for_both_interactions_and_their_versioned_forms,
-            the_base_dn_is_matched_ignoring_case_and_spaces,
             unknown_ods_code_or_interaction_finds_no_accredited_system,
             several_accredited_systems_are_ambiguous,
             a_party_key_without_a_message_handling_system_is_reported,
             the_party_key_matches_ignoring_case,
             duplicate_mhs_entries_must_agree_on_the_endpoint,
             a_non_http_endpoint_is_rejected,
-            an_unknown_base_dn_is_an_ldap_error,
             a_server_that_is_down_is_unreachable,
             a_slow_server_times_out,
             a_delay_within_the_timeout_is_fine,
+        );
+    };
+}
+
+/// Defines one `#[tokio::test]` per scenario of this module (the shared ones and the LDAP
+/// protocol's own), each calling it with the server that `$server` returns.
+#[allow(
+    unused_macros,
+    reason = "the FHIR test binary runs the shared scenarios only"
+)]
+macro_rules! sds_scenarios {
+    ($server:expr) => {
+        sds_shared_scenarios!($server);
+        sds_scenarios!(@tests $server;
+            the_base_dn_is_matched_ignoring_case_and_spaces,
+            an_unknown_base_dn_is_an_ldap_error,
             unusable_urls_are_configuration_errors,
             an_ldaps_url_on_a_plain_ldap_port_is_a_tls_error,
             the_server_speaks_ldap_like_slapd,
@@ -101,10 +156,14 @@ pub fn vandm_interactions() -> [String; 4] {
 pub async fn finds_the_spine_endpoint_for_both_interactions_and_their_versioned_forms(
     server: &impl SdsServer,
 ) {
-    let sds = client(server.url());
+    let sds = directory(server);
     for interaction in vandm_interactions() {
         let got = sds.find_endpoint(SPINE_ODS_CODE, &interaction).await;
-        assert_eq!(got, Ok(spine_endpoint()), "interaction {interaction}");
+        assert_eq!(
+            got,
+            Ok(as_seen(server, spine_endpoint())),
+            "interaction {interaction}"
+        );
     }
 }
 
@@ -117,7 +176,7 @@ pub async fn the_base_dn_is_matched_ignoring_case_and_spaces(server: &impl SdsSe
 }
 
 pub async fn unknown_ods_code_or_interaction_finds_no_accredited_system(server: &impl SdsServer) {
-    let sds = client(server.url());
+    let sds = directory(server);
     let cases = [
         ("X26", VANDM_SEARCH_INTERACTION.to_owned()),
         (
@@ -151,7 +210,7 @@ pub async fn unknown_ods_code_or_interaction_finds_no_accredited_system(server: 
 }
 
 pub async fn several_accredited_systems_are_ambiguous(server: &impl SdsServer) {
-    let got = client(server.url())
+    let got = directory(server)
         .find_endpoint("RR8", VANDM_SEARCH_INTERACTION)
         .await;
     let Err(SdsError::Lookup(SdsLookupError::SeveralAccreditedSystems {
@@ -176,7 +235,7 @@ pub async fn several_accredited_systems_are_ambiguous(server: &impl SdsServer) {
 
 pub async fn a_party_key_without_a_message_handling_system_is_reported(server: &impl SdsServer) {
     // RR7's only MHS is for the metadata interaction, which does not count for search.
-    let got = client(server.url())
+    let got = directory(server)
         .find_endpoint("RR7", VANDM_SEARCH_INTERACTION)
         .await;
     assert_eq!(
@@ -190,23 +249,26 @@ pub async fn a_party_key_without_a_message_handling_system_is_reported(server: &
 
 pub async fn the_party_key_matches_ignoring_case(server: &impl SdsServer) {
     // RR6's AS has party key rr6-800004, its MHS RR6-800004.
-    let got = client(server.url())
+    let got = directory(server)
         .find_endpoint("RR6", VANDM_SEARCH_INTERACTION)
         .await;
     assert_eq!(
         got,
-        Ok(SpineEndpoint {
-            asid: "200000000004".into(),
-            party_key: "rr6-800004".into(),
-            base_url: "https://rr6.example.nhs.uk/fhir".into(),
-            fqdn: Some("rr6.example.nhs.uk".into()),
-            authenticated: Some(false),
-        })
+        Ok(as_seen(
+            server,
+            SpineEndpoint {
+                asid: "200000000004".into(),
+                party_key: "rr6-800004".into(),
+                base_url: "https://rr6.example.nhs.uk/fhir".into(),
+                fqdn: Some("rr6.example.nhs.uk".into()),
+                authenticated: Some(false),
+            }
+        ))
     );
 }
 
 pub async fn duplicate_mhs_entries_must_agree_on_the_endpoint(server: &impl SdsServer) {
-    let sds = client(server.url());
+    let sds = directory(server);
     // RR5: two MHS entries with the same endpoint.
     let got = sds.find_endpoint("RR5", VANDM_SEARCH_INTERACTION).await;
     assert_eq!(
@@ -239,7 +301,7 @@ pub async fn duplicate_mhs_entries_must_agree_on_the_endpoint(server: &impl SdsS
 }
 
 pub async fn a_non_http_endpoint_is_rejected(server: &impl SdsServer) {
-    let got = client(server.url())
+    let got = directory(server)
         .find_endpoint("RR3", VANDM_SEARCH_INTERACTION)
         .await;
     assert_eq!(
@@ -280,12 +342,13 @@ pub async fn an_unknown_base_dn_is_an_ldap_error(server: &impl SdsServer) {
     );
 }
 
-pub async fn a_server_that_is_down_is_unreachable(_server: &impl SdsServer) {
+pub async fn a_server_that_is_down_is_unreachable(server: &impl SdsServer) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     drop(listener);
-    let url = format!("ldap://{addr}");
-    let got = client(&url)
+    let url = server.url_for(addr);
+    let got = server
+        .client(&url, Duration::from_secs(5))
         .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
         .await;
     let Err(err @ SdsError::Unreachable { .. }) = got else {
@@ -302,8 +365,8 @@ pub async fn a_slow_server_times_out(server: &impl SdsServer) {
     let url = server.slow_url(Duration::from_secs(3)).await;
     let timeout = Duration::from_millis(300);
     let started = Instant::now();
-    let got = SdsClient::new(&url)
-        .with_timeout(timeout)
+    let got = server
+        .client(&url, timeout)
         .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
         .await;
     let elapsed = started.elapsed();
@@ -321,11 +384,11 @@ pub async fn a_slow_server_times_out(server: &impl SdsServer) {
 
 pub async fn a_delay_within_the_timeout_is_fine(server: &impl SdsServer) {
     let url = server.slow_url(Duration::from_millis(50)).await;
-    let got = SdsClient::new(&url)
-        .with_timeout(Duration::from_secs(5))
+    let got = server
+        .client(&url, Duration::from_secs(5))
         .find_endpoint(SPINE_ODS_CODE, VANDM_METADATA_INTERACTION)
         .await;
-    assert_eq!(got, Ok(spine_endpoint()));
+    assert_eq!(got, Ok(as_seen(server, spine_endpoint())));
 }
 
 pub async fn unusable_urls_are_configuration_errors(_server: &impl SdsServer) {
