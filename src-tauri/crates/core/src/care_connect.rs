@@ -782,4 +782,40 @@ mod tests {
         });
         assert_eq!(read(body.to_string().as_bytes()), Ok("9000000009".into()));
     }
+
+    #[test]
+    fn only_status_01_means_present_and_verified() {
+        assert_eq!(
+            status_meaning(VERIFIED),
+            Some("Number present and verified")
+        );
+        assert_eq!(status_meaning("02"), Some("Number present but not traced"));
+        assert_eq!(status_meaning("09"), None);
+    }
+
+    #[test]
+    fn a_pattern_is_kept_in_upper_case_and_shown_as_configured() {
+        let p = HospitalNumberPattern::new("rrk###").expect("pattern");
+        assert_eq!(p.as_str(), "RRK###");
+        assert_eq!(format!("{p:?}"), "HospitalNumberPattern(RRK###)");
+        assert_eq!(String::from(p), "RRK###");
+    }
+
+    #[test]
+    fn error_texts_name_only_short_codes_and_resource_types() {
+        assert_eq!(safe_code("02"), "02");
+        assert_eq!(safe_code("12345678"), "12345678");
+        assert_eq!(safe_code("123456789"), "(unreadable)");
+        assert_eq!(safe_code("0 2"), "(unreadable)");
+        assert_eq!(safe_name("Practitioner"), "Practitioner");
+        assert_eq!(safe_name(&"A".repeat(40)), "A".repeat(40));
+        for unsafe_name in [
+            String::new(),
+            "A".repeat(41),
+            "Smith 1".into(),
+            "9434765919".into(),
+        ] {
+            assert_eq!(safe_name(&unsafe_name), "resource of another kind");
+        }
+    }
 }
