@@ -20,7 +20,8 @@ bash scripts/setup.sh
 [ "$(id -u)" -eq 0 ] || { echo "bench: pcscd must run as root" >&2; exit 1; }
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 cargo build --release --quiet --locked -p vmcheck-desktop -p vmcheck-bench-bare-window
-cargo build --quiet --locked -p vmcheck-cli -p vmcheck-e2e-tests --examples
+cargo build --quiet --locked -p vmcheck-cli --bins
+cargo build --quiet --locked -p vmcheck-e2e-tests --examples
 target=${CARGO_TARGET_DIR:-$PWD/target}
 BENCH_RUNS=$runs VMCHECK_E2E_APP="$target/release/vmcheck-desktop" \
   BENCH_BARE_WINDOW="$target/release/bare-window" \
