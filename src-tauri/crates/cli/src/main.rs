@@ -719,10 +719,13 @@ async fn run(cli: Cli) -> u8 {
                 }
             };
             sandbox.set_pds_fault(pds_fault);
-            println!(
-                "{}",
-                serde_json::to_string(sandbox.urls()).unwrap_or_default()
-            );
+            let urls = sandbox.urls();
+            let mut printed = serde_json::to_value(urls).unwrap_or_default();
+            if let Some(fields) = printed.as_object_mut() {
+                fields.insert("sds_fhir_base".into(), urls.sds_fhir_base().into());
+                fields.insert("care_connect_base".into(), urls.care_connect_base().into());
+            }
+            println!("{printed}");
             eprintln!("V&M Check sandbox running (TRAINING — not real patient data). Press Ctrl+C to stop.");
             let _ = tokio::signal::ctrl_c().await;
             sandbox.shutdown().await;

@@ -338,6 +338,42 @@ ldap_url = "{ldap}"
     ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(json(&out)["conformance"]["fhir_version"], "1.0.1");
+
+    // The printed Care Connect base serves the same patient by hospital number.
+    let origin = pds.split("/personal-demographics").next().expect("origin");
+    let care_connect = urls["care_connect_base"]
+        .as_str()
+        .expect("care_connect_base");
+    assert!(care_connect.starts_with(origin), "{care_connect}");
+    assert!(urls["sds_fhir_base"]
+        .as_str()
+        .is_some_and(|u| u.starts_with(origin) && u.ends_with("/spine-directory/FHIR/R4")));
+    let typed = vmcheck_sandbox::patients()
+        .iter()
+        .find(|t| p["nhs_number"] == t.nhs_number)
+        .expect("the patient");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(
+        &config,
+        format!(
+            "{text}[care_connect]\nbase_url = \"{care_connect}\"\nhospital_number_system = \"{}\"\nhospital_number_pattern = \"{}\"\n",
+            vmcheck_sandbox::care_connect::HOSPITAL_NUMBER_SYSTEM,
+            vmcheck_sandbox::care_connect::HOSPITAL_NUMBER_PATTERN,
+        ),
+    )
+    .expect("write");
+    let (code, out, err) = run(&[
+        "lookup",
+        "--json",
+        "--config",
+        config.to_str().expect("utf8"),
+        "--hospital-number",
+        &vmcheck_sandbox::care_connect::hospital_number(typed),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let by_hospital = json(&out);
+    assert_eq!(by_hospital["nhs_number"], p["nhs_number"]);
+    assert_eq!(by_hospital["headline"], full["headline"]);
     drop(running);
 }
 
