@@ -42,7 +42,7 @@ pub enum Category {
     Error,
     /// Recorded before the request, never finished (a crash, a kill).
     Interrupted,
-    /// A PDS search by details.
+    /// A search: on PDS by details, or by hospital number on the trust's Care Connect API.
     Search,
     /// Patient data written out of V&M Check.
     Export,
@@ -89,7 +89,7 @@ impl Category {
             Category::NoRecord => "Grey: no record",
             Category::Error => "Error: nothing shown",
             Category::Interrupted => "Interrupted",
-            Category::Search => "Search by details",
+            Category::Search => "Search: by details or hospital number",
             Category::Export => "Export",
         }
     }
