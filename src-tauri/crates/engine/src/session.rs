@@ -472,15 +472,27 @@ impl Session {
     /// Looks a patient up as the session's user, along the audited path. Refused unless a role
     /// is selected; a result that arrives after the session locked is dropped.
     pub async fn lookup(&self, input: &str, progress: impl Fn(Progress)) -> LookupResult {
+        self.guarded(|actor| async move {
+            self.patient
+                .lookup(actor.as_ref(), input, None, progress)
+                .await
+        })
+        .await
+    }
+
+    /// Runs `lookup` as the user signed in now (activity for the idle lock) and drops its result
+    /// if the session locked, signed out or changed role meanwhile.
+    async fn guarded<F, Fut>(&self, lookup: F) -> LookupResult
+    where
+        F: FnOnce(Option<Actor>) -> Fut,
+        Fut: std::future::Future<Output = LookupResult>,
+    {
         self.touch();
         let (generation, actor) = {
             let machine = self.machine();
             (machine.generation(), machine.actor())
         };
-        let mut result = self
-            .patient
-            .lookup(actor.as_ref(), input, None, progress)
-            .await;
+        let mut result = lookup(actor).await;
         if !self.machine().accepts(generation) {
             result.patient = None;
             result.raw_response = None;
@@ -497,21 +509,12 @@ impl Session {
         input: &str,
         progress: impl Fn(Progress),
     ) -> LookupResult {
-        self.touch();
-        let (generation, actor) = {
-            let machine = self.machine();
-            (machine.generation(), machine.actor())
-        };
-        let mut result = self
-            .patient
-            .lookup_hospital_number(actor.as_ref(), input, None, progress)
-            .await;
-        if !self.machine().accepts(generation) {
-            result.patient = None;
-            result.raw_response = None;
-            result.outcome = Outcome::Error(LookupError::SessionEnded);
-        }
-        result
+        self.guarded(|actor| async move {
+            self.patient
+                .lookup_hospital_number(actor.as_ref(), input, None, progress)
+                .await
+        })
+        .await
     }
 
     /// Searches PDS by demographics as the session's user, along the audited path. Matches

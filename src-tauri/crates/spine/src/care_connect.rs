@@ -162,14 +162,8 @@ impl CareConnectClient {
 
 /// `application/fhir+json`, `application/json+fhir` or `application/json`, parameters ignored.
 fn is_fhir_json(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
     matches!(
-        essence.as_str(),
+        crate::http::media_type(content_type).as_str(),
         "application/fhir+json" | "application/json+fhir" | "application/json"
     )
 }

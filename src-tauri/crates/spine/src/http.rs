@@ -264,6 +264,17 @@ fn innermost(e: &reqwest::Error) -> String {
     }
 }
 
+/// A `Content-Type`'s media type without its parameters, in lower case
+/// (`Application/FHIR+JSON; charset=utf-8` → `application/fhir+json`).
+pub fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// A short, safe excerpt of a non-FHIR body for the service desk (HTML tags removed).
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);

@@ -571,14 +571,8 @@ impl PdsClient {
 
 /// `application/fhir+json` or `application/json`, parameters (`charset`) ignored.
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
     matches!(
-        essence.as_str(),
+        crate::http::media_type(content_type).as_str(),
         "application/fhir+json" | "application/json"
     )
 }
