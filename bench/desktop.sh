@@ -11,7 +11,9 @@
 # e2e tests use). Then the yardstick, the same way and as many times: bench/bare-window, a bare
 # Tauri 2 window (the same tauri and window size) showing one static page with a #passcode field,
 # compositing off and on; its memory is taken once shown (no sign-in or lookup in it). Printed
-# last: app launch / bare launch (medians) and app PSS - bare PSS, per compositing mode.
+# last: app launch / bare launch (medians) and app PSS - bare PSS, per compositing mode, and each
+# process's PSS split into anonymous / file-backed / shared memory. BENCH_SMAPS_DIR=DIR keeps each
+# measured process's /proc/PID/smaps there; bench/smaps-top.py DIR/FILE.smaps says what holds it.
 # Needs root (pcscd), tauri-driver and WebKitWebDriver: scripts/setup.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."

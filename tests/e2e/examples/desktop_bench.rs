@@ -17,7 +17,9 @@
 //! ratios printed compare each app setup with the bare window in the same compositing mode.
 //!
 //! Environment: `VMCHECK_E2E_APP` (the release binary), `BENCH_BARE_WINDOW` (the bare window's
-//! release binary; without it no comparison), `BENCH_RUNS` (default 5).
+//! release binary; without it no comparison), `BENCH_RUNS` (default 5), `BENCH_SMAPS_DIR` (a
+//! directory to keep each measured process's `/proc/PID/smaps` in, for finding where the memory
+//! goes mapping by mapping: `bench/smaps-top.py`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -31,6 +33,37 @@ struct Row {
     session_ms: Vec<u128>,
     ready_ms: Vec<u128>,
     pss: Vec<(String, u64)>,
+    /// Per process: (anonymous, file-backed, shared memory) PSS in kB.
+    parts: Vec<(u64, u64, u64)>,
+}
+
+/// `Pss_Anon`, `Pss_File` and `Pss_Shmem` of `/proc/PID/smaps_rollup`, in kB.
+fn pss_parts(pid: u32) -> (u64, u64, u64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("Pss_Anon:"), field("Pss_File:"), field("Pss_Shmem:"))
+}
+
+/// Keeps `/proc/PID/smaps` in `BENCH_SMAPS_DIR`, if set, as `LABEL-COMM.smaps`.
+fn keep_smaps(label: &str, pid: u32) {
+    let Some(dir) = std::env::var_os("BENCH_SMAPS_DIR") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let _ = std::fs::create_dir_all(&dir);
+    let name: String = format!("{label}-{}", comm(pid))
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) {
+        let _ = std::fs::write(dir.join(format!("{name}.smaps")), text);
+    }
 }
 
 fn median(v: &[u128]) -> u128 {
@@ -67,6 +100,7 @@ async fn measure(
         session_ms: Vec::new(),
         ready_ms: Vec::new(),
         pss: Vec::new(),
+        parts: Vec::new(),
     };
     for run in 0..runs {
         let mut setup = match kind {
@@ -108,6 +142,8 @@ async fn measure(
             for p in std::iter::once(pid).chain(descendants(pid)) {
                 if let Some(kb) = pss_kb(p) {
                     row.pss.push((format!("{} ({p})", comm(p)), kb));
+                    row.parts.push(pss_parts(p));
+                    keep_smaps(label, p);
                 }
             }
         }
@@ -216,6 +252,21 @@ async fn main() {
             total as f64 / 1024.0,
             parts.join(", ")
         );
+    }
+    println!();
+    println!("The same, anonymous / file-backed / shared memory (PSS, MB)");
+    for r in &rows {
+        let parts: Vec<String> = r
+            .pss
+            .iter()
+            .zip(&r.parts)
+            .map(|((name, _), (anon, file, shmem))| {
+                let mb = |kb: &u64| *kb as f64 / 1024.0;
+                let name = name.split(' ').next().unwrap_or(name);
+                format!("{name} {:.1}/{:.1}/{:.1}", mb(anon), mb(file), mb(shmem))
+            })
+            .collect();
+        println!("{:<46} {}", r.label, parts.join(", "));
     }
     let bares = &rows[app_rows..];
     if bares.is_empty() {

@@ -127,6 +127,9 @@ pub fn default_dir() -> Option<PathBuf> {
     Some(base.join("vmcheck").join("logs"))
 }
 
+/// Lines the file writer's queue holds before a logging thread waits for the disk.
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Keeps the file writer flushing; drop it at exit.
 pub struct LogGuard(
     #[allow(dead_code, reason = "held for its Drop")]
@@ -159,7 +162,13 @@ pub fn init_file(config: &LogConfig, dir: &Path) -> LogGuard {
     let filter = filter_from_env(config.level);
     match appender {
         Some(appender) => {
-            let (writer, guard) = tracing_appender::non_blocking(appender);
+            // The writer's queue is allocated whole up front (32 bytes a slot): the crate's
+            // default of 128,000 lines held 4 MB for a log that writes a few lines a lookup.
+            // A full queue makes the logging thread wait rather than drop lines.
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .buffered_lines_limit(LOG_QUEUE_LINES)
+                .lossy(false)
+                .finish(appender);
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_writer(writer)
