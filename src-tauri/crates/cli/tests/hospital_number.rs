@@ -99,6 +99,7 @@ fn care_connect_refusals_are_errors_with_their_codes() {
         ("RRK8000001", "CARE_CONNECT_SEVERAL_PATIENTS"),
         ("RRK8000002", "CARE_CONNECT_NO_NHS_NUMBER"),
         ("RRK8000003", "CARE_CONNECT_NHS_NUMBER_UNVERIFIED"),
+        ("RRK8000005", "CARE_CONNECT_RECORD_NOT_IN_USE"),
         ("RRK9999999", "CARE_CONNECT_NOT_FOUND"),
     ] {
         let (exit, out, err) = run(&["lookup", "--sandbox", "--json", "--hospital-number", number]);

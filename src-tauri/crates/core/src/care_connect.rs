@@ -5,8 +5,9 @@
 //! `GET [base]/Patient?identifier=<system>|<number>` ([`identifier_token`]) answers with a
 //! `searchset` Bundle; [`read_search`] turns it into exactly one patient with an NHS number
 //! the trust has verified against PDS ([`VERIFIED`], "Number present and verified"), or a
-//! precise [`CareConnectError`]: no patient, several, no NHS number, an NHS number not
-//! verified (with its status's meaning), or an answer that cannot be vouched for.
+//! precise [`CareConnectError`]: no patient, several, a record no longer in use (inactive or
+//! merged), no NHS number, an NHS number not verified (with its status's meaning), or an answer
+//! that cannot be vouched for.
 //!
 //! The body is read with the core's depth-limited FHIR reader ([`crate::fhir::tree::from_json`]):
 //! a hostile answer cannot exhaust the stack. Hospital numbers are patient identifiers: their
@@ -275,6 +276,10 @@ pub enum CareConnectError {
     /// The NHS number held fails the Modulus 11 check.
     #[error("the NHS number in the trust's record of this patient is not a valid NHS number")]
     InvalidNhsNumber,
+    /// The record is not in use: `active` is false, or a `link` of type `replaced-by` says
+    /// another record replaces it (a merge). Its NHS number is not used.
+    #[error("the trust's record for this hospital number is no longer in use (inactive, or merged into another record), so its NHS number is not used")]
+    NotInUse,
     /// The one patient returned does not carry the hospital number asked for.
     #[error("the trust's system returned a patient who does not have this hospital number")]
     OtherPatient,
@@ -297,7 +302,8 @@ fn describe_status(code: Option<&str>) -> String {
 ///
 /// Exactly one matching Patient must come back (`search.mode` `match`, or none given; the
 /// Bundle's `total` and a `next` page are counted too), carrying the hospital number asked for
-/// under `system`, with one NHS number whose verification status is [`VERIFIED`].
+/// under `system`, in use (not `active: false`, not `replaced-by` another record), with one NHS
+/// number whose verification status is [`VERIFIED`].
 pub fn read_search(
     body: &[u8],
     system: &str,
@@ -382,6 +388,14 @@ fn read_patient(
     });
     if !carries_number {
         return Err(CareConnectError::OtherPatient);
+    }
+    // A record the trust no longer uses may hold the NHS number that made it a duplicate: only
+    // the record that replaced it is vouched for. (`refer`/`seealso` links leave it in use.)
+    let merged = patient
+        .children_named("link")
+        .any(|l| l.child_value("type") == Some("replaced-by"));
+    if patient.child_value("active") == Some("false") || merged {
+        return Err(CareConnectError::NotInUse);
     }
     let nhs: Vec<&&Element> = identifiers
         .iter()
@@ -718,6 +732,38 @@ mod tests {
             local("RRK1234567"),
         ])]);
         assert!(matches!(read(&body), Err(CareConnectError::Unreadable(_))));
+    }
+
+    #[test]
+    fn a_record_no_longer_in_use_is_refused() {
+        let record = || {
+            patient(vec![
+                nhs_identifier("9000000009", Some("01")),
+                local("RRK1234567"),
+            ])
+        };
+        let with = |field: &str, value: Value| {
+            let mut p = record();
+            p[field] = value;
+            bundle(vec![p])
+        };
+        let merged = json!([{ "other": { "reference": "Patient/1002" }, "type": "replaced-by" }]);
+        assert_eq!(
+            read(&with("active", json!(false))),
+            Err(CareConnectError::NotInUse)
+        );
+        assert_eq!(read(&with("link", merged)), Err(CareConnectError::NotInUse));
+        // In use: active, or linked only for reference.
+        assert_eq!(read(&with("active", json!(true))), Ok("9000000009".into()));
+        for kind in ["refer", "seealso", "replaces"] {
+            let link = json!([{ "other": { "reference": "Patient/1002" }, "type": kind }]);
+            assert_eq!(read(&with("link", link)), Ok("9000000009".into()), "{kind}");
+        }
+        let text = CareConnectError::NotInUse.to_string();
+        assert!(
+            text.contains("no longer in use") && text.contains("merged"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -213,6 +213,8 @@ codes! {
     CareConnectNoNhsNumber = "CARE_CONNECT_NO_NHS_NUMBER",
     /// The trust's record of the NHS number is not verified.
     CareConnectNhsNumberUnverified = "CARE_CONNECT_NHS_NUMBER_UNVERIFIED",
+    /// The trust's record is no longer in use (inactive, or merged into another).
+    CareConnectRecordNotInUse = "CARE_CONNECT_RECORD_NOT_IN_USE",
     /// The trust's Care Connect service could not be reached or refused the search.
     CareConnectUnavailable = "CARE_CONNECT_UNAVAILABLE",
     /// The trust's Care Connect service's answer cannot be read or vouched for.

@@ -122,6 +122,7 @@ fn care_connect_code(e: &CareConnectClientError) -> ErrorCode {
         E::Answer(CareConnectError::Several(_)) => C::CareConnectSeveralPatients,
         E::Answer(CareConnectError::NoNhsNumber) => C::CareConnectNoNhsNumber,
         E::Answer(CareConnectError::Unverified { .. }) => C::CareConnectNhsNumberUnverified,
+        E::Answer(CareConnectError::NotInUse) => C::CareConnectRecordNotInUse,
         E::Answer(_) | E::ContentType(_) => C::CareConnectUnreadable,
         E::Transport(_) | E::Refused(_) | E::BadRequest { .. } | E::Server { .. } => {
             C::CareConnectUnavailable
@@ -284,6 +285,7 @@ impl LookupError {
             Self::HospitalNumberNotConfigured => "Enter the patient's NHS number, or ask IT to set up [care_connect] in the configuration.",
             Self::CareConnect(CareConnectClientError::Answer(CareConnectError::NotFound)) => "Check the hospital number, or enter the patient's NHS number.",
             Self::CareConnect(CareConnectClientError::Answer(CareConnectError::Several(_) | CareConnectError::OtherPatient)) => "Do not guess which patient is meant: enter the patient's NHS number, and tell the records team about this hospital number.",
+            Self::CareConnect(CareConnectClientError::Answer(CareConnectError::NotInUse)) => "Find the patient's current record: enter their NHS number, or search by their details.",
             Self::CareConnect(CareConnectClientError::Answer(CareConnectError::NoNhsNumber | CareConnectError::Unverified { .. } | CareConnectError::InvalidNhsNumber)) => "Confirm the patient's NHS number with PDS (search by the patient's details), and ask the records team to update the trust's record.",
             Self::CareConnect(e) if e.is_retryable() => "Try again, or enter the patient's NHS number. If it keeps happening, contact the service desk with the trace ID.",
             Self::NoIdentity | Self::SessionEnded => "Sign in with your smartcard.",

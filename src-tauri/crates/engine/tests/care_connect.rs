@@ -18,8 +18,8 @@ use vmcheck_engine::{
     Outcome, PatientAccess,
 };
 use vmcheck_sandbox::care_connect::{
-    hospital_number, pas_records, HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, NO_NHS_NUMBER,
-    NO_STATUS, SEVERAL, UNVERIFIED,
+    hospital_number, pas_records, HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, MERGED,
+    NO_NHS_NUMBER, NO_STATUS, SEVERAL, UNVERIFIED,
 };
 use vmcheck_sandbox::{patients, Sandbox, SandboxOptions};
 
@@ -90,7 +90,7 @@ async fn the_sandbox_configuration_reaches_the_sandbox_care_connect_api() {
 #[tokio::test]
 async fn every_hospital_number_gives_what_its_nhs_number_gives() {
     let s = setup().await;
-    let special = [SEVERAL, NO_NHS_NUMBER, UNVERIFIED, NO_STATUS];
+    let special = [SEVERAL, NO_NHS_NUMBER, UNVERIFIED, NO_STATUS, MERGED];
     for record in pas_records()
         .into_iter()
         .filter(|r| !special.contains(&r.hospital_number.as_str()))
@@ -180,6 +180,11 @@ async fn every_care_connect_refusal_is_an_error_and_nothing_reaches_spine() {
             "no verification status is recorded",
         ),
         (
+            MERGED,
+            "CARE_CONNECT_RECORD_NOT_IN_USE",
+            "merged into another record",
+        ),
+        (
             "RRK9999999",
             "CARE_CONNECT_NOT_FOUND",
             "no patient with this hospital number",
@@ -199,7 +204,7 @@ async fn every_care_connect_refusal_is_an_error_and_nothing_reaches_spine() {
         );
         assert_eq!(report.trust_nhs_number, None);
     }
-    assert_eq!(s.sandbox.care_connect_request_count(), 5);
+    assert_eq!(s.sandbox.care_connect_request_count(), 6);
     assert_eq!(
         (s.sandbox.pds_request_count(), s.sandbox.request_count()),
         (0, 0),

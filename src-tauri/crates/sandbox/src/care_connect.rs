@@ -8,7 +8,8 @@
 //! present and verified" (`01`). A few PAS records exist for the cases around it
 //! ([`pas_records`]): one hospital number held by two patients ([`SEVERAL`]), one record
 //! without an NHS number ([`NO_NHS_NUMBER`]), one whose NHS number is "present but not traced"
-//! (`02`, [`UNVERIFIED`]) and one with no verification status at all ([`NO_STATUS`]).
+//! (`02`, [`UNVERIFIED`]), one with no verification status at all ([`NO_STATUS`]) and a
+//! duplicate merged into its patient's record ([`MERGED`]: inactive, `replaced-by`).
 //!
 //! It is strict about the search: `GET` only, an `Accept` of FHIR JSON (`application/fhir+json`
 //! or `application/json+fhir`), and exactly one parameter, `identifier`, in the token form
@@ -56,6 +57,9 @@ pub const NO_NHS_NUMBER: &str = "RRK8000002";
 pub const UNVERIFIED: &str = "RRK8000003";
 /// A PAS record whose NHS number (999 000 0077) carries no verification status.
 pub const NO_STATUS: &str = "RRK8000004";
+/// A duplicate record of 999 000 0034, merged into the patient's own record (`RRK0000034`):
+/// `active: false` and a `replaced-by` link.
+pub const MERGED: &str = "RRK8000005";
 
 /// One record of the sandbox trust's PAS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +72,9 @@ pub struct PasRecord {
     pub nhs_number: Option<&'static str>,
     /// The NHS number verification status code (`None`: no extension).
     pub verification: Option<&'static str>,
+    /// The hospital number of the record that replaced this one (a merge): this one is then
+    /// inactive.
+    pub replaced_by: Option<String>,
 }
 
 /// The hospital number of a test patient: `RRK` and the last seven digits of the NHS number.
@@ -86,6 +93,7 @@ pub fn pas_records() -> Vec<PasRecord> {
             patient: p,
             nhs_number: Some(p.nhs_number),
             verification: Some("01"),
+            replaced_by: None,
         })
         .collect();
     let special = [
@@ -94,6 +102,7 @@ pub fn pas_records() -> Vec<PasRecord> {
         (NO_NHS_NUMBER, "9990000042", false, None),
         (UNVERIFIED, "9990000050", true, Some("02")),
         (NO_STATUS, "9990000077", true, None),
+        (MERGED, "9990000034", true, Some("01")),
     ];
     for (number, nhs, has_nhs, verification) in special {
         if let Some(p) = find(nhs) {
@@ -102,6 +111,7 @@ pub fn pas_records() -> Vec<PasRecord> {
                 patient: p,
                 nhs_number: has_nhs.then_some(p.nhs_number),
                 verification,
+                replaced_by: (number == MERGED).then(|| hospital_number(p)),
             });
         }
     }
@@ -132,8 +142,14 @@ fn patient_json(r: &PasRecord, index: usize) -> Value {
         "id": format!("pas-{index}"),
         "meta": { "profile": [PATIENT_PROFILE] },
         "identifier": identifiers,
-        "active": true,
+        "active": r.replaced_by.is_none(),
     });
+    if let Some(survivor) = &r.replaced_by {
+        patient["link"] = json!([{
+            "other": { "identifier": { "system": HOSPITAL_NUMBER_SYSTEM, "value": survivor } },
+            "type": "replaced-by"
+        }]);
+    }
     if let Some(name) = &p.name {
         patient["name"] = json!([{
             "use": "official",

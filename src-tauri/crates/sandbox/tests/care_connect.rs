@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use vmcheck_core::care_connect::{read_search, CareConnectError, HospitalNumberPattern};
 use vmcheck_sandbox::care_connect::{
-    pas_records, HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, NO_NHS_NUMBER, NO_STATUS,
+    pas_records, HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, MERGED, NO_NHS_NUMBER, NO_STATUS,
     SEVERAL, UNVERIFIED,
 };
 
@@ -60,6 +60,7 @@ async fn every_pas_record_reads_as_its_case() {
                 code: Some("02".into()),
             }),
             NO_STATUS => Err(CareConnectError::Unverified { code: None }),
+            MERGED => Err(CareConnectError::NotInUse),
             _ => Ok(record.patient.nhs_number.to_owned()),
         };
         assert_eq!(

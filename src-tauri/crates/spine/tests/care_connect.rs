@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use vmcheck_core::care_connect::{CareConnectError, HospitalNumber, HospitalNumberPattern};
 use vmcheck_sandbox::care_connect::{
-    HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, NO_NHS_NUMBER, SEVERAL, UNVERIFIED,
+    HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, MERGED, NO_NHS_NUMBER, SEVERAL, UNVERIFIED,
 };
 use vmcheck_sandbox::{Sandbox, SandboxOptions};
 use vmcheck_spine::care_connect::{CareConnectClient, CareConnectClientError};
@@ -51,6 +51,7 @@ async fn the_sandbox_trust_gives_verified_numbers_and_refusals() {
                 code: Some("02".into()),
             },
         ),
+        (MERGED, CareConnectError::NotInUse),
         ("RRK9999999", CareConnectError::NotFound),
     ] {
         assert_eq!(
