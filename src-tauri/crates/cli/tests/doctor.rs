@@ -40,7 +40,15 @@ fn the_training_sandbox_is_healthy_and_says_so() {
     assert_eq!(code, 0, "{out}");
     let report: Value = serde_json::from_str(out.trim()).expect("one JSON object");
     assert_eq!(report["healthy"], true);
-    for id in ["config", "audit", "sds", "pds", "vandm", "clock"] {
+    for id in [
+        "config",
+        "audit",
+        "sds",
+        "pds",
+        "care_connect",
+        "vandm",
+        "clock",
+    ] {
         assert_eq!(check(&report, id)["verdict"], "pass", "{report}");
     }
     assert_eq!(check(&report, "smartcard")["verdict"], "skip");

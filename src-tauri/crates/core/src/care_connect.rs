@@ -453,6 +453,48 @@ fn read_patient(
     })
 }
 
+/// What the trust's Care Connect server says of itself (`GET [base]/metadata`), for the
+/// doctor's check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capability {
+    /// `software.name`, else `name`.
+    pub software: Option<String>,
+    /// `fhirVersion` (3.0.x for STU3).
+    pub fhir_version: Option<String>,
+    /// Whether a server `rest` entry lists `Patient` with the `identifier` search parameter:
+    /// the one search V&M Check makes.
+    pub searches_patient_by_identifier: bool,
+}
+
+/// Reads a CapabilityStatement (FHIR STU3 JSON; DSTU2's `Conformance` too).
+pub fn read_capability(body: &[u8]) -> Result<Capability, CareConnectError> {
+    let statement =
+        tree::from_json(body).map_err(|e| CareConnectError::Unreadable(e.to_string()))?;
+    if statement.name != "CapabilityStatement" && statement.name != "Conformance" {
+        return Err(CareConnectError::Unreadable(format!(
+            "a {} where a CapabilityStatement was expected",
+            safe_name(&statement.name)
+        )));
+    }
+    let searches_patient_by_identifier = statement
+        .children_named("rest")
+        .filter(|r| r.child_value("mode") == Some("server"))
+        .flat_map(|r| r.children_named("resource"))
+        .filter(|r| r.child_value("type") == Some("Patient"))
+        .flat_map(|r| r.children_named("searchParam"))
+        .any(|p| p.child_value("name") == Some("identifier"));
+    let text = |v: Option<&str>| v.map(|v| v.chars().take(80).collect::<String>());
+    Ok(Capability {
+        software: text(
+            statement
+                .value_at(&["software", "name"])
+                .or_else(|| statement.child_value("name")),
+        ),
+        fhir_version: text(statement.child_value("fhirVersion")),
+        searches_patient_by_identifier,
+    })
+}
+
 /// A status code for an error text: a short code as sent, else a placeholder.
 fn safe_code(code: &str) -> String {
     if code.len() <= 8 && code.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -732,6 +774,75 @@ mod tests {
             local("RRK1234567"),
         ])]);
         assert!(matches!(read(&body), Err(CareConnectError::Unreadable(_))));
+    }
+
+    #[test]
+    fn a_capability_statement_says_whether_patients_are_searched_by_identifier() {
+        let statement = |mode: &str, kind: &str, param: &str| {
+            json!({
+                "resourceType": "CapabilityStatement",
+                "name": "Trust PAS",
+                "software": { "name": "PAS FHIR Facade" },
+                "fhirVersion": "3.0.1",
+                "rest": [{ "mode": mode, "resource": [
+                    { "type": "Organization", "searchParam": [{ "name": "identifier" }] },
+                    { "type": kind, "searchParam": [{ "name": "family" }, { "name": param }] }
+                ]}]
+            })
+            .to_string()
+            .into_bytes()
+        };
+        let full = read_capability(&statement("server", "Patient", "identifier")).expect("ok");
+        assert_eq!(
+            full,
+            Capability {
+                software: Some("PAS FHIR Facade".into()),
+                fhir_version: Some("3.0.1".into()),
+                searches_patient_by_identifier: true,
+            }
+        );
+        for (mode, kind, param) in [
+            ("client", "Patient", "identifier"),
+            ("server", "Practitioner", "identifier"),
+            ("server", "Patient", "birthdate"),
+        ] {
+            let read = read_capability(&statement(mode, kind, param)).expect("ok");
+            assert!(
+                !read.searches_patient_by_identifier,
+                "{mode} {kind} {param}"
+            );
+        }
+        // DSTU2's name for it, and a statement naming no software.
+        let dstu2 =
+            json!({ "resourceType": "Conformance", "name": "Old PAS", "fhirVersion": "1.0.2" });
+        let read = read_capability(dstu2.to_string().as_bytes()).expect("ok");
+        assert_eq!(read.software.as_deref(), Some("Old PAS"));
+        assert_eq!(read.fhir_version.as_deref(), Some("1.0.2"));
+        assert!(!read.searches_patient_by_identifier);
+        let bare = read_capability(br#"{"resourceType":"CapabilityStatement"}"#).expect("ok");
+        assert_eq!((bare.software, bare.fhir_version), (None, None));
+        // Anything else is unreadable, naming only the resource type.
+        for body in [
+            br#"{"resourceType":"OperationOutcome","issue":[]}"#.to_vec(),
+            br#"{"resourceType":"Bundle","type":"searchset"}"#.to_vec(),
+            b"<html>".to_vec(),
+        ] {
+            assert!(
+                matches!(read_capability(&body), Err(CareConnectError::Unreadable(_))),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        let long = format!(
+            r#"{{"resourceType":"CapabilityStatement","software":{{"name":"{}"}}}}"#,
+            "x".repeat(500)
+        );
+        let read = read_capability(long.as_bytes()).expect("ok");
+        assert_eq!(
+            read.software.map(|s| s.len()),
+            Some(80),
+            "shown in a line, so cut"
+        );
     }
 
     #[test]

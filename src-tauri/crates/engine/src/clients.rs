@@ -317,6 +317,16 @@ impl Clients {
         Ok(client.find(number, correlation).await?)
     }
 
+    /// The trust's Care Connect server's CapabilityStatement (no patient data), when
+    /// `[care_connect]` is configured.
+    pub(crate) async fn probe_care_connect(
+        &self,
+    ) -> Option<Result<vmcheck_core::care_connect::Capability, LookupError>> {
+        let (client, _) = self.care_connect.as_ref()?;
+        let correlation = uuid::Uuid::new_v4().to_string();
+        Some(client.capability(&correlation).await.map_err(Into::into))
+    }
+
     /// Searches PDS by demographics (the "search by details" form).
     pub(crate) async fn search_patients(
         &self,

@@ -1,8 +1,8 @@
 //! `vmcheck doctor` and the desktop's "Check this computer": every part a lookup depends on,
 //! checked in the order a lookup meets them, each one line with a verdict and, when something
 //! is wrong, what to do about it. Nothing here touches patient data: PDS is asked for its health
-//! check (`_ping`) and an access token, SDS for the V&M endpoint, Spine for its Conformance
-//! statement; the audit log is opened as the app opens it, verified, and given a write lock
+//! check (`_ping`) and an access token, SDS for the V&M endpoint, the trust's Care Connect API
+//! (when configured) and Spine for their capability statements; the audit log is opened as the app opens it, verified, and given a write lock
 //! that is released at once, nothing written.
 //!
 //! A check that cannot be made because an earlier one failed is skipped, and says which.
@@ -505,6 +505,7 @@ async fn services(config: &Config, patient: &Patient) -> Vec<Check> {
                 ];
             for (id, title) in [
                 ("pds", "PDS"),
+                (CARE_CONNECT, CARE_CONNECT_TITLE),
                 ("vandm", "V&M service (Spine)"),
                 ("clock", "Clock"),
             ] {
@@ -568,6 +569,7 @@ async fn services(config: &Config, patient: &Patient) -> Vec<Check> {
         }
         Err(e) => service_failure("pds", "PDS", &e),
     });
+    checks.push(care_connect(&clients).await);
     // V&M: the Conformance statement over mutual TLS.
     checks.push(match &endpoint {
         Err(_) => Check::new(
@@ -609,11 +611,56 @@ async fn services(config: &Config, patient: &Patient) -> Vec<Check> {
     checks
 }
 
+const CARE_CONNECT: &str = "care_connect";
+const CARE_CONNECT_TITLE: &str = "Care Connect (hospital numbers)";
+
+/// The trust's Care Connect API, when configured: its CapabilityStatement, and whether it says
+/// it searches patients by identifier (the search a hospital number needs).
+async fn care_connect(clients: &Clients) -> Check {
+    match clients.probe_care_connect().await {
+        None => Check::new(
+            CARE_CONNECT,
+            CARE_CONNECT_TITLE,
+            Verdict::Skip,
+            "not configured: hospital numbers are not looked up ([care_connect])",
+        ),
+        Some(Err(e)) => service_failure(CARE_CONNECT, CARE_CONNECT_TITLE, &e),
+        Some(Ok(capability)) => {
+            let who = format!(
+                "{} (FHIR {})",
+                capability
+                    .software
+                    .unwrap_or_else(|| "its CapabilityStatement".into()),
+                capability
+                    .fhir_version
+                    .unwrap_or_else(|| "version not given".into())
+            );
+            if capability.searches_patient_by_identifier {
+                Check::new(
+                    CARE_CONNECT,
+                    CARE_CONNECT_TITLE,
+                    Verdict::Pass,
+                    format!("answers: {who}; searches patients by identifier"),
+                )
+            } else {
+                Check::new(
+                    CARE_CONNECT,
+                    CARE_CONNECT_TITLE,
+                    Verdict::Warn,
+                    format!("answers: {who}, but does not say it searches patients by identifier"),
+                )
+                .fix("Ask the trust's integration team whether [care_connect] base_url is the server that searches Patient by identifier.")
+            }
+        }
+    }
+}
+
 /// What to do when a service check fails: a service desk's next step, not a lookup's.
 fn service_fix(id: &str) -> &'static str {
     match id {
         "sds" => "Check [sds] in the configuration and that this computer reaches Spine's directory (HSCN); if both are right, the directory is down: try again later.",
         "pds" => "Check [pds] base_url (and [pds.auth]); if they are right, PDS or the network in between is not working: try again later.",
+        CARE_CONNECT => "Check [care_connect] base_url (and ca_bundle); if they are right, the trust's Care Connect server is not answering: ask the trust's integration team. Lookups by NHS number still work.",
         _ => "Check the network path to Spine and [tls]; if both are right, the V&M service is not answering: try again later, then give this output to the service desk.",
     }
 }

@@ -177,12 +177,25 @@ async fn a_healthy_desk_passes_every_check_it_has() {
         "audit",
         "sds",
         "pds",
+        "care_connect",
         "vandm",
         "clock",
         "certificate",
     ] {
         assert_eq!(verdict(&report, id), Verdict::Pass, "{report:#?}");
     }
+    let care_connect = report.get("care_connect").expect("care_connect");
+    assert!(
+        care_connect
+            .detail
+            .contains("searches patients by identifier"),
+        "{care_connect:?}"
+    );
+    assert_eq!(
+        sandbox.care_connect_request_count(),
+        0,
+        "no patient was searched for"
+    );
     let vandm = report.get("vandm").expect("vandm");
     assert!(vandm.detail.contains("over mutual TLS"), "{vandm:?}");
     let clock = report.get("clock").expect("clock");
@@ -226,6 +239,29 @@ async fn each_broken_part_fails_its_own_check() {
     pds_gone.pds.base_url = "http://127.0.0.1:9/personal-demographics/FHIR/R4".into();
     let report = run(pds_gone, memory(), real_clock()).await;
     only(&report, "pds", Verdict::Fail);
+
+    // The trust's Care Connect server where nothing listens, then answering 500: lookups by
+    // NHS number are unaffected, so only its own check fails. Not configured: skipped.
+    let mut care_connect_gone = good();
+    if let Some(cc) = care_connect_gone.care_connect.as_mut() {
+        cc.base_url = "http://127.0.0.1:9/care-connect/STU3".into();
+    }
+    let report = run(care_connect_gone, memory(), real_clock()).await;
+    only(&report, "care_connect", Verdict::Fail);
+    sandbox.set_care_connect_fault(Some(Fault::Status500));
+    let report = run(good(), memory(), real_clock()).await;
+    only(&report, "care_connect", Verdict::Fail);
+    assert!(report
+        .get("care_connect")
+        .expect("care_connect")
+        .detail
+        .contains("HTTP 500"));
+    sandbox.set_care_connect_fault(None);
+    let mut no_care_connect = good();
+    no_care_connect.care_connect = None;
+    let report = run(no_care_connect, memory(), real_clock()).await;
+    assert_eq!(verdict(&report, "care_connect"), Verdict::Skip);
+    assert!(!report.failed(), "{report:#?}");
 
     // The clock ten minutes ahead, then one minute behind.
     let ahead: Arc<dyn Clock> = Arc::new(ManualClock::new(now() + 600));

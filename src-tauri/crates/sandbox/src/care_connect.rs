@@ -11,6 +11,7 @@
 //! (`02`, [`UNVERIFIED`]), one with no verification status at all ([`NO_STATUS`]) and a
 //! duplicate merged into its patient's record ([`MERGED`]: inactive, `replaced-by`).
 //!
+//! `GET /metadata` answers its CapabilityStatement (Patient, searched by `identifier` only).
 //! It is strict about the search: `GET` only, an `Accept` of FHIR JSON (`application/fhir+json`
 //! or `application/json+fhir`), and exactly one parameter, `identifier`, in the token form
 //! `system|value` with both parts present (400 with an OperationOutcome otherwise). A number
@@ -39,6 +40,10 @@ use crate::Shared;
 pub const BASE_PATH: &str = "/care-connect/STU3";
 /// The Patient search path.
 pub const PATIENT_PATH: &str = "/care-connect/STU3/Patient";
+/// The CapabilityStatement's path.
+pub const METADATA_PATH: &str = "/care-connect/STU3/metadata";
+/// The sandbox trust PAS's software name, in its CapabilityStatement.
+pub const SOFTWARE_NAME: &str = "V&M Check sandbox trust PAS";
 /// The sandbox trust's hospital number identifier system.
 pub const HOSPITAL_NUMBER_SYSTEM: &str = "https://fhir.sandbox-trust.vmcheck.invalid/Id/pas-number";
 /// What a hospital number looks like at the sandbox trust.
@@ -196,7 +201,44 @@ pub(crate) async fn handle(
     deliver(answer(&shared, &request), fault, &conn, Service::Pds).await
 }
 
-fn answer(shared: &Shared, request: &Request) -> Reply {
+/// `GET /care-connect/STU3/metadata`: the CapabilityStatement (Patient, searched by
+/// identifier only), with the run's Care Connect fault applied. Not counted as a search.
+pub(crate) async fn metadata(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnCtl>,
+    request: Request,
+) -> Response {
+    let fault = shared.care_connect_fault();
+    let reply = match refuse_unless_fhir_json(&request) {
+        Some(refusal) => refusal,
+        None => {
+            let statement = json!({
+                "resourceType": "CapabilityStatement",
+                "status": "active",
+                "date": now_instant(),
+                "kind": "instance",
+                "software": { "name": SOFTWARE_NAME },
+                "fhirVersion": "3.0.1",
+                "acceptUnknown": "no",
+                "format": ["application/fhir+json", "application/json+fhir"],
+                "rest": [{
+                    "mode": "server",
+                    "resource": [{
+                        "type": "Patient",
+                        "profile": { "reference": PATIENT_PROFILE },
+                        "interaction": [{ "code": "search-type" }],
+                        "searchParam": [{ "name": "identifier", "type": "token" }]
+                    }]
+                }]
+            });
+            Reply::new(StatusCode::OK, CONTENT_TYPE, statement.to_string())
+        }
+    };
+    deliver(reply, fault, &conn, Service::Pds).await
+}
+
+/// A 406 unless `Accept` asks for FHIR JSON (either spelling).
+fn refuse_unless_fhir_json(request: &Request) -> Option<Reply> {
     let accept = request
         .headers()
         .get_all(header::ACCEPT)
@@ -205,12 +247,20 @@ fn answer(shared: &Shared, request: &Request) -> Reply {
         .collect::<Vec<_>>()
         .join(",")
         .to_ascii_lowercase();
-    if !accept.contains("application/fhir+json") && !accept.contains("application/json+fhir") {
-        return refuse(
-            StatusCode::NOT_ACCEPTABLE,
-            "not-supported",
-            "Accept must ask for FHIR JSON (application/fhir+json or application/json+fhir)",
-        );
+    (!accept.contains("application/fhir+json") && !accept.contains("application/json+fhir")).then(
+        || {
+            refuse(
+                StatusCode::NOT_ACCEPTABLE,
+                "not-supported",
+                "Accept must ask for FHIR JSON (application/fhir+json or application/json+fhir)",
+            )
+        },
+    )
+}
+
+fn answer(shared: &Shared, request: &Request) -> Reply {
+    if let Some(refusal) = refuse_unless_fhir_json(request) {
+        return refusal;
     }
     let Ok(query) = parse_query(request.uri().query()) else {
         return refuse(

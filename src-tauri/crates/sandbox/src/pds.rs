@@ -59,7 +59,7 @@ const X_CORRELATION_ID: &str = "x-correlation-id";
 
 /// The PDS server's router: one handler that reads the path itself.
 /// `POST /oauth2/token` goes to the token endpoint ([`crate::oauth`]), and
-/// `GET /care-connect/STU3/Patient` to the sandbox trust's Care Connect API
+/// `GET /care-connect/STU3/Patient` and `/metadata` to the sandbox trust's Care Connect API
 /// ([`crate::care_connect`]).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -70,6 +70,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(
             crate::care_connect::PATIENT_PATH,
             axum::routing::get(crate::care_connect::handle),
+        )
+        .route(
+            crate::care_connect::METADATA_PATH,
+            axum::routing::get(crate::care_connect::metadata),
         )
         .fallback(handle)
         .with_state(shared)

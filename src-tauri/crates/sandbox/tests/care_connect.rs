@@ -136,3 +136,38 @@ async fn searches_in_any_other_form_are_refused() {
         .expect("answer");
     assert_eq!(post.status().as_u16(), 405);
 }
+
+#[tokio::test]
+async fn the_capability_statement_lists_the_one_search_and_is_strict_too() {
+    let sandbox = start().await;
+    let base = sandbox.urls().care_connect_base();
+    let get = |accept: &'static str| {
+        client()
+            .get(format!("{base}/metadata"))
+            .header("Accept", accept)
+            .send()
+    };
+    let answer = get("application/json+fhir").await.expect("answer");
+    assert_eq!(answer.status().as_u16(), 200);
+    let statement: serde_json::Value = answer.json().await.expect("json");
+    assert_eq!(statement["resourceType"], "CapabilityStatement");
+    assert_eq!(statement["fhirVersion"], "3.0.1");
+    let patient = &statement["rest"][0]["resource"][0];
+    assert_eq!(patient["type"], "Patient");
+    assert_eq!(patient["searchParam"][0]["name"], "identifier");
+    assert_eq!(patient["searchParam"].as_array().map(Vec::len), Some(1));
+    let refused = get("text/html").await.expect("answer");
+    assert_eq!(refused.status().as_u16(), 406);
+    let post = client()
+        .post(format!("{base}/metadata"))
+        .header("Accept", "application/fhir+json")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(post.status().as_u16(), 405);
+    assert_eq!(
+        sandbox.care_connect_request_count(),
+        0,
+        "no search was made"
+    );
+}

@@ -10,7 +10,7 @@
 //! carrying it reaches a log line or an error text.
 
 use vmcheck_core::care_connect::{
-    self, identifier_token, CareConnectError, CareConnectPatient, HospitalNumber,
+    self, identifier_token, Capability, CareConnectError, CareConnectPatient, HospitalNumber,
 };
 
 use crate::http::{self, HttpSettings, TransportError};
@@ -157,6 +157,33 @@ impl CareConnectClient {
             &self.system,
             number,
         )?)
+    }
+
+    /// `GET [base]/metadata`: what the server says of itself (no patient data), for the
+    /// doctor's check.
+    pub async fn capability(
+        &self,
+        correlation_id: &str,
+    ) -> Result<Capability, CareConnectClientError> {
+        let response = self
+            .http
+            .get(format!("{}/metadata", self.base_url))
+            .header(reqwest::header::ACCEPT, ACCEPT)
+            .header("X-Correlation-ID", correlation_id)
+            .send()
+            .await
+            .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?;
+        let received = http::receive(SERVICE, response, self.max_body_bytes).await?;
+        if received.status != 200 {
+            return Err(error_for(received.status, &received.body));
+        }
+        let content_type = received.header(reqwest::header::CONTENT_TYPE).unwrap_or("");
+        if !is_fhir_json(content_type) {
+            return Err(CareConnectClientError::ContentType(
+                content_type.chars().take(60).collect(),
+            ));
+        }
+        Ok(care_connect::read_capability(&received.body)?)
     }
 }
 

@@ -8,9 +8,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use vmcheck_core::care_connect::{CareConnectError, HospitalNumber, HospitalNumberPattern};
 use vmcheck_sandbox::care_connect::{
-    HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, MERGED, NO_NHS_NUMBER, SEVERAL, UNVERIFIED,
+    HOSPITAL_NUMBER_PATTERN, HOSPITAL_NUMBER_SYSTEM, MERGED, NO_NHS_NUMBER, SEVERAL, SOFTWARE_NAME,
+    UNVERIFIED,
 };
-use vmcheck_sandbox::{Sandbox, SandboxOptions};
+use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions};
 use vmcheck_spine::care_connect::{CareConnectClient, CareConnectClientError};
 use vmcheck_spine::http::{HttpSettings, TransportError};
 use vmcheck_spine::tls::TlsProblem;
@@ -71,6 +72,32 @@ async fn the_sandbox_trust_gives_verified_numbers_and_refusals() {
     assert_eq!(
         other.find(&number("RRK0000018"), "trace").await,
         Err(CareConnectClientError::Answer(CareConnectError::NotFound))
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_trust_describes_itself_and_a_failing_server_is_an_error() {
+    let sandbox = Sandbox::start(SandboxOptions::default())
+        .await
+        .expect("sandbox");
+    let c = client(&sandbox.urls().care_connect_base());
+    let capability = c.capability("doctor").await.expect("capability");
+    assert_eq!(capability.software.as_deref(), Some(SOFTWARE_NAME));
+    assert_eq!(capability.fhir_version.as_deref(), Some("3.0.1"));
+    assert!(capability.searches_patient_by_identifier);
+    assert_eq!(
+        sandbox.care_connect_request_count(),
+        0,
+        "a capability statement is not a search"
+    );
+    sandbox.set_care_connect_fault(Some(Fault::Status500));
+    let failed = c.capability("doctor").await;
+    assert!(
+        matches!(
+            failed,
+            Err(CareConnectClientError::Server { status: 500, .. })
+        ),
+        "{failed:?}"
     );
 }
 
