@@ -131,32 +131,12 @@ impl CareConnectClient {
         number: &HospitalNumber,
         correlation_id: &str,
     ) -> Result<CareConnectPatient, CareConnectClientError> {
-        let response = self
+        let request = self
             .http
             .get(format!("{}/Patient", self.base_url))
-            .query(&[("identifier", identifier_token(&self.system, number))])
-            .header(reqwest::header::ACCEPT, ACCEPT)
-            .header("X-Correlation-ID", correlation_id)
-            .send()
-            .await
-            .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?;
-        let received = http::receive(SERVICE, response, self.max_body_bytes).await?;
-        let status = received.status;
-        if status != 200 {
-            tracing::info!(status, "Care Connect search refused");
-            return Err(error_for(status, &received.body));
-        }
-        let content_type = received.header(reqwest::header::CONTENT_TYPE).unwrap_or("");
-        if !is_fhir_json(content_type) {
-            return Err(CareConnectClientError::ContentType(
-                content_type.chars().take(60).collect(),
-            ));
-        }
-        Ok(care_connect::read_search(
-            &received.body,
-            &self.system,
-            number,
-        )?)
+            .query(&[("identifier", identifier_token(&self.system, number))]);
+        let body = self.fhir_json(request, correlation_id).await?;
+        Ok(care_connect::read_search(&body, &self.system, number)?)
     }
 
     /// `GET [base]/metadata`: what the server says of itself (no patient data), for the
@@ -165,17 +145,29 @@ impl CareConnectClient {
         &self,
         correlation_id: &str,
     ) -> Result<Capability, CareConnectClientError> {
-        let response = self
-            .http
-            .get(format!("{}/metadata", self.base_url))
+        let request = self.http.get(format!("{}/metadata", self.base_url));
+        let body = self.fhir_json(request, correlation_id).await?;
+        Ok(care_connect::read_capability(&body)?)
+    }
+
+    /// Sends `request` asking for FHIR JSON; the body of a 200 in FHIR JSON (capped), else
+    /// the error its status or type means.
+    async fn fhir_json(
+        &self,
+        request: reqwest::RequestBuilder,
+        correlation_id: &str,
+    ) -> Result<Vec<u8>, CareConnectClientError> {
+        let response = request
             .header(reqwest::header::ACCEPT, ACCEPT)
             .header("X-Correlation-ID", correlation_id)
             .send()
             .await
             .map_err(|e| TransportError::from_reqwest(SERVICE, &e))?;
         let received = http::receive(SERVICE, response, self.max_body_bytes).await?;
-        if received.status != 200 {
-            return Err(error_for(received.status, &received.body));
+        let status = received.status;
+        if status != 200 {
+            tracing::info!(status, "Care Connect request refused");
+            return Err(error_for(status, &received.body));
         }
         let content_type = received.header(reqwest::header::CONTENT_TYPE).unwrap_or("");
         if !is_fhir_json(content_type) {
@@ -183,7 +175,7 @@ impl CareConnectClient {
                 content_type.chars().take(60).collect(),
             ));
         }
-        Ok(care_connect::read_capability(&received.body)?)
+        Ok(received.body)
     }
 }
 
