@@ -408,7 +408,12 @@ export function fakeIpc(o: FakeOptions): Ipc & { emit(e: SessionEvent): void; lo
     },
     touch: async () => null,
     lookup: async (nhs, id) => {
-      const steps: Array<ProgressEvent["step"]> = ["tracing", "finding_endpoint", "querying"];
+      const steps: Array<ProgressEvent["step"]> = [
+        ...(/^\d{10}$/.test(nhs) ? [] : (["finding_record"] as const)),
+        "tracing",
+        "finding_endpoint",
+        "querying",
+      ];
       for (const step of steps) {
         if (cancelled.has(id)) break;
         progressHandlers.forEach((h) => h({ lookup_id: id, step }));

@@ -356,9 +356,13 @@ const STEPS: Array<[Progress, string]> = [
   ["querying", "Checking visitor status"],
 ];
 
+/** A hospital number is first looked up in the trust's records. */
+const HOSPITAL_NUMBER_STEPS: Array<[Progress, string]> = [["finding_record", "Finding the trust's record"], ...STEPS];
+
 /** The steps of a running lookup with a Cancel button. */
 export function progressView(nhs: string, step: Progress | null, onCancel: () => void): HTMLElement {
-  const current = step === null ? 0 : STEPS.findIndex(([s]) => s === step);
+  const steps = asked(nhs) === "NHS number" ? STEPS : HOSPITAL_NUMBER_STEPS;
+  const current = step === null ? 0 : steps.findIndex(([s]) => s === step);
   return h(
     "div",
     { class: "vm-progress", id: "progress", "aria-labelledby": "progress-heading" },
@@ -366,7 +370,7 @@ export function progressView(nhs: string, step: Progress | null, onCancel: () =>
     h(
       "ol",
       { class: "vm-steps", id: "progress-steps", role: "status", "aria-live": "polite" },
-      STEPS.map(([key, label], i) => {
+      steps.map(([key, label], i) => {
         const state = i < current ? "done" : i === current ? "current" : "pending";
         return h(
           "li",

@@ -70,6 +70,28 @@ describe("the progress of a lookup", () => {
   });
 });
 
+describe("the progress of a hospital number's lookup", () => {
+  it("starts with the trust's record, then the steps of any lookup", () => {
+    document.body.replaceChildren(progressView("RRK0000018", null, () => undefined));
+    expect(text("#progress-heading")).toBe("Checking hospital number RRK0000018");
+    const steps = () => Array.from(must("#progress-steps").children, (li) => li.textContent);
+    expect(steps()).toEqual([
+      "1Finding the trust's record (in progress)",
+      "2Tracing the patient (to do)",
+      "3Finding the Spine endpoint (to do)",
+      "4Checking visitor status (to do)",
+    ]);
+    expect(must("#step-finding_record").dataset.state).toBe("current");
+    document.body.replaceChildren(progressView("RRK0000018", "tracing", () => undefined));
+    expect(steps()).toEqual([
+      "Finding the trust's record (done)",
+      "2Tracing the patient (in progress)",
+      "3Finding the Spine endpoint (to do)",
+      "4Checking visitor status (to do)",
+    ]);
+  });
+});
+
 describe("search matches", () => {
   it("says plainly when no patient was found, and how to search again", () => {
     document.body.replaceChildren(matchesView([], () => undefined));

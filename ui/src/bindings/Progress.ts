@@ -3,4 +3,4 @@
 /**
  * The steps a lookup reports as it goes.
  */
-export type Progress = "tracing" | "finding_endpoint" | "querying";
+export type Progress = "finding_record" | "tracing" | "finding_endpoint" | "querying";

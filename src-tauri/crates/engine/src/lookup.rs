@@ -14,6 +14,8 @@ use crate::error::LookupError;
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Progress {
+    /// Finding the NHS number of a hospital number in the trust's records (Care Connect).
+    FindingRecord,
     /// Tracing the patient on PDS.
     Tracing,
     /// Finding the V&M endpoint in SDS (or the cache).

@@ -156,6 +156,40 @@ async fn a_hospital_number_typed_in_the_lookup_field_is_recognised_by_its_form()
 }
 
 #[tokio::test]
+async fn the_trusts_record_is_the_first_step_reported() {
+    let s = setup().await;
+    let actor = s.engine.config().actor();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let _ = s
+        .engine
+        .lookup_hospital_number(actor.as_ref(), "RRK0000018", None, |step| {
+            seen.lock().expect("lock").push(step)
+        })
+        .await;
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        vec![
+            vmcheck_engine::Progress::FindingRecord,
+            vmcheck_engine::Progress::Tracing,
+            vmcheck_engine::Progress::FindingEndpoint,
+            vmcheck_engine::Progress::Querying
+        ]
+    );
+    // Refused by the trust: no step past its record.
+    seen.lock().expect("lock").clear();
+    let _ = s
+        .engine
+        .lookup_hospital_number(actor.as_ref(), SEVERAL, None, |step| {
+            seen.lock().expect("lock").push(step)
+        })
+        .await;
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        vec![vmcheck_engine::Progress::FindingRecord]
+    );
+}
+
+#[tokio::test]
 async fn every_care_connect_refusal_is_an_error_and_nothing_reaches_spine() {
     let s = setup().await;
     for (number, code, says) in [

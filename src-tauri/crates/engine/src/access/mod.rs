@@ -374,7 +374,7 @@ impl PatientAccess {
         let Some(actor) = actor else {
             return result;
         };
-        progress(Progress::Tracing);
+        progress(Progress::FindingRecord);
         let nhs = match self
             .find_by_hospital_number(actor, &number, batch, &result.trace_id)
             .await
