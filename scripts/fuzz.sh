@@ -91,6 +91,10 @@ for target in "${targets[@]}"; do
         options+=(-max_len="${FUZZ_MAX_LEN:-32768}" -len_control=0)
     fi
     log="$scratch/$target.log"
+    # Artifacts newer than this stamp are this run's (the log is written until the end, so it
+    # is always newer than them).
+    stamp="$scratch/$target.start"
+    touch "$stamp"
     set +e
     ASAN_OPTIONS=detect_odr_violation=0 "${run_nice[@]}" "$bin_dir/$target" \
         "${options[@]}" "$work" "${seeds[@]}" >"$log" 2>&1
@@ -105,7 +109,7 @@ for target in "${targets[@]}"; do
         cp "$file" "$fuzz/regressions/$target/"
         echo "fuzz.sh: $target crashed; input kept in tests/fuzz/regressions/$target/$(basename "$file")" >&2
         crashes=$((crashes + 1))
-    done < <(find "$artifacts" -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) -newer "$log" 2>/dev/null; true)
+    done < <(find "$artifacts" -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) -newer "$stamp" 2>/dev/null; true)
     if ((rc != 0)); then
         if ((crashes == 0)); then
             crashes=1

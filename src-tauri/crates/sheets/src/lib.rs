@@ -48,6 +48,7 @@ mod detect;
 mod error;
 mod table;
 mod xlsx_file;
+mod xlsx_guard;
 
 use std::io::Read;
 use std::path::Path;

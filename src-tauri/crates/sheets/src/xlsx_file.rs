@@ -25,7 +25,10 @@ pub const GREY: u32 = 0xD8DDE0;
 /// The largest serial Excel shows as a date (31 December 9999), plus one.
 const PAST_LAST_SERIAL: f64 = 2_958_466.0;
 
+/// Opens a workbook once [`crate::xlsx_guard::check`] has found nothing the reader cannot
+/// take (references past Excel's sheet, a grid too large, a part unpacking too far).
 fn open(bytes: &[u8]) -> Result<Xlsx<Cursor<&[u8]>>, SheetError> {
+    crate::xlsx_guard::check(bytes)?;
     Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         XlsxError::Password => SheetError::PasswordProtected,
         other => SheetError::UnreadableWorkbook(other.to_string()),

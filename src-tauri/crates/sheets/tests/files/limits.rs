@@ -174,3 +174,53 @@ fn a_smaller_row_cap_applies_to_xlsx_too() {
         6
     );
 }
+
+/// `bytes` (a workbook) with `from` replaced by `to` in its first sheet's XML.
+fn with_sheet_edit(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).expect("part");
+        let name = part.name().expect("a part name").to_string();
+        let mut data = Vec::new();
+        part.read_to_end(&mut data).expect("read");
+        if name == "xl/worksheets/sheet1.xml" {
+            let text = String::from_utf8(data).expect("utf-8");
+            assert!(text.contains(from), "{from} in {text}");
+            data = text.replacen(from, to, 1).into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("part");
+        out.write_all(&data).expect("write");
+    }
+    out.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn hostile_cell_references_are_errors_not_crashes() {
+    let headers = crate::common::row(&["NHS No", "Surname"]);
+    let rows = vec![crate::common::row(&["9434765919", "Smith"])];
+    let good = vmcheck_sheets::xlsx_bytes(&headers, &rows, None).expect("xlsx");
+    assert!(read("list.xlsx", &good).is_ok());
+    for (edit, says) in [
+        // Past Excel's last column: the reader's arithmetic would overflow.
+        (r#"r="B2""#, r#"r="AAAAAAAAAAAAAAB2""#),
+        // Two cells 17 billion grid cells apart: the reader would lay them all out.
+        (r#"r="B2""#, r#"r="XFD1048576""#),
+        (r#"<row r="2""#, r#"<row r="99999999""#),
+    ]
+    .map(|(from, to)| (with_sheet_edit(&good, from, to), to))
+    {
+        let err = read("list.xlsx", &edit).expect_err(says);
+        assert!(
+            matches!(err, SheetError::UnreadableWorkbook(_)),
+            "{says}: {err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("This Excel file cannot be read"),
+            "{err}"
+        );
+    }
+}
