@@ -2,8 +2,8 @@
 //! checked in the order a lookup meets them, each one line with a verdict and, when something
 //! is wrong, what to do about it. Nothing here touches patient data: PDS is asked for its health
 //! check (`_ping`) and an access token, SDS for the V&M endpoint, the trust's Care Connect API
-//! (when configured) and Spine for their capability statements; the audit log is opened as the app opens it, verified, and given a write lock
-//! that is released at once, nothing written.
+//! (when configured) and Spine for their capability statements; the audit log is opened as the
+//! app opens it, verified, and given a write lock that is released at once, nothing written.
 //!
 //! A check that cannot be made because an earlier one failed is skipped, and says which.
 
@@ -636,21 +636,20 @@ async fn care_connect(clients: &Clients) -> Check {
                     .unwrap_or_else(|| "version not given".into())
             );
             if capability.searches_patient_by_identifier {
-                Check::new(
+                return Check::new(
                     CARE_CONNECT,
                     CARE_CONNECT_TITLE,
                     Verdict::Pass,
                     format!("answers: {who}; searches patients by identifier"),
-                )
-            } else {
-                Check::new(
-                    CARE_CONNECT,
-                    CARE_CONNECT_TITLE,
-                    Verdict::Warn,
-                    format!("answers: {who}, but does not say it searches patients by identifier"),
-                )
-                .fix("Ask the trust's integration team whether [care_connect] base_url is the server that searches Patient by identifier.")
+                );
             }
+            Check::new(
+                CARE_CONNECT,
+                CARE_CONNECT_TITLE,
+                Verdict::Warn,
+                format!("answers: {who}, but does not say it searches patients by identifier"),
+            )
+            .fix("Ask the trust's integration team whether [care_connect] base_url is the server that searches Patient by identifier.")
         }
     }
 }
