@@ -96,3 +96,30 @@ impl std::fmt::Debug for LookupResult {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A result's `Debug` (what reaches a log line) names the trace and the outcome, and
+    /// nothing typed or received: no number asked about, no V&M body.
+    #[test]
+    fn debug_output_names_the_trace_and_outcome_and_no_patient_data() {
+        let result = LookupResult {
+            requested: "9990000018".into(),
+            queried: NhsNumber::parse("9990000018").ok(),
+            trace_id: "trace-123".into(),
+            patient: None,
+            outcome: Outcome::Error(LookupError::NoIdentity),
+            raw_response: Some(r#"{"resourceType":"Bundle","subject":"9990000018"}"#.into()),
+            view: vmcheck_core::roles::DetailView::Restricted,
+            hospital_number: None,
+        };
+        let text = format!("{result:?}");
+        assert!(text.starts_with("LookupResult"), "{text}");
+        assert!(text.contains("trace-123"), "{text}");
+        assert!(text.contains("NoIdentity"), "{text}");
+        assert!(!text.contains("9990000018"), "{text}");
+        assert!(!text.contains("Bundle"), "{text}");
+    }
+}
