@@ -16,6 +16,8 @@ fn main() {
         }
     }
     watch(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"));
+    // Read by the release linker (scripts/link-ordered.py): a new order relinks the app.
+    println!("cargo:rerun-if-changed=startup-order.txt");
     if !dist.exists() {
         panic!("the web UI is not built: run `npm ci && npm run build` in ui/ (scripts/test.sh and scripts/run.sh do it)");
     }

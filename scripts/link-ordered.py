@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The linker for release builds of the desktop app: lays the code the desk runs out together.
+
+Used as `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER` by scripts/package.sh and
+bench/desktop.sh. rustc calls it as it calls `cc`; for any output but a release
+`vmcheck-desktop` it is `cc` itself. For the desktop app it reads the symbols every input object
+defines (`nm`), finds those that src-tauri/startup-order.txt names, and asks rustc's LLD to place
+them first, in that order (`--symbol-ordering-file`).
+
+Why: the kernel maps a program's code in 64 KB runs around each page used. The functions the desk
+runs from launch to a lookup are a few thousand among 40,000, and scattered they keep most of the
+20 MB of code resident; together they keep what runs.
+
+startup-order.txt names functions without what changes from build to build: Rust's legacy
+symbol hash (`17h…E`) and the suffixes LLVM adds to local functions (`.llvm.N`, `.cold`…), so
+it survives edits to the code; each name stands for every symbol that shares it. A name no
+input defines is skipped, and a stale file costs memory, never correctness: the linker only
+orders what exists. scripts/startup-order.sh writes the file.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ORDER = os.environ.get(
+    "VMCHECK_STARTUP_ORDER", os.path.join(HERE, "..", "src-tauri", "startup-order.txt")
+)
+HASH = re.compile(r"17h[0-9a-f]{16}E")
+SUFFIX = re.compile(r"(\.(llvm|cold|specialized|part|constprop|isra)\.?\d*)+$")
+
+
+def key(symbol):
+    """A symbol's name without what differs between builds of the same code."""
+    return HASH.sub("E", SUFFIX.sub("", symbol))
+
+
+def expand(args):
+    """rustc passes a long command line in a response file (`@file`, one escaped argument a line)."""
+    out = []
+    for a in args:
+        if a.startswith("@") and os.path.isfile(a[1:]):
+            with open(a[1:], encoding="utf-8") as f:
+                out.extend(line.rstrip("\n").replace("\\\\", "\x00").replace("\\", "").replace("\x00", "\\") for line in f)
+        else:
+            out.append(a)
+    return out
+
+
+def output(args):
+    for i, a in enumerate(args):
+        if a == "-o" and i + 1 < len(args):
+            return args[i + 1]
+    return ""
+
+
+def is_release_desktop(out):
+    name = os.path.basename(out)
+    parent = os.path.basename(os.path.dirname(os.path.dirname(out)))
+    return name.startswith("vmcheck_desktop-") and "." not in name and parent == "release"
+
+
+def ordering(args, order_path, work):
+    inputs = [a for a in args if not a.startswith("-") and a.endswith((".o", ".rlib", ".a")) and os.path.isfile(a)]
+    wanted = {}
+    with open(order_path, encoding="utf-8") as f:
+        for rank, line in enumerate(f):
+            name = line.strip()
+            if name and not name.startswith("#"):
+                wanted.setdefault(name, rank)
+    found = []
+    for start in range(0, len(inputs), 200):
+        nm = subprocess.run(
+            ["nm", "--defined-only", "--no-sort", *inputs[start : start + 200]],
+            capture_output=True, text=True, check=False,
+        )
+        for line in nm.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tTwW":
+                rank = wanted.get(key(parts[2]))
+                if rank is not None:
+                    found.append((rank, parts[2]))
+    found.sort()
+    path = os.path.join(work, "symbol-order.txt")
+    seen = set()
+    with open(path, "w", encoding="utf-8") as f:
+        for _rank, symbol in found:
+            if symbol not in seen:
+                seen.add(symbol)
+                f.write(symbol + "\n")
+    return path, len(seen)
+
+
+def main():
+    args = sys.argv[1:]
+    cc = os.environ.get("VMCHECK_LINK_CC", "cc")
+    full = expand(args)
+    out = output(full)
+    if is_release_desktop(out) and os.path.isfile(ORDER) and not os.environ.get("VMCHECK_NO_STARTUP_ORDER"):
+        work = tempfile.mkdtemp(prefix="vmcheck-link-")
+        path, count = ordering(full, ORDER, work)
+        print(f"link-ordered: {count} functions of {os.path.basename(ORDER)} placed first", file=sys.stderr)
+        args = args + [f"-Wl,--symbol-ordering-file={path}", "-Wl,--no-warn-symbol-ordering"]
+        rc = subprocess.call([cc, *args])
+        subprocess.call(["rm", "-rf", work])
+        sys.exit(rc)
+    os.execvp(cc, [cc, *args])
+
+
+if __name__ == "__main__":
+    main()

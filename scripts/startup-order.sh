@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Writes src-tauri/startup-order.txt: the functions the desktop app runs from launch to a desk
+# lookup, which the release linker (scripts/link-ordered.py) places together at the start of the
+# app's code. The kernel maps a program's code in 64 KB runs around each page used, so the desk's
+# code scattered among 20 MB keeps most of it resident (README, "Performance": the figures).
+#
+# 1. A release build instrumented with LLVM's profile counters (-Cprofile-generate, in its own
+#    target directory, target/startup-order) runs bench/desktop.sh's workload once per setup —
+#    launch, sign in with the card, one lookup; the same in training and with compositing on.
+#    The counters are kept in continuous mode (`%c`: the file is the counters, so they survive
+#    the app being killed when WebDriver ends the session). Every Rust function that ran comes
+#    first, the most counted first.
+# 2. The standard library (precompiled) and the C code (SQLite) have no counters: the ordinary
+#    release app runs the same workload under `perf record -e page-faults` and every function of
+#    the app's whose code took a fault is added. Twice, relinking in between, since a fault maps
+#    the 64 KB around it and so hides the functions next to the one that faulted.
+#
+# Needs llvm-profdata-22 (the LLVM of rustc 1.95: Debian package llvm-22), perf, root (pcscd),
+# tauri-driver and WebKitWebDriver (scripts/setup.sh). Two release builds: about 40 minutes on
+# 2 cores. Run it after changing dependencies or the toolchain, or when the desk's flow changes,
+# and commit the file. A stale file costs memory, never correctness (names that no longer exist
+# are skipped by the linker's ordering).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+profdata=${LLVM_PROFDATA:-llvm-profdata-22}
+for tool in "$profdata" perf nm; do
+  command -v "$tool" >/dev/null || { echo "startup-order: $tool is needed (llvm-22, linux-perf, binutils)" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "startup-order: pcscd must run as root" >&2; exit 1; }
+bash scripts/setup.sh
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+target=${CARGO_TARGET_DIR:-$root/target}
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$root/scripts/link-ordered.py"
+cargo build --quiet --locked -p vmcheck-cli --bins
+cargo build --quiet --locked -p vmcheck-e2e-tests --examples
+
+# The workload: bench/desktop.sh's three setups, once each, with the app given.
+workload() { # app-binary log
+  BENCH_RUNS=1 VMCHECK_E2E_APP="$1" xvfb-run -a -s "-screen 0 1280x900x24" \
+    "$target/debug/examples/desktop_bench" >"$2" 2>&1
+}
+
+echo "startup-order: 1. the instrumented release build (target/startup-order)…"
+instrumented=$root/target/startup-order
+RUSTFLAGS="-Cprofile-generate=$work/build -Cllvm-args=-runtime-counter-relocation" \
+  CARGO_TARGET_DIR=$instrumented cargo build --release --quiet --locked -p vmcheck-desktop
+LLVM_PROFILE_FILE="$work/run-%p%c.profraw" workload "$instrumented/release/vmcheck-desktop" "$work/profile.log"
+shopt -s nullglob
+raw=("$work"/run-*.profraw)
+((${#raw[@]} > 0)) || { echo "startup-order: the workload wrote no profile" >&2; tail -n 20 "$work/profile.log" >&2; exit 1; }
+# Continuous mode writes no value-profile records; clear each function's value-site counts so
+# that llvm-profdata does not look for them (raw format version 10).
+python3 - "${raw[@]}" <<'EOF'
+import struct, sys
+for path in sys.argv[1:]:
+    data = bytearray(open(path, "rb").read())
+    magic, version, binary_ids, num_data = struct.unpack_from("<4Q", data)
+    if version & 0xFFFFFFFF != 10:
+        sys.exit(f"startup-order: {path}: raw profile version {version & 0xFFFFFFFF}, expected 10")
+    start = 16 * 8 + binary_ids
+    for i in range(num_data):
+        offset = start + i * 64 + 52  # NumValueSites[3] (uint16 each) in a 64-byte record
+        data[offset:offset + 6] = bytes(6)
+    open(path, "wb").write(data)
+EOF
+"$profdata" merge -o "$work/desk.profdata" "${raw[@]}"
+"$profdata" show --all-functions --counts "$work/desk.profdata" >"$work/desk.txt"
+python3 scripts/startup-order.py "$work/desk.txt" >src-tauri/startup-order.txt
+echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions from the profile"
+
+for pass in 1 2; do
+  echo "startup-order: 2.$pass the release app, its page faults…"
+  cargo build --release --quiet --locked -p vmcheck-desktop
+  perf record -a -e page-faults -c 1 -o "$work/faults.data" >"$work/perf.log" 2>&1 &
+  perf_pid=$!
+  sleep 1
+  workload "$target/release/vmcheck-desktop" "$work/faults.log"
+  kill -INT "$perf_pid"
+  wait "$perf_pid" || true
+  perf script -i "$work/faults.data" --comms vmcheck-desktop -F ip,sym,dso --no-demangle 2>/dev/null |
+    awk '/\(.*vmcheck-desktop\)$/ {print $2}' | sort -u >"$work/faults.txt"
+  python3 scripts/startup-order.py "$work/desk.txt" "$work/faults.txt" "src-tauri/startup-order.txt" >"$work/order.txt"
+  mv "$work/order.txt" src-tauri/startup-order.txt
+  echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions"
+done
+cargo build --release --quiet --locked -p vmcheck-desktop
+echo "startup-order: src-tauri/startup-order.txt written; commit it"

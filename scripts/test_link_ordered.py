@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Tests of scripts/link-ordered.py, the release linker of the desktop app (run by scripts/test.sh).
+
+One links a real program with rustc's LLD, as rustc calls the linker, and reads the order of
+its functions back with `nm`.
+"""
+
+import importlib.util
+import os
+import subprocess
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "link-ordered.py")
+spec = importlib.util.spec_from_file_location("link_ordered", SCRIPT)
+link_ordered = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(link_ordered)
+
+C_SOURCE = """
+int alpha(int x) { return x + 1; }
+int beta(int x) { return x * 3; }
+int gamma_(int x) { return x - 7; }
+int main(int argc, char **argv) { (void)argv; return alpha(argc) + beta(argc) + gamma_(argc); }
+"""
+
+
+def lld_dir():
+    sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
+    return os.path.join(sysroot, "lib", "rustlib", "x86_64-unknown-linux-gnu", "bin", "gcc-ld")
+
+
+class Names(unittest.TestCase):
+    def test_a_name_loses_what_changes_between_builds(self):
+        self.assertEqual(
+            link_ordered.key("_ZN5tokio4util3bit4Pack4pack17ha41e245b4991cf60E.llvm.11263304447502358261"),
+            "_ZN5tokio4util3bit4Pack4packE",
+        )
+        self.assertEqual(link_ordered.key("_ZN3url6parser6Parser10parse_path17h5a5b7bca491063fbE.specialized.1"), "_ZN3url6parser6Parser10parse_pathE")
+        # Names without a hash (C, the standard library's v0 symbols) are kept as they are.
+        self.assertEqual(link_ordered.key("sqlite3VdbeExec"), "sqlite3VdbeExec")
+        self.assertEqual(link_ordered.key("_RNvNtCsjrHSEGnQ3l9_3std3env4__var"), "_RNvNtCsjrHSEGnQ3l9_3std3env4__var")
+
+    def test_only_the_release_desktop_app_is_ordered(self):
+        self.assertTrue(link_ordered.is_release_desktop("/w/target/release/deps/vmcheck_desktop-0a1b2c"))
+        self.assertFalse(link_ordered.is_release_desktop("/w/target/debug/deps/vmcheck_desktop-0a1b2c"))
+        self.assertFalse(link_ordered.is_release_desktop("/w/target/release/deps/vmcheck-0a1b2c"))
+        self.assertFalse(link_ordered.is_release_desktop("/w/target/release/deps/vmcheck_desktop-0a1b2c.d"))
+
+    def test_a_response_file_is_read_as_rustc_writes_it(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "linker-arguments")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("-o\n/tmp/with\\ space/vmcheck_desktop-1\nback\\\\slash\n")
+            self.assertEqual(link_ordered.expand(["-m64", "@" + path]), ["-m64", "-o", "/tmp/with space/vmcheck_desktop-1", "back\\slash"])
+
+
+class Linking(unittest.TestCase):
+    def link(self, release_name, order):
+        d = tempfile.mkdtemp()
+        src = os.path.join(d, "p.c")
+        obj = os.path.join(d, "p.o")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(C_SOURCE)
+        subprocess.run(["cc", "-c", "-O0", "-ffunction-sections", "-o", obj, src], check=True)
+        out_dir = os.path.join(d, "release", "deps")
+        os.makedirs(out_dir)
+        out = os.path.join(out_dir, release_name)
+        order_file = os.path.join(d, "order.txt")
+        with open(order_file, "w", encoding="utf-8") as f:
+            f.write("# test\n" + "\n".join(order) + "\n")
+        env = dict(os.environ, VMCHECK_STARTUP_ORDER=order_file)
+        env.pop("VMCHECK_NO_STARTUP_ORDER", None)
+        subprocess.run(
+            [SCRIPT, "-B", lld_dir(), "-fuse-ld=lld", "-Wl,--gc-sections", obj, "-o", out],
+            check=True, env=env, capture_output=True,
+        )
+        nm = subprocess.run(["nm", "-n", out], capture_output=True, text=True, check=True).stdout
+        return [line.split()[2] for line in nm.splitlines() if len(line.split()) == 3 and line.split()[2] in ("alpha", "beta", "gamma_")]
+
+    def test_the_desktop_app_has_the_named_functions_first_in_that_order(self):
+        self.assertEqual(self.link("vmcheck_desktop-1", ["gamma_", "alpha"]), ["gamma_", "alpha", "beta"])
+
+    def test_any_other_program_is_linked_as_cc_links_it(self):
+        self.assertEqual(self.link("vmcheck-1", ["gamma_", "alpha"]), ["alpha", "beta", "gamma_"])
+
+
+if __name__ == "__main__":
+    unittest.main()
