@@ -99,13 +99,11 @@ def main():
     full = expand(args)
     out = output(full)
     if is_release_desktop(out) and os.path.isfile(ORDER) and not os.environ.get("VMCHECK_NO_STARTUP_ORDER"):
-        work = tempfile.mkdtemp(prefix="vmcheck-link-")
-        path, count = ordering(full, ORDER, work)
-        print(f"link-ordered: {count} functions of {os.path.basename(ORDER)} placed first", file=sys.stderr)
-        args = args + [f"-Wl,--symbol-ordering-file={path}", "-Wl,--no-warn-symbol-ordering"]
-        rc = subprocess.call([cc, *args])
-        subprocess.call(["rm", "-rf", work])
-        sys.exit(rc)
+        with tempfile.TemporaryDirectory(prefix="vmcheck-link-") as work:
+            path, count = ordering(full, ORDER, work)
+            print(f"link-ordered: {count} functions of {os.path.basename(ORDER)} placed first", file=sys.stderr)
+            args = args + [f"-Wl,--symbol-ordering-file={path}", "-Wl,--no-warn-symbol-ordering"]
+            sys.exit(subprocess.call([cc, *args]))
     os.execvp(cc, [cc, *args])
 
 

@@ -34,7 +34,12 @@ bash scripts/setup.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target=${CARGO_TARGET_DIR:-$root/target}
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$root/scripts/link-ordered.py"
+# Release builds link as scripts/package.sh and bench/desktop.sh link them (the debug builds as
+# the test command does, so that neither rebuilds the other's).
+release_build() {
+  CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$root/scripts/link-ordered.py" \
+    cargo build --release --quiet --locked -p vmcheck-desktop
+}
 cargo build --quiet --locked -p vmcheck-cli --bins
 cargo build --quiet --locked -p vmcheck-e2e-tests --examples
 
@@ -74,7 +79,7 @@ echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions from
 
 for pass in 1 2; do
   echo "startup-order: 2.$pass the release app, its page faults…"
-  cargo build --release --quiet --locked -p vmcheck-desktop
+  release_build
   perf record -a -e page-faults -c 1 -o "$work/faults.data" >"$work/perf.log" 2>&1 &
   perf_pid=$!
   sleep 1
@@ -87,5 +92,5 @@ for pass in 1 2; do
   mv "$work/order.txt" src-tauri/startup-order.txt
   echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions"
 done
-cargo build --release --quiet --locked -p vmcheck-desktop
+release_build
 echo "startup-order: src-tauri/startup-order.txt written; commit it"
