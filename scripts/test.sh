@@ -10,7 +10,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 start=$(date +%s)
-step() { echo; echo "== $* ($(( $(date +%s) - start )) s)"; }
+# Each step says the time so far and the disk left where the build writes (a CI machine's disk
+# is shared, and a full disk shows up as some unrelated tool's failure).
+step() { echo; echo "== $* ($(( $(date +%s) - start )) s, $(df -h --output=avail . | tail -1 | tr -d ' ') free)"; }
+# A CI run builds once from a fresh clone: incremental compilation data would only take disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 
 step "formatting"
 cargo fmt --all -- --check

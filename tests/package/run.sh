@@ -37,8 +37,17 @@ if command -v rpm >/dev/null; then
 fi
 
 # Installed by the system's package manager.
-apt-get install -y -o DPkg::Lock::Timeout=600 "./$deb" >/dev/null
+# Removed again however this test ends (a half-installed package too).
 trap 'apt-get remove --purge -y -o DPkg::Lock::Timeout=600 "$pkg" >/dev/null 2>&1 || true' EXIT
+# apt's own account goes to a log, printed with the disk left and dpkg's audit if it fails.
+apt_log=target/package-apt.log
+if ! apt-get install -y -o DPkg::Lock::Timeout=600 "./$deb" >"$apt_log" 2>&1; then
+  echo "package test: apt-get install failed; its last lines:" >&2
+  tail -n 40 "$apt_log" >&2
+  df -h / "$PWD" /usr /var >&2 || true
+  dpkg --audit >&2 || true
+  exit 1
+fi
 [ -x /usr/bin/vmcheck-kiosk-session ] || { echo "package test: the kiosk session is not executable" >&2; exit 1; }
 /usr/bin/vmcheck --version
 
