@@ -22,9 +22,8 @@ bash scripts/setup.sh
 [ "$(id -u)" -eq 0 ] || { echo "bench: pcscd must run as root" >&2; exit 1; }
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 # The release app as scripts/package.sh builds it: its startup code laid out together
-# (scripts/link-ordered.py).
-CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$PWD/scripts/link-ordered.py" \
-  cargo build --release --quiet --locked -p vmcheck-desktop -p vmcheck-bench-bare-window
+# (scripts/release-env.sh).
+(. scripts/release-env.sh && cargo build --release --quiet --locked -p vmcheck-desktop -p vmcheck-bench-bare-window)
 cargo build --quiet --locked -p vmcheck-cli --bins
 cargo build --quiet --locked -p vmcheck-e2e-tests --examples
 target=${CARGO_TARGET_DIR:-$PWD/target}

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The linker for release builds of the desktop app: lays the code the desk runs out together.
 
-Used as `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER` by scripts/package.sh and
-bench/desktop.sh. rustc calls it as it calls `cc`; for any output but a release
+Used as `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER` by scripts/package.sh,
+bench/desktop.sh and scripts/startup-order.sh (scripts/release-env.sh). rustc calls it as it calls `cc`; for any output but a release
 `vmcheck-desktop` it is `cc` itself. For the desktop app it reads the symbols every input object
 defines (`nm`), finds those that src-tauri/startup-order.txt names, and asks rustc's LLD to place
 them first, in that order (`--symbol-ordering-file`).
@@ -11,9 +11,11 @@ Why: the kernel maps a program's code in 64 KB runs around each page used. The f
 runs from launch to a lookup are a few thousand among 40,000, and scattered they keep most of the
 20 MB of code resident; together they keep what runs.
 
-startup-order.txt names functions without what changes from build to build: Rust's legacy
-symbol hash (`17h…E`) and the suffixes LLVM adds to local functions (`.llvm.N`, `.cold`…), so
-it survives edits to the code; each name stands for every symbol that shares it. A name no
+startup-order.txt names functions without what changes from build to build: the suffixes LLVM
+adds to local functions (`.llvm.N`, `.cold`…) and, in a symbol of Rust's legacy mangling, its
+hash (`17h…E`), so it survives edits to the code; each name stands for every symbol that shares
+it. Release builds use v0 mangling (scripts/release-env.sh), whose names carry a generic
+function's type arguments and no hash: one name, one instance. A name no
 input defines is skipped, and a stale file costs memory, never correctness: the linker only
 orders what exists. scripts/startup-order.sh writes the file.
 """

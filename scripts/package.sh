@@ -21,9 +21,9 @@ if [ "${1:-}" = "--debug" ]; then
   flags=(--debug)
 fi
 # A release app has the code the desk runs from launch to a lookup laid out together
-# (scripts/link-ordered.py, src-tauri/startup-order.txt): less of it resident.
+# (scripts/release-env.sh): less of it resident.
 if [ "$profile" = release ]; then
-  export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$PWD/scripts/link-ordered.py"
+  . scripts/release-env.sh
 fi
 command -v rpm >/dev/null || echo "package.sh: note: rpm is not installed (scripts/setup.sh installs it); the bundler writes .rpm files without it" >&2
 

@@ -34,25 +34,28 @@ bash scripts/setup.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target=${CARGO_TARGET_DIR:-$root/target}
-# Release builds link as scripts/package.sh and bench/desktop.sh link them (the debug builds as
-# the test command does, so that neither rebuilds the other's).
+# Release builds as scripts/package.sh and bench/desktop.sh build them (scripts/release-env.sh;
+# the debug builds as the test command does, so that neither rebuilds the other's).
 release_build() {
-  CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$root/scripts/link-ordered.py" \
-    cargo build --release --quiet --locked -p vmcheck-desktop
+  (. scripts/release-env.sh && cargo build --release --quiet --locked -p vmcheck-desktop)
 }
 cargo build --quiet --locked -p vmcheck-cli --bins
 cargo build --quiet --locked -p vmcheck-e2e-tests --examples
 
 # The workload: bench/desktop.sh's three setups, once each, with the app given.
-workload() { # app-binary log
-  BENCH_RUNS=1 VMCHECK_E2E_APP="$1" xvfb-run -a -s "-screen 0 1280x900x24" \
-    "$target/debug/examples/desktop_bench" >"$2" 2>&1
+workload() { # app-binary log [a command to run it under…]
+  local app=$1 log=$2
+  shift 2
+  BENCH_RUNS=1 VMCHECK_E2E_APP="$app" "$@" xvfb-run -a -s "-screen 0 1280x900x24" \
+    "$target/debug/examples/desktop_bench" >"$log" 2>&1
 }
 
 echo "startup-order: 1. the instrumented release build (target/startup-order)…"
 instrumented=$root/target/startup-order
-RUSTFLAGS="-Cprofile-generate=$work/build -Cllvm-args=-runtime-counter-relocation" \
-  CARGO_TARGET_DIR=$instrumented cargo build --release --quiet --locked -p vmcheck-desktop
+# (A fixed directory in the flags, or cargo would see new flags and rebuild everything each time;
+# LLVM_PROFILE_FILE says where the counters go.)
+(. scripts/release-env.sh && RUSTFLAGS="$RUSTFLAGS -Cprofile-generate=$instrumented/profraw -Cllvm-args=-runtime-counter-relocation" \
+  CARGO_TARGET_DIR=$instrumented cargo build --release --quiet --locked -p vmcheck-desktop)
 LLVM_PROFILE_FILE="$work/run-%p%c.profraw" workload "$instrumented/release/vmcheck-desktop" "$work/profile.log"
 shopt -s nullglob
 raw=("$work"/run-*.profraw)
@@ -80,14 +83,15 @@ echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions from
 for pass in 1 2; do
   echo "startup-order: 2.$pass the release app, its page faults…"
   release_build
-  perf record -a -e page-faults -c 1 -o "$work/faults.data" >"$work/perf.log" 2>&1 &
-  perf_pid=$!
-  sleep 1
-  workload "$target/release/vmcheck-desktop" "$work/faults.log"
-  kill -INT "$perf_pid"
-  wait "$perf_pid" || true
+  # perf follows the workload's processes (the app is a child of the WebDriver server it starts);
+  # only the faults in this release binary's code count.
+  app="$target/release/vmcheck-desktop"
+  workload "$app" "$work/faults.log" perf record -e page-faults -c 1 -o "$work/faults.data" -- ||
+    { tail -n 20 "$work/faults.log" >&2; exit 1; }
   perf script -i "$work/faults.data" --comms vmcheck-desktop -F ip,sym,dso --no-demangle 2>/dev/null |
-    awk '/\(.*vmcheck-desktop\)$/ {print $2}' | sort -u >"$work/faults.txt"
+    awk -v dso="($(readlink -f "$app"))" '$NF == dso {print $2}' | sort -u >"$work/faults.txt"
+  [ -s "$work/faults.txt" ] || { echo "startup-order: perf saw no page fault in $app" >&2; exit 1; }
+  echo "startup-order: $(wc -l <"$work/faults.txt") functions of the release app took a page fault"
   python3 scripts/startup-order.py "$work/desk.txt" "$work/faults.txt" "src-tauri/startup-order.txt" >"$work/order.txt"
   mv "$work/order.txt" src-tauri/startup-order.txt
   echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions"

@@ -37,9 +37,14 @@ class Names(unittest.TestCase):
             "_ZN5tokio4util3bit4Pack4packE",
         )
         self.assertEqual(link_ordered.key("_ZN3url6parser6Parser10parse_path17h5a5b7bca491063fbE.specialized.1"), "_ZN3url6parser6Parser10parse_pathE")
-        # Names without a hash (C, the standard library's v0 symbols) are kept as they are.
+        # Names without a hash (C, v0 symbols) are kept as they are, but for LLVM's suffixes.
         self.assertEqual(link_ordered.key("sqlite3VdbeExec"), "sqlite3VdbeExec")
         self.assertEqual(link_ordered.key("_RNvNtCsjrHSEGnQ3l9_3std3env4__var"), "_RNvNtCsjrHSEGnQ3l9_3std3env4__var")
+        # Two instances of one generic function keep two names (their type arguments differ).
+        string = link_ordered.key("_RINvNtCs1Ab_4core3ptr13drop_in_placeNtNtCs2Cd_5alloc6string6StringEB4_.llvm.99")
+        vec = link_ordered.key("_RINvNtCs1Ab_4core3ptr13drop_in_placeINtNtCs2Cd_5alloc3vec3VechEEB4_")
+        self.assertEqual(string, "_RINvNtCs1Ab_4core3ptr13drop_in_placeNtNtCs2Cd_5alloc6string6StringEB4_")
+        self.assertNotEqual(string, vec)
 
     def test_only_the_release_desktop_app_is_ordered(self):
         self.assertTrue(link_ordered.is_release_desktop("/w/target/release/deps/vmcheck_desktop-0a1b2c"))

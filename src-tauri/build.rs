@@ -29,6 +29,7 @@ fn main() {
         "choose_role",
         "sign_out",
         "touch",
+        "next_events",
         "lookup",
         "cancel_lookup",
         "search_patients",

@@ -17,6 +17,7 @@ fn export_all(dir: &Path) {
         crate::ipc::LookupView,
         crate::ipc::ProgressEvent,
         crate::ipc::SlipSaved,
+        crate::events::EventBatch,
         vmcheck_engine::SearchTerms,
         vmcheck_engine::ErrorCode,
         vmcheck_engine::SearchMatchReport,

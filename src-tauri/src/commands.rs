@@ -1,12 +1,15 @@
 //! The Tauri commands: each deserialises its arguments, calls one engine or session function,
 //! and converts the error. No business logic here.
 
-use tauri::{AppHandle, Emitter, State};
+use std::time::Duration;
+
+use tauri::State;
 use vmcheck_core::card::PinState;
 use vmcheck_engine::session::SessionView;
 use vmcheck_engine::{LookupReport, SearchMatchReport, SearchTerms};
 
-use crate::ipc::{AppInfo, IpcError, LookupView, ProgressEvent, PROGRESS_EVENT};
+use crate::events::{EventBatch, UiEvent};
+use crate::ipc::{AppInfo, IpcError, LookupView, ProgressEvent};
 use crate::state::AppState;
 
 /// The installation summary.
@@ -61,18 +64,32 @@ pub fn touch(state: State<'_, AppState>) {
     state.session.touch();
 }
 
+/// How long one `next_events` waits for an event before answering with none.
+const EVENT_WAIT: Duration = Duration::from_secs(25);
+
+/// The page's events after `after` (the `next` of its last answer), waiting for the first;
+/// without `after`, at once, where the events start for a page that starts now.
+#[tauri::command]
+pub async fn next_events(state: State<'_, AppState>, after: Option<u64>) -> Result<EventBatch, ()> {
+    let session = || {
+        let view = Box::new(state.session.view());
+        UiEvent::Session(vmcheck_engine::session::SessionEvent::Changed { view })
+    };
+    Ok(state.events.next(after, EVENT_WAIT, session).await)
+}
+
 /// Looks a patient up; progress goes out as events tagged with `lookup_id`. Cancellable.
 #[tauri::command]
 pub async fn lookup(
-    app: AppHandle,
     state: State<'_, AppState>,
     nhs_number: String,
     lookup_id: u32,
 ) -> Result<LookupView, IpcError> {
     let session = state.session.clone();
+    let events = state.events.clone();
     let task = tokio::spawn(async move {
         let progress = |step| {
-            let _ = app.emit(PROGRESS_EVENT, ProgressEvent { lookup_id, step });
+            events.push(UiEvent::LookupProgress(ProgressEvent { lookup_id, step }));
         };
         session.lookup(&nhs_number, progress).await
     });

@@ -132,8 +132,3 @@ pub struct ProgressEvent {
     /// The step reached.
     pub step: vmcheck_engine::Progress,
 }
-
-/// Event name of session events.
-pub const SESSION_EVENT: &str = "vmcheck://session";
-/// Event name of lookup progress.
-pub const PROGRESS_EVENT: &str = "vmcheck://lookup-progress";

@@ -65,6 +65,7 @@ fn main() {
             commands::choose_role,
             commands::sign_out,
             commands::touch,
+            commands::next_events,
             commands::lookup,
             commands::cancel_lookup,
             commands::search_patients,

@@ -84,6 +84,8 @@ pub struct AppState {
     pub shown: Mutex<Option<vmcheck_engine::shown::ShownResult>>,
     /// The worklist (desk mode only: a kiosk has none).
     pub worklist: Option<WorklistState>,
+    /// What the page is told (session, lookup and worklist progress), for it to ask for.
+    pub events: Arc<crate::events::EventQueue>,
     /// The engine's services (the PC/SC watcher, the file log), kept running.
     pub _running: Running,
     /// The training sandbox, kept running while the app runs.
@@ -207,6 +209,7 @@ pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
         editable: Mutex::new(editable),
         lookups: Mutex::new(HashMap::new()),
         shown: Mutex::new(None),
+        events: Arc::default(),
         _running: running,
         _sandbox: sandbox,
     })

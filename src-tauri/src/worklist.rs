@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 use vmcheck_core::worklist::{Field, Mapping};
 use vmcheck_engine::session::SessionEvent;
@@ -24,12 +24,10 @@ use vmcheck_engine::worklist::{
 };
 use vmcheck_engine::{Actor, ErrorCode};
 
+use crate::events::UiEvent;
 use crate::files::{documents_dir, reserve};
 use crate::ipc::IpcError;
 use crate::state::AppState;
-
-/// Event name of a job's progress.
-pub const WORKLIST_PROGRESS_EVENT: &str = "vmcheck://worklist-progress";
 
 /// Rows of the list shown in the preview.
 const PREVIEW_ROWS: usize = 5;
@@ -332,7 +330,7 @@ pub async fn worklist_create(
 }
 
 /// Starts (or resumes) checking a job's pending rows in a spawned task; its progress goes out
-/// as [`WORKLIST_PROGRESS_EVENT`] after each group and once at the end. A lock (card removed,
+/// as a worklist progress event (`events`) after each group and once at the end. A lock (card removed,
 /// idle, sign-out) pauses it: the run stops when the session's generation changes.
 #[tauri::command]
 pub async fn worklist_start(
@@ -369,14 +367,13 @@ pub async fn worklist_start(
     let id = job_id.clone();
     tauri::async_runtime::spawn(async move {
         let emit = |summary: JobSummary, finished: bool, error: Option<IpcError>| {
-            let _ = app.emit(
-                WORKLIST_PROGRESS_EVENT,
-                WorklistProgress {
+            app.state::<AppState>()
+                .events
+                .push(UiEvent::WorklistProgress(WorklistProgress {
                     summary,
                     finished,
                     error,
-                },
-            );
+                }));
         };
         let result = service
             .run(&actor, &id, &control, |s| emit(s.clone(), false, None))

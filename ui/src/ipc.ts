@@ -1,8 +1,9 @@
 // The one place the UI talks to the Tauri shell. Every command is wrapped in a typed function;
 // the rest of the UI only sees the `Ipc` interface, so tests and the dev page pass a fake.
-// The UI never talks to the network: only these commands and events.
+// The UI never talks to the network: only these commands (the events too: `events.ts`).
 
 import type { AppInfo } from "./bindings/AppInfo";
+import type { EventBatch } from "./bindings/EventBatch";
 import type { ExportFormat } from "./bindings/ExportFormat";
 import type { JobSummary } from "./bindings/JobSummary";
 import type { ResultRow } from "./bindings/ResultRow";
@@ -21,17 +22,14 @@ import type { SearchTerms } from "./bindings/SearchTerms";
 import type { SessionEvent } from "./bindings/SessionEvent";
 import type { SessionView } from "./bindings/SessionView";
 
-/** Event names emitted by the shell. */
-export const SESSION_EVENT = "vmcheck://session";
-export const PROGRESS_EVENT = "vmcheck://lookup-progress";
-export const WORKLIST_PROGRESS_EVENT = "vmcheck://worklist-progress";
+import { eventStreams, type Unlisten } from "./events";
+
+export type { Unlisten } from "./events";
 /** The header naming the file whose bytes `worklist_preview` receives as its raw body. */
 export const FILE_NAME_HEADER = "x-vmcheck-file-name";
 
 /** A worklist's column mapping: field key (`nhs_number`…) → column index. */
 export type ColumnMapping = Record<string, number>;
-
-export type Unlisten = () => void;
 
 export interface Ipc {
   appInfo(): Promise<AppInfo>;
@@ -78,9 +76,6 @@ interface TauriGlobal {
   core: {
     invoke<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, options?: { headers: Record<string, string> }): Promise<T>;
   };
-  event: {
-    listen<T>(event: string, handler: (event: { payload: T }) => void): Promise<Unlisten>;
-  };
 }
 
 declare global {
@@ -99,8 +94,7 @@ export function tauriIpc(): Ipc {
     (options ? tauri.core.invoke<T>(cmd, args, options) : tauri.core.invoke<T>(cmd, args)).catch((e: unknown) => {
       throw toIpcError(e);
     });
-  const listen = <T>(name: string, handler: (payload: T) => void): Promise<Unlisten> =>
-    tauri.event.listen<T>(name, (event) => handler(event.payload));
+  const events = eventStreams((after) => invoke<EventBatch>("next_events", { after }));
   return {
     appInfo: () => invoke<AppInfo>("app_info"),
     sessionView: () => invoke<SessionView>("session_view"),
@@ -114,8 +108,8 @@ export function tauriIpc(): Ipc {
     searchPatients: (terms) => invoke<SearchMatchView[]>("search_patients", { terms }),
     saveSettings: (preferences) => invoke<AppInfo>("save_settings", { preferences }),
     checkComputer: () => invoke<DoctorReport>("check_computer"),
-    onSession: (handler) => listen<SessionEvent>(SESSION_EVENT, handler),
-    onLookupProgress: (handler) => listen<ProgressEvent>(PROGRESS_EVENT, handler),
+    onSession: (handler) => events.on("session", handler),
+    onLookupProgress: (handler) => events.on("lookup_progress", handler),
     // The list's bytes go as the raw body (not a JSON array of numbers), its name in a header.
     worklistPreview: (fileName, bytes) => invoke<WorklistPreview>("worklist_preview", bytes, { headers: { [FILE_NAME_HEADER]: encodeURIComponent(fileName) } }),
     worklistCreate: (previewId, mapping) => invoke<JobSummary>("worklist_create", { previewId, mapping }),
@@ -127,7 +121,7 @@ export function tauriIpc(): Ipc {
     worklistExport: (jobId, format) => invoke<WorklistExport>("worklist_export", { jobId, format }),
     saveSlip: (lookupId) => invoke<SlipSaved>("save_slip", { lookupId }),
     printSlip: (lookupId) => invoke<null>("print_slip", { lookupId }),
-    onWorklistProgress: (handler) => listen<WorklistProgress>(WORKLIST_PROGRESS_EVENT, handler),
+    onWorklistProgress: (handler) => events.on("worklist_progress", handler),
   };
 }
 

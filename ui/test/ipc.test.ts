@@ -1,18 +1,13 @@
-// The IPC contract with the Rust shell: command names, camelCase argument names, event names,
-// and what a rejected invoke becomes.
+// The IPC contract with the Rust shell: command names, camelCase argument names, the events
+// asked for by `next_events`, and what a rejected invoke becomes.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { PROGRESS_EVENT, SESSION_EVENT, tauriIpc, toIpcError } from "../src/ipc";
+import { tauriIpc, toIpcError } from "../src/ipc";
 
 function installTauri() {
   const invoke = vi.fn(async (_cmd: string, _args?: Record<string, unknown>): Promise<unknown> => null);
-  const listeners = new Map<string, (e: { payload: unknown }) => void>();
-  const listen = vi.fn(async (name: string, cb: (e: { payload: unknown }) => void) => {
-    listeners.set(name, cb);
-    return () => listeners.delete(name);
-  });
-  window.__TAURI__ = { core: { invoke: invoke as never }, event: { listen: listen as never } };
-  return { invoke, listeners };
+  window.__TAURI__ = { core: { invoke: invoke as never } };
+  return { invoke };
 }
 
 afterEach(() => {
@@ -48,20 +43,42 @@ describe("tauriIpc", () => {
     ]);
   });
 
-  it("listens to the shell's events and hands over their payloads", async () => {
-    const { listeners } = installTauri();
+  it("asks the shell for its events with next_events and hands each kind to its own handlers", async () => {
+    const { invoke } = installTauri();
+    const answers = [
+      { next: 4, events: [], missed: false },
+      {
+        next: 6,
+        events: [
+          { kind: "session", event: { event: "locked", reason: "card_removed" } },
+          { kind: "lookup_progress", event: { lookup_id: 3, step: "querying" } },
+        ],
+        missed: false,
+      },
+    ];
+    let release!: () => void;
+    invoke.mockImplementation(async (cmd) => {
+      if (cmd !== "next_events") return null;
+      const answer = answers.shift();
+      if (answer) return answer;
+      return new Promise((resolve) => (release = () => resolve({ next: 6, events: [], missed: false })));
+    });
     const ipc = tauriIpc();
     const session = vi.fn();
     const progress = vi.fn();
-    await ipc.onSession(session);
-    await ipc.onLookupProgress(progress);
-    expect([...listeners.keys()]).toEqual(["vmcheck://session", "vmcheck://lookup-progress"]);
-    expect(SESSION_EVENT).toBe("vmcheck://session");
-    expect(PROGRESS_EVENT).toBe("vmcheck://lookup-progress");
-    listeners.get(SESSION_EVENT)!({ payload: { event: "locked", reason: "card_removed" } });
-    listeners.get(PROGRESS_EVENT)!({ payload: { lookup_id: 3, step: "querying" } });
+    const worklist = vi.fn();
+    const stops = await Promise.all([ipc.onSession(session), ipc.onLookupProgress(progress), ipc.onWorklistProgress(worklist)]);
+    await vi.waitFor(() => expect(invoke).toHaveBeenCalledTimes(3));
+    expect(invoke.mock.calls).toEqual([
+      ["next_events", { after: null }],
+      ["next_events", { after: 4 }],
+      ["next_events", { after: 6 }],
+    ]);
     expect(session).toHaveBeenCalledWith({ event: "locked", reason: "card_removed" });
     expect(progress).toHaveBeenCalledWith({ lookup_id: 3, step: "querying" });
+    expect(worklist).not.toHaveBeenCalled();
+    for (const stop of stops) stop();
+    release();
   });
 
   it("turns any rejection into an IpcError", async () => {
