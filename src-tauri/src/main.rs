@@ -24,6 +24,7 @@ mod bindings;
 use state::{start, Launch};
 
 fn main() {
+    window::set_web_engine_env();
     let launch = match Launch::from_args(std::env::args()) {
         Ok(l) => l,
         Err(e) => {

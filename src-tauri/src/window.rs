@@ -16,6 +16,18 @@ pub fn is_app_url(url: &tauri::Url) -> bool {
 const NO_SCRIPT_CLOSE: &str =
     "Object.defineProperty(window, 'close', { value: function close() {}, writable: false, configurable: false });";
 
+/// The web engine's settings, read from the environment by the web process WebKit starts for the
+/// page, so set before anything else runs (one thread: nothing reads the environment meanwhile).
+/// JavaScriptCore runs the page without its JIT compilers: the page is a form and a few tables,
+/// which its interpreter draws in time, while the JIT tiers' code and memory cost the web process
+/// about 8 MB (README, "Performance") and their writable-executable memory is attack surface a page of
+/// patient data can do without. An explicit `JSC_useJIT` in the environment is kept.
+pub fn set_web_engine_env() {
+    if std::env::var_os("JSC_useJIT").is_none() {
+        std::env::set_var("JSC_useJIT", "false");
+    }
+}
+
 /// Builds the main window.
 pub fn create(app: &App, kiosk: bool) -> tauri::Result<()> {
     let mut builder = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))

@@ -8,6 +8,11 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    // The app's web engine settings (src-tauri/src/window.rs, set_web_engine_env): the same
+    // engine, so the difference is the app's own.
+    if std::env::var_os("JSC_useJIT").is_none() {
+        std::env::set_var("JSC_useJIT", "false");
+    }
     if let Err(e) = tauri::Builder::default().run(tauri::generate_context!()) {
         eprintln!("bare-window: {e}");
         std::process::exit(1);
