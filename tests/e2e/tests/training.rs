@@ -32,6 +32,36 @@ async fn training_mode_without_a_configuration_file() {
         .await
         .unwrap_or(false));
     app.check_screen("red").await;
+    // The page ran without JavaScriptCore's JIT: the web process has the setting and not the
+    // JIT's pool, which JavaScriptCore reserves whole as writable-executable memory (1 GB here;
+    // Mesa's software GL keeps a few MB of its own for shaders when compositing is on).
+    let pid = app.app_pid.expect("the app's pid");
+    let web: Vec<u32> = descendants(pid)
+        .into_iter()
+        .filter(|p| comm(*p) == "WebKitWebProces")
+        .collect();
+    assert!(!web.is_empty(), "no web process under the app");
+    for p in web {
+        let environ = std::fs::read(format!("/proc/{p}/environ")).unwrap_or_default();
+        assert!(
+            environ.split(|b| *b == 0).any(|v| v == b"JSC_useJIT=false"),
+            "the web process runs with the JIT"
+        );
+        let maps = std::fs::read_to_string(format!("/proc/{p}/maps")).unwrap_or_default();
+        let jit_pool = maps.lines().find(|l| {
+            let Some((range, rest)) = l.split_once(' ') else {
+                return false;
+            };
+            let Some((start, end)) = range.split_once('-') else {
+                return false;
+            };
+            let size = u64::from_str_radix(end, 16)
+                .unwrap_or(0)
+                .saturating_sub(u64::from_str_radix(start, 16).unwrap_or(0));
+            rest.starts_with("rwxp") && size >= 64 << 20
+        });
+        assert_eq!(jit_pool, None, "the web process has a JIT pool");
+    }
     app.click("#settings-link").await;
     assert_eq!(app.text("#settings-mode").await, "Training");
     app.check_screen("settings").await;
