@@ -97,7 +97,8 @@ impl EventQueue {
         if after == kept.next {
             return None;
         }
-        let oldest = kept.events.front().map_or(kept.next + 1, |(n, _)| *n);
+        // Some event comes after `after`, so the oldest kept is there.
+        let oldest = kept.events.front()?.0;
         Some(EventBatch {
             next: kept.next,
             events: kept
