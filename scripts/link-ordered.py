@@ -4,7 +4,7 @@
 Used as `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER` by scripts/package.sh,
 bench/desktop.sh and scripts/startup-order.sh (scripts/release-env.sh). rustc calls it as it calls `cc`; for any output but a release
 `vmcheck-desktop` it is `cc` itself. For the desktop app it reads the symbols every input object
-defines (`nm`), finds those that src-tauri/startup-order.txt names, and asks rustc's LLD to place
+defines (`readelf`), finds those that src-tauri/startup-order.txt names, and asks rustc's LLD to place
 them first, in that order (`--symbol-ordering-file`).
 
 Why: the kernel maps a program's code in 64 KB runs around each page used. The functions the desk
@@ -31,6 +31,8 @@ ORDER = os.environ.get(
     "VMCHECK_STARTUP_ORDER", os.path.join(HERE, "..", "src-tauri", "startup-order.txt")
 )
 HASH = re.compile(r"17h[0-9a-f]{16}E")
+# A function defined in its object (a section number, not UND/ABS/COM): `readelf --syms --wide`.
+FUNCTION = re.compile(r"^\s*\d+: [0-9a-f]+\s+\d+ FUNC\s+\S+\s+\S+\s+\d+ (\S+)$")
 SUFFIX = re.compile(r"(\.(llvm|cold|specialized|part|constprop|isra)\.?\d*)+$")
 
 
@@ -73,17 +75,19 @@ def ordering(args, order_path, work):
             if name and not name.startswith("#"):
                 wanted.setdefault(name, rank)
     found = []
+    # readelf, not nm: the standard library's objects carry LLVM bitcode beside their code, and
+    # binutils' nm hands them to its LLVM plugin (another LLVM version), which lists nothing.
     for start in range(0, len(inputs), 200):
-        nm = subprocess.run(
-            ["nm", "--defined-only", "--no-sort", *inputs[start : start + 200]],
+        listing = subprocess.run(
+            ["readelf", "--syms", "--wide", *inputs[start : start + 200]],
             capture_output=True, text=True, check=False,
         )
-        for line in nm.stdout.splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[1] in "tTwW":
-                rank = wanted.get(key(parts[2]))
+        for line in listing.stdout.splitlines():
+            m = FUNCTION.match(line)
+            if m:
+                rank = wanted.get(key(m[1]))
                 if rank is not None:
-                    found.append((rank, parts[2]))
+                    found.append((rank, m[1]))
     found.sort()
     path = os.path.join(work, "symbol-order.txt")
     seen = set()

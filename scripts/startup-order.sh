@@ -15,6 +15,10 @@
 #    the app's whose code took a fault is added. Twice, relinking in between, since a fault maps
 #    the 64 KB around it and so hides the functions next to the one that faulted.
 #
+# `scripts/startup-order.sh --faults-only [passes]` skips step 1 and adds to the committed file
+# what the given number (3) of page-fault passes find: after a small change to the code, without
+# the instrumented build.
+#
 # Needs llvm-profdata-22 (the LLVM of rustc 1.95: Debian package llvm-22), perf, root (pcscd),
 # tauri-driver and WebKitWebDriver (scripts/setup.sh). Two release builds: about 40 minutes on
 # 2 cores. Run it after changing dependencies or the toolchain, or when the desk's flow changes,
@@ -23,6 +27,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+faults_only=0
+passes=2
+if [ "${1:-}" = --faults-only ]; then
+  faults_only=1
+  passes=${2:-3}
+fi
 profdata=${LLVM_PROFDATA:-llvm-profdata-22}
 for tool in "$profdata" perf nm; do
   command -v "$tool" >/dev/null || { echo "startup-order: $tool is needed (llvm-22, linux-perf, binutils)" >&2; exit 1; }
@@ -50,6 +60,10 @@ workload() { # app-binary log [a command to run it under…]
     "$target/debug/examples/desktop_bench" >"$log" 2>&1
 }
 
+if [ "$faults_only" = 1 ]; then
+  echo "startup-order: 1. kept: the committed file ($(grep -vc '^#' src-tauri/startup-order.txt) functions)"
+  : >"$work/desk.txt"
+else
 echo "startup-order: 1. the instrumented release build (target/startup-order)…"
 instrumented=$root/target/startup-order
 # (A fixed directory in the flags, or cargo would see new flags and rebuild everything each time;
@@ -79,20 +93,22 @@ EOF
 "$profdata" show --all-functions --counts "$work/desk.profdata" >"$work/desk.txt"
 python3 scripts/startup-order.py "$work/desk.txt" >src-tauri/startup-order.txt
 echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions from the profile"
+fi
 
-for pass in 1 2; do
+for pass in $(seq "$passes"); do
   echo "startup-order: 2.$pass the release app, its page faults…"
   release_build
   # perf follows the workload's processes (the app is a child of the WebDriver server it starts);
-  # only the faults in this release binary's code count.
+  # only the faults in this release binary's code count, taken in any of the app's threads (the
+  # async runtime's workers run most of a lookup).
   app="$target/release/vmcheck-desktop"
   workload "$app" "$work/faults.log" perf record -e page-faults -c 1 -o "$work/faults.data" -- ||
     { tail -n 20 "$work/faults.log" >&2; exit 1; }
-  perf script -i "$work/faults.data" --comms vmcheck-desktop -F ip,sym,dso --no-demangle 2>/dev/null |
-    awk -v dso="($(readlink -f "$app"))" '$NF == dso {print $2}' | sort -u >"$work/faults.txt"
+  perf script -i "$work/faults.data" -F ip,sym,dso --no-demangle 2>/dev/null |
+    awk -v dso="($(readlink -f "$app"))" '$NF == dso {print $(NF-1)}' | sort -u >"$work/faults.txt"
   [ -s "$work/faults.txt" ] || { echo "startup-order: perf saw no page fault in $app" >&2; exit 1; }
   echo "startup-order: $(wc -l <"$work/faults.txt") functions of the release app took a page fault"
-  python3 scripts/startup-order.py "$work/desk.txt" "$work/faults.txt" "src-tauri/startup-order.txt" >"$work/order.txt"
+  python3 scripts/startup-order.py "$work/desk.txt" "src-tauri/startup-order.txt" "$work/faults.txt" >"$work/order.txt"
   mv "$work/order.txt" src-tauri/startup-order.txt
   echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions"
 done

@@ -64,6 +64,40 @@ fn keep_smaps(label: &str, pid: u32) {
     if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) {
         let _ = std::fs::write(dir.join(format!("{name}.smaps")), text);
     }
+    if let Some(pages) = resident_pages_of_executable(pid) {
+        let _ = std::fs::write(dir.join(format!("{name}.pages")), pages);
+    }
+}
+
+/// The file offsets (hex, one a line) of the process's own executable's pages that are mapped
+/// in it now, from `/proc/PID/maps` and `/proc/PID/pagemap` (bit 63: present), for
+/// bench/binary-pages.py to name by section and function.
+fn resident_pages_of_executable(pid: u32) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    let exe = exe.to_str()?.to_owned();
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let mut pagemap = std::fs::File::open(format!("/proc/{pid}/pagemap")).ok()?;
+    let mut out = String::new();
+    for line in maps.lines().filter(|l| l.ends_with(exe.as_str())) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (range, offset) = (fields.first()?, fields.get(2)?);
+        let (start, end) = range.split_once('-')?;
+        let start = u64::from_str_radix(start, 16).ok()?;
+        let end = u64::from_str_radix(end, 16).ok()?;
+        let offset = u64::from_str_radix(offset, 16).ok()?;
+        let pages = ((end - start) / 4096) as usize;
+        let mut entries = vec![0u8; pages * 8];
+        pagemap.seek(SeekFrom::Start(start / 4096 * 8)).ok()?;
+        pagemap.read_exact(&mut entries).ok()?;
+        for (i, e) in entries.chunks_exact(8).enumerate() {
+            let word = u64::from_le_bytes(e.try_into().ok()?);
+            if word >> 63 == 1 {
+                out.push_str(&format!("{:x}\n", offset + i as u64 * 4096));
+            }
+        }
+    }
+    Some(out)
 }
 
 fn median(v: &[u128]) -> u128 {
