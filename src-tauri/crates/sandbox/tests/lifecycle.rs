@@ -10,7 +10,8 @@ use common::*;
 use ldap3::{LdapConnAsync, Scope, SearchEntry};
 use vmcheck_core::fhir::WireFormat;
 use vmcheck_core::sds::{
-    self, ACCREDITED_SYSTEM_ATTRIBUTES, MHS_ATTRIBUTES, SERVICES_BASE_DN, VANDM_SEARCH_INTERACTION,
+    self, ACCREDITED_SYSTEM_ATTRIBUTES, MHS_ATTRIBUTES, SERVICES_BASE_DN,
+    VANDM_SEARCH_SDS_INTERACTION,
 };
 use vmcheck_sandbox::directory::{SPINE_ASID, SPINE_ODS_CODE, SPINE_PARTY_KEY};
 use vmcheck_sandbox::{Fault, Sandbox, SandboxOptions, SandboxUrls};
@@ -176,7 +177,7 @@ async fn the_directory_points_at_this_sandbox() {
         .success()
         .expect("anonymous bind");
 
-    let filter = sds::accredited_system_filter(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION);
+    let filter = sds::accredited_system_filter(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION);
     let (entries, _) = ldap
         .search(
             SERVICES_BASE_DN,
@@ -193,12 +194,12 @@ async fn the_directory_points_at_this_sandbox() {
         .map(|e| SearchEntry::construct(e).attrs.into_iter().collect())
         .collect();
     let system =
-        sds::resolve_accredited_system(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION, &as_entries)
+        sds::resolve_accredited_system(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION, &as_entries)
             .expect("one accredited system");
     assert_eq!(system.asid, SPINE_ASID);
     assert_eq!(system.party_key, SPINE_PARTY_KEY);
 
-    let filter = sds::mhs_filter(&system.party_key, VANDM_SEARCH_INTERACTION);
+    let filter = sds::mhs_filter(&system.party_key, VANDM_SEARCH_SDS_INTERACTION);
     let (entries, _) = ldap
         .search(
             SERVICES_BASE_DN,
@@ -215,7 +216,7 @@ async fn the_directory_points_at_this_sandbox() {
         .map(|e| SearchEntry::construct(e).attrs.into_iter().collect())
         .collect();
     let endpoint =
-        sds::resolve_mhs(&system, VANDM_SEARCH_INTERACTION, &mhs_entries).expect("endpoint");
+        sds::resolve_mhs(&system, VANDM_SEARCH_SDS_INTERACTION, &mhs_entries).expect("endpoint");
     assert_eq!(endpoint.base_url, sandbox.urls().vandm_base);
     ldap.unbind().await.expect("unbind");
 

@@ -60,7 +60,7 @@ async fn the_embedded_server_explains_an_unknown_base() {
     let url = server().await.url;
     let got = common::client(&url)
         .with_base_dn("ou=elsewhere,o=nhs")
-        .find_endpoint("YES", vmcheck_core::sds::VANDM_SEARCH_INTERACTION)
+        .find_endpoint("YES", vmcheck_core::sds::VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(
         got.map_err(|e| e.to_string()),

@@ -90,7 +90,7 @@ async fn a_missing_or_wrong_api_key_is_refused_with_401() {
     let url = start(strict(), None).await;
     for key in ["", "another-key"] {
         let got = client(&url, key)
-            .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+            .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
             .await;
         let want = SdsError::ApiKeyRefused {
             url: url.clone(),
@@ -132,7 +132,7 @@ async fn a_wrong_base_path_is_a_404_refusal() {
     let url = start(strict(), None).await;
     let wrong = url.replace("/FHIR/R4", "/FHIR/STU3");
     let got = client(&wrong, KEY)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(
         got,
@@ -150,7 +150,7 @@ async fn an_answer_over_the_body_cap_is_not_read() {
     let url = start(strict(), None).await;
     let got = client(&url, KEY)
         .with_max_body_bytes(256)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let Err(err @ SdsError::Http { .. }) = got else {
         panic!("expected a body-cap error, got {got:?}");
@@ -195,7 +195,7 @@ async fn redirecting() -> String {
 async fn a_redirect_is_never_followed() {
     let url = redirecting().await;
     let got = client(&url, KEY)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(
         got,
@@ -243,7 +243,7 @@ async fn an_untrusted_certificate_is_a_tls_error_and_the_ca_bundle_fixes_it() {
     let (ca_pem, tls) = pki();
     let url = start(strict(), Some(&tls)).await;
     let got = client(&url, KEY)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let want = SdsError::Tls {
         url: url.clone(),
@@ -256,7 +256,7 @@ async fn an_untrusted_certificate_is_a_tls_error_and_the_ca_bundle_fixes_it() {
         .with_ca_bundle(ca_pem.as_bytes())
         .expect("CA bundle");
     let got = trusted
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(got.map(|e| e.asid), Ok(spine_endpoint().asid));
 
@@ -265,7 +265,7 @@ async fn an_untrusted_certificate_is_a_tls_error_and_the_ca_bundle_fixes_it() {
     let got = client(&plain, KEY)
         .with_ca_bundle(ca_pem.as_bytes())
         .expect("CA bundle")
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(
         got,
@@ -307,7 +307,7 @@ async fn the_server_is_strict_like_the_real_api() {
         .expect("client");
     let org = "organization=https://fhir.nhs.uk/Id/ods-organization-code|YES";
     let svc = format!(
-        "identifier=https://fhir.nhs.uk/Id/nhsServiceInteractionId|{VANDM_SEARCH_INTERACTION}"
+        "identifier=https://fhir.nhs.uk/Id/nhsServiceInteractionId|{VANDM_SEARCH_SDS_INTERACTION}"
     );
     let key = "identifier=https://fhir.nhs.uk/Id/nhsMhsPartyKey|YES-0000806";
     let get = |path: String| {

@@ -32,7 +32,9 @@ use ldap3::{LdapConnAsync, Scope, SearchEntry};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use vmcheck_core::sds::{accredited_system_filter, mhs_filter, VANDM_SEARCH_INTERACTION};
+use vmcheck_core::sds::{
+    accredited_system_filter, mhs_filter, VANDM_SEARCH_INTERACTION, VANDM_SEARCH_SDS_INTERACTION,
+};
 use vmcheck_sandbox::directory::SPINE_ODS_CODE;
 use vmcheck_spine::sds::{SdsError, TlsProblem};
 
@@ -370,7 +372,7 @@ async fn ldapsearch_with_the_spec_filters_finds_what_the_adapter_finds() {
     cases.push(("RR6", VANDM_SEARCH_INTERACTION.into(), &slapd.url, None));
     cases.push((
         SPINE_ODS_CODE,
-        VANDM_SEARCH_INTERACTION.into(),
+        VANDM_SEARCH_SDS_INTERACTION.into(),
         &slapd.ldaps_url,
         Some(&ca_file),
     ));
@@ -479,7 +481,7 @@ async fn ldaps_with_the_test_ca_finds_the_endpoint() {
 async fn ldaps_without_a_configured_ca_is_an_untrusted_certificate() {
     let slapd = shared();
     let got = client(&slapd.ldaps_url)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let want = SdsError::Tls {
         url: slapd.ldaps_url.clone(),
@@ -523,7 +525,7 @@ async fn ldaps_with_another_ca_is_an_untrusted_certificate() {
     let got = client(&slapd.ldaps_url)
         .with_ca_bundle(&other)
         .expect("a usable bundle")
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(
         got,
@@ -542,7 +544,7 @@ async fn ldaps_to_a_name_the_certificate_is_not_for_is_a_wrong_name() {
     let got = client(&url)
         .with_ca_bundle(&slapd.ca_pem)
         .expect("test CA")
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let want = SdsError::Tls {
         url: url.clone(),
@@ -565,7 +567,7 @@ async fn ldaps_to_a_name_the_certificate_is_not_for_is_a_wrong_name() {
 async fn a_stopped_slapd_is_unreachable() {
     let mut slapd = Slapd::start(false).unwrap_or_else(|e| panic!("{e}"));
     let got = client(&slapd.url)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(got, Ok(spine_endpoint()));
 
@@ -578,7 +580,7 @@ async fn a_stopped_slapd_is_unreachable() {
     );
 
     let got = client(&slapd.url)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let Err(err @ SdsError::Unreachable { .. }) = &got else {
         panic!("expected Unreachable after stopping slapd (took {stopping:?}), got {got:?}");

@@ -198,7 +198,7 @@ mod tests {
     use super::super::*;
     use ldap3_proto::parse_ldap_filter_str;
     use ldap3_proto::proto::LdapSearchScope;
-    use vmcheck_core::sds::VANDM_SEARCH_INTERACTION;
+    use vmcheck_core::sds::{VANDM_SEARCH_INTERACTION, VANDM_SEARCH_SDS_INTERACTION};
 
     const URL: &str = "http://127.0.0.1:9000/visitors-and-migrants/FHIR/R4";
 
@@ -219,19 +219,20 @@ mod tests {
         let d = Directory::spine(URL);
         let spine_as = format!("uniqueIdentifier={SPINE_ASID},ou=Services,o=nhs");
         let search_mhs = format!("uniqueIdentifier=S{SPINE_ASID}1,ou=Services,o=nhs");
-        let search1_mhs = format!("uniqueIdentifier=S{SPINE_ASID}2,ou=Services,o=nhs");
-        let all_mhs: Vec<String> = (1..=4)
+        let all_mhs: Vec<String> = (1..=2)
             .map(|i| format!("uniqueIdentifier=S{SPINE_ASID}{i},ou=Services,o=nhs"))
             .collect();
-        let i = VANDM_SEARCH_INTERACTION;
+        let i = VANDM_SEARCH_SDS_INTERACTION;
+        let plain = VANDM_SEARCH_INTERACTION;
         let cases: Vec<(String, Vec<String>)> = vec![
             (
                 format!("(&(nhsIDCode=YES)(objectClass=nhsAS)(nhsAsSvcIA={i}))"),
                 vec![spine_as.clone()],
             ),
+            // The unversioned form is not registered, as in the real SDS.
             (
-                format!("(&(nhsIDCode=YES)(objectClass=nhsAS)(nhsAsSvcIA={i}:1))"),
-                vec![spine_as.clone()],
+                format!("(&(nhsIDCode=YES)(objectClass=nhsAS)(nhsAsSvcIA={plain}))"),
+                vec![],
             ),
             // nhsIDCode and nhsAsSvcIA are caseExactMatch.
             (
@@ -251,8 +252,8 @@ mod tests {
                 vec![search_mhs],
             ),
             (
-                format!("(&(nhsMhsPartyKey=YES-0000806)(objectClass=nhsMhs)(nhsMhsSvcIA={i}:1))"),
-                vec![search1_mhs],
+                format!("(&(nhsMhsPartyKey=YES-0000806)(objectClass=nhsMhs)(nhsMhsSvcIA={plain}))"),
+                vec![],
             ),
             ("(objectClass=nhsMhs)".into(), all_mhs.clone()),
             (

@@ -2,7 +2,9 @@
 //! systems for the Visitors and Migrants interactions), the awkward cases the SDS tests need,
 //! and the training smartcard users with their role profiles.
 
-use vmcheck_core::sds::{VANDM_METADATA_INTERACTION, VANDM_SEARCH_INTERACTION};
+use vmcheck_core::sds::{
+    VANDM_METADATA_INTERACTION, VANDM_SEARCH_INTERACTION, VANDM_SEARCH_SDS_INTERACTION,
+};
 
 use super::{
     url_host, Directory, Entry, PEOPLE_DN, SERVICES_DN, SPINE_ASID, SPINE_ODS_CODE, SPINE_PARTY_KEY,
@@ -11,9 +13,11 @@ use super::{
 impl Directory {
     /// The sandbox's Spine directory: `o=nhs`, `ou=Services,o=nhs`, `ou=People,o=nhs`, the
     /// Spine's accredited system (ODS [`SPINE_ODS_CODE`], ASID [`SPINE_ASID`], party key
-    /// [`SPINE_PARTY_KEY`]) offering both Visitors and Migrants interactions in their plain and
-    /// `:1` forms, and one message handling system per interaction form whose endpoint is
-    /// `vandm_base_url`.
+    /// [`SPINE_PARTY_KEY`]) offering both Visitors and Migrants interactions as the real SDS
+    /// registers them, with their major version (`…:search:observation:1`,
+    /// `…:read:metadata:1`; docs/facts/sds-fhir.md §5) — the unversioned forms, which the
+    /// `Ssp-InteractionID` header carries, find nothing — and one message handling system per
+    /// interaction whose endpoint is `vandm_base_url`.
     pub fn spine(vandm_base_url: &str) -> Directory {
         let mut d = Directory::new();
         d.push(
@@ -33,9 +37,7 @@ impl Directory {
         );
 
         let interactions = [
-            VANDM_SEARCH_INTERACTION.to_owned(),
-            format!("{VANDM_SEARCH_INTERACTION}:1"),
-            VANDM_METADATA_INTERACTION.to_owned(),
+            VANDM_SEARCH_SDS_INTERACTION.to_owned(),
             format!("{VANDM_METADATA_INTERACTION}:1"),
         ];
         d.push(accredited_system(
@@ -420,7 +422,9 @@ mod tests {
     use super::SANDBOX_URP;
     use ldap3_proto::parse_ldap_filter_str;
     use ldap3_proto::proto::{LdapFilter, LdapSearchScope};
-    use vmcheck_core::sds::{VANDM_METADATA_INTERACTION, VANDM_SEARCH_INTERACTION};
+    use vmcheck_core::sds::{
+        VANDM_METADATA_INTERACTION, VANDM_SEARCH_INTERACTION, VANDM_SEARCH_SDS_INTERACTION,
+    };
 
     const URL: &str = "http://127.0.0.1:9000/visitors-and-migrants/FHIR/R4";
 
@@ -438,13 +442,13 @@ mod tests {
         let d = Directory::spine(URL);
         let mhs = d
             .get(&format!(
-                "uniqueIdentifier=S{SPINE_ASID}3,ou=services,o=nhs"
+                "uniqueIdentifier=S{SPINE_ASID}2,ou=services,o=nhs"
             ))
             .expect("metadata MHS exists");
         let one = |name: &str| mhs.values(name).map(|v| v.to_vec());
         assert_eq!(
             one("nhsMhsSvcIA"),
-            Some(vec![VANDM_METADATA_INTERACTION.to_owned()])
+            Some(vec![format!("{VANDM_METADATA_INTERACTION}:1")])
         );
         assert_eq!(one("nhsMHSEndPoint"), Some(vec![URL.to_owned()]));
         assert_eq!(one("nhsMhsFQDN"), Some(vec!["127.0.0.1".to_owned()]));
@@ -455,14 +459,21 @@ mod tests {
         );
         assert_eq!(
             one("nhsMHsIN"),
-            Some(vec!["fhir:rest:read:metadata".to_owned()])
+            Some(vec!["fhir:rest:read:metadata:1".to_owned()])
         );
         let names: Vec<&str> = mhs.attrs.iter().map(|(n, _)| n.as_str()).collect();
         assert!(names.contains(&"nhsMHSPartyKey"), "{names:?}");
         let spine_as = d
             .get(&format!("uniqueIdentifier={SPINE_ASID},ou=Services,o=nhs"))
             .expect("AS exists");
-        assert_eq!(spine_as.values("nhsAsSvcIA").map(<[String]>::len), Some(4));
+        // Only the versioned forms, as the real SDS registers them.
+        assert_eq!(
+            spine_as.values("nhsAsSvcIA").map(<[String]>::to_vec),
+            Some(vec![
+                VANDM_SEARCH_SDS_INTERACTION.to_owned(),
+                format!("{VANDM_METADATA_INTERACTION}:1"),
+            ])
+        );
     }
 
     #[test]

@@ -285,11 +285,12 @@ mod tests {
         let cases: Vec<(&str, LdapSearchScope, usize)> = vec![
             ("o=nhs", LdapSearchScope::Base, 1),
             ("O=NHS", LdapSearchScope::OneLevel, 2),
-            // 8 services entries and 10 training people entries.
-            ("o=nhs", LdapSearchScope::Subtree, 18),
-            ("o=nhs", LdapSearchScope::Children, 17),
+            // o=nhs, ou=Services with its accredited system and two message handling systems,
+            // ou=People with its 10 training entries.
+            ("o=nhs", LdapSearchScope::Subtree, 16),
+            ("o=nhs", LdapSearchScope::Children, 15),
             ("OU=Services, O=NHS", LdapSearchScope::Base, 1),
-            ("ou=services,o=nhs", LdapSearchScope::OneLevel, 5),
+            ("ou=services,o=nhs", LdapSearchScope::OneLevel, 3),
             ("ou=people,o=nhs", LdapSearchScope::Subtree, 11),
             ("ou=people,o=nhs", LdapSearchScope::OneLevel, 3),
         ];

@@ -24,6 +24,7 @@ use ldap3::{LdapConnAsync, Scope, SearchEntry, SearchOptions};
 use tokio::net::TcpListener;
 use vmcheck_core::sds::{
     SdsLookupError, SpineEndpoint, VANDM_METADATA_INTERACTION, VANDM_SEARCH_INTERACTION,
+    VANDM_SEARCH_SDS_INTERACTION,
 };
 use vmcheck_sandbox::directory::{Directory, SPINE_ASID, SPINE_ODS_CODE, SPINE_PARTY_KEY};
 use vmcheck_spine::sds::{SdsClient, SdsError, TlsProblem};
@@ -85,7 +86,7 @@ pub fn directory(server: &impl SdsServer) -> SdsDirectory {
 macro_rules! sds_shared_scenarios {
     ($server:expr) => {
         sds_scenarios!(@tests $server;
-            finds_the_spine_endpoint_for_both_interactions_and_their_versioned_forms,
+            finds_the_spine_endpoint_for_both_interactions_as_sds_registers_them,
             unknown_ods_code_or_interaction_finds_no_accredited_system,
             several_accredited_systems_are_ambiguous,
             a_party_key_without_a_message_handling_system_is_reported,
@@ -143,17 +144,15 @@ pub fn spine_endpoint() -> SpineEndpoint {
     }
 }
 
-/// Both V&M interactions in their plain and `:1` forms.
-pub fn vandm_interactions() -> [String; 4] {
+/// Both V&M interactions as the real SDS registers them: with their major version (`:1`).
+pub fn vandm_interactions() -> [String; 2] {
     [
-        VANDM_SEARCH_INTERACTION.to_owned(),
-        VANDM_METADATA_INTERACTION.to_owned(),
-        format!("{VANDM_SEARCH_INTERACTION}:1"),
+        VANDM_SEARCH_SDS_INTERACTION.to_owned(),
         format!("{VANDM_METADATA_INTERACTION}:1"),
     ]
 }
 
-pub async fn finds_the_spine_endpoint_for_both_interactions_and_their_versioned_forms(
+pub async fn finds_the_spine_endpoint_for_both_interactions_as_sds_registers_them(
     server: &impl SdsServer,
 ) {
     let sds = directory(server);
@@ -170,7 +169,7 @@ pub async fn finds_the_spine_endpoint_for_both_interactions_and_their_versioned_
 pub async fn the_base_dn_is_matched_ignoring_case_and_spaces(server: &impl SdsServer) {
     let sds = client(server.url()).with_base_dn("OU=Services, O=NHS");
     let got = sds
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     assert_eq!(got, Ok(spine_endpoint()));
 }
@@ -183,8 +182,11 @@ pub async fn unknown_ods_code_or_interaction_finds_no_accredited_system(server: 
             SPINE_ODS_CODE,
             "urn:nhs:names:services:visitorsandmigrants:fhir:rest:read:patient".to_owned(),
         ),
-        // Version suffixes other than the registered ones do not match.
+        // Version suffixes other than the registered ones do not match, nor does the
+        // unversioned form that the `Ssp-InteractionID` header carries (SDS registers `:1`).
         (SPINE_ODS_CODE, format!("{VANDM_SEARCH_INTERACTION}:2")),
+        (SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION.to_owned()),
+        (SPINE_ODS_CODE, VANDM_METADATA_INTERACTION.to_owned()),
         // nhsIDCode and nhsAsSvcIA are case-exact, as in real SDS.
         ("yes", VANDM_SEARCH_INTERACTION.to_owned()),
         ("rr8", VANDM_SEARCH_INTERACTION.to_owned()),
@@ -318,7 +320,7 @@ pub async fn an_unknown_base_dn_is_an_ldap_error(server: &impl SdsServer) {
     let url = server.url();
     let got = client(url)
         .with_base_dn("ou=elsewhere,o=nhs")
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let Err(err @ SdsError::Ldap { code: 32, .. }) = got else {
         panic!("expected noSuchObject, got {got:?}");
@@ -349,7 +351,7 @@ pub async fn a_server_that_is_down_is_unreachable(server: &impl SdsServer) {
     let url = server.url_for(addr);
     let got = server
         .client(&url, Duration::from_secs(5))
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let Err(err @ SdsError::Unreachable { .. }) = got else {
         panic!("expected Unreachable, got {got:?}");
@@ -367,7 +369,7 @@ pub async fn a_slow_server_times_out(server: &impl SdsServer) {
     let started = Instant::now();
     let got = server
         .client(&url, timeout)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let elapsed = started.elapsed();
     assert_eq!(
@@ -386,7 +388,7 @@ pub async fn a_delay_within_the_timeout_is_fine(server: &impl SdsServer) {
     let url = server.slow_url(Duration::from_millis(50)).await;
     let got = server
         .client(&url, Duration::from_secs(5))
-        .find_endpoint(SPINE_ODS_CODE, VANDM_METADATA_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, &format!("{VANDM_METADATA_INTERACTION}:1"))
         .await;
     assert_eq!(got, Ok(as_seen(server, spine_endpoint())));
 }
@@ -394,7 +396,7 @@ pub async fn a_delay_within_the_timeout_is_fine(server: &impl SdsServer) {
 pub async fn unusable_urls_are_configuration_errors(_server: &impl SdsServer) {
     for url in ["http://127.0.0.1:389", "127.0.0.1:389", "ldapi:///tmp/sds"] {
         let got = client(url)
-            .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+            .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
             .await;
         let Err(err @ SdsError::InvalidUrl { .. }) = got else {
             panic!("expected InvalidUrl for {url}, got {got:?}");
@@ -406,7 +408,7 @@ pub async fn unusable_urls_are_configuration_errors(_server: &impl SdsServer) {
 pub async fn an_ldaps_url_on_a_plain_ldap_port_is_a_tls_error(server: &impl SdsServer) {
     let url = server.url().replacen("ldap://", "ldaps://", 1);
     let got = client(&url)
-        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_INTERACTION)
+        .find_endpoint(SPINE_ODS_CODE, VANDM_SEARCH_SDS_INTERACTION)
         .await;
     let want = SdsError::Tls {
         url: url.clone(),
@@ -434,7 +436,7 @@ pub async fn the_server_speaks_ldap_like_slapd(server: &impl SdsServer) {
                 .is_some_and(|v| v.iter().any(|c| c.eq_ignore_ascii_case("nhsMhs")))
         })
         .count();
-    assert_eq!(mhs_count, 11);
+    assert_eq!(mhs_count, 9);
 
     let (conn, mut ldap) = LdapConnAsync::new(server.url()).await.expect("connect");
     tokio::spawn(async move {
@@ -485,7 +487,7 @@ pub async fn the_server_speaks_ldap_like_slapd(server: &impl SdsServer) {
         .search(
             "ou=services,o=nhs",
             Scope::Subtree,
-            &format!("(&(nhsmhssvcia={VANDM_SEARCH_INTERACTION})(nhsmhspartykey=yes-0000806))"),
+            &format!("(&(nhsmhssvcia={VANDM_SEARCH_SDS_INTERACTION})(nhsmhspartykey=yes-0000806))"),
             vec!["NHSMHSENDPOINT", "nhsmhspartykey"],
         )
         .await
