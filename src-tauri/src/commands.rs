@@ -8,7 +8,7 @@ use vmcheck_core::card::PinState;
 use vmcheck_engine::session::SessionView;
 use vmcheck_engine::{LookupReport, SearchMatchReport, SearchTerms};
 
-use crate::events::{EventBatch, UiEvent};
+use crate::events::{session_now, EventBatch, UiEvent};
 use crate::ipc::{AppInfo, IpcError, LookupView, ProgressEvent};
 use crate::state::AppState;
 
@@ -71,10 +71,7 @@ const EVENT_WAIT: Duration = Duration::from_secs(25);
 /// without `after`, at once, where the events start for a page that starts now.
 #[tauri::command]
 pub async fn next_events(state: State<'_, AppState>, after: Option<u64>) -> Result<EventBatch, ()> {
-    let session = || {
-        let view = Box::new(state.session.view());
-        UiEvent::Session(vmcheck_engine::session::SessionEvent::Changed { view })
-    };
+    let session = || session_now(&state.session);
     Ok(state.events.next(after, EVENT_WAIT, session).await)
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use ts_rs::TS;
-use vmcheck_engine::session::SessionEvent;
+use vmcheck_engine::session::{Session, SessionEvent};
 
 use crate::ipc::ProgressEvent;
 use crate::state::AppState;
@@ -157,6 +157,13 @@ impl EventQueue {
     }
 }
 
+/// The session as it is now, as an event: for a page that missed some.
+pub fn session_now(session: &Session) -> UiEvent {
+    UiEvent::Session(SessionEvent::Changed {
+        view: Box::new(session.view()),
+    })
+}
+
 /// Forwards session events to the page's queue until the app exits.
 pub fn forward_session_events(app: AppHandle) {
     let mut events = app.state::<AppState>().session.subscribe();
@@ -173,10 +180,7 @@ pub fn forward_session_events(app: AppHandle) {
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     // Missed events: send the current state so the UI cannot drift.
-                    let view = state.session.view();
-                    state.events.push(UiEvent::Session(SessionEvent::Changed {
-                        view: Box::new(view),
-                    }));
+                    state.events.push(session_now(&state.session));
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             }
