@@ -101,10 +101,12 @@ cmd_start_pcscd() {
   PATH="$PATH:/usr/sbin" pcscd --foreground >"$dir/pcscd.log" 2>&1 </dev/null &
   pid=$!
   record "$dir" pcscd "$pid"
-  if ! ms=$("$PY" "$HERE/pcsc_util.py" wait-readers 10); then
+  # 30 s: on a loaded 2-core machine pcscd has once taken over 10 s to list vpcd's readers.
+  if ! ms=$("$PY" "$HERE/pcsc_util.py" wait-readers 30); then
     kill -0 "$pid" 2>/dev/null || { cat "$dir/pcscd.log" >&2; rm -f "$dir/pcscd.pid"; die "pcscd exited"; }
     terminate "$dir" pcscd
-    die "pcscd started but the vpcd readers did not appear in 10 s (is vsmartcard-vpcd installed?)"
+    tail -n 20 "$dir/pcscd.log" >&2 || true
+    die "pcscd started but the vpcd readers did not appear in 30 s (is vsmartcard-vpcd installed? pcscd's log above)"
   fi
   echo "harness: pcscd pid $pid, vpcd readers listed after ${ms} ms"
 }
