@@ -12,8 +12,9 @@
 #    first, the most counted first.
 # 2. The standard library (precompiled) and the C code (SQLite) have no counters: the ordinary
 #    release app runs the same workload under `perf record -e page-faults` and every function of
-#    the app's whose code took a fault is added. Twice, relinking in between, since a fault maps
-#    the 64 KB around it and so hides the functions next to the one that faulted.
+#    the app's whose code took a fault is added. Twice (or as many passes as asked), relinking in
+#    between, since a fault maps the 64 KB around it and so hides the functions next to the one
+#    that faulted.
 #
 # `scripts/startup-order.sh --faults-only [passes]` skips step 1 and adds to the committed file
 # what the given number (3) of page-fault passes find: after a small change to the code, without
@@ -34,7 +35,11 @@ if [ "${1:-}" = --faults-only ]; then
   passes=${2:-3}
 fi
 profdata=${LLVM_PROFDATA:-llvm-profdata-22}
-for tool in "$profdata" perf nm; do
+# readelf: the linker script's symbol listing (scripts/link-ordered.py); the profile tool only
+# for the instrumented run.
+tools=(perf readelf)
+[ "$faults_only" = 1 ] || tools+=("$profdata")
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "startup-order: $tool is needed (llvm-22, linux-perf, binutils)" >&2; exit 1; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "startup-order: pcscd must run as root" >&2; exit 1; }
