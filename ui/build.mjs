@@ -1,7 +1,7 @@
 // Builds the UI: `node build.mjs` → dist/ (what the Tauri shell serves);
 // `node build.mjs --dev` → dev-dist/ (dev.html with the fake IPC; never shipped).
 // Output: index.html, app.js (one IIFE bundle), nhsuk.css (NHS.UK frontend, remote fonts
-// removed, asset URLs made relative, cut to the rules the UI can use), app.css, assets/images/*. Nothing is fetched at run time.
+// removed, asset URLs made relative, cut to the rules the UI can use), app.css, assets/images/* (NHS.UK's, and the masks of images/). Nothing is fetched at run time.
 
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -51,6 +51,10 @@ writeFileSync(join(out, "nhsuk.css"), css);
 
 for (const f of readdirSync(join(here, "styles"))) {
   if (f.endsWith(".css")) copyFileSync(join(here, "styles", f), join(out, f));
+}
+// The icons' and the logo's masks (images/*.png, drawn by build/masks.sh).
+for (const f of readdirSync(join(here, "images"))) {
+  if (f.endsWith(".png")) copyFileSync(join(here, "images", f), join(out, "assets/images", f));
 }
 for (const f of readdirSync(join(nhsuk, "assets/images"))) {
   if (f.endsWith(".svg") || f === "favicon.ico") copyFileSync(join(nhsuk, "assets/images", f), join(out, "assets/images", f));

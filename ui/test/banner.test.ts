@@ -29,7 +29,7 @@ describe("the banner is never colour alone", () => {
     for (const other of ["red", "green", "amber", "grey"].filter((c) => c !== colour)) {
       expect(banner.classList.contains(`banner--${other}`)).toBe(false);
     }
-    const icon = banner.querySelector("svg")!;
+    const icon = banner.querySelector("[data-icon]")!;
     expect(icon.getAttribute("data-icon")).toBe(iconName);
     expect(icon.getAttribute("aria-hidden")).toBe("true");
     expect(document.getElementById("banner-headline")!.textContent).toBe(headline);

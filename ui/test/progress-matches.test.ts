@@ -63,10 +63,10 @@ describe("the progress of a lookup", () => {
     ]);
     expect(Array.from(steps.children, (li) => (li as HTMLElement).dataset.state)).toEqual(["done", "done", "current"]);
     expect(Array.from(steps.children, (li) => li.getAttribute("aria-current"))).toEqual([null, null, "step"]);
-    const tick = must("#step-tracing > span > svg");
+    const tick = must("#step-tracing > span > [data-icon]");
     expect(tick.getAttribute("data-icon")).toBe("tick");
     expect(tick.getAttribute("class")).toBe("vm-step__icon vm-icon--tick");
-    expect(document.querySelector("#step-querying svg")).toBeNull();
+    expect(document.querySelector("#step-querying [data-icon]")).toBeNull();
   });
 });
 

@@ -53,7 +53,7 @@ describe("the words around the banner, exactly", () => {
     expect(text("#stale-hint")).toBe(
       "Last updated more than 12 months ago. The patient's circumstances may have changed: check with the Overseas Visitor Manager before relying on it.",
     );
-    const icon = must("#stale-hint svg");
+    const icon = must("#stale-hint [data-icon]");
     expect(icon.getAttribute("data-icon")).toBe("info");
     expect(icon.getAttribute("class")).toBe("vm-icon vm-icon--small vm-icon--info");
   });
@@ -80,7 +80,7 @@ describe("the words around the banner, exactly", () => {
   ] as const)("a %s banner without a headline still says %s in words", (colour, words, iconName) => {
     render(report("9990000018", { banner: colour, headline: null }));
     expect(text("#banner-headline")).toBe(words);
-    expect(must("#banner svg").getAttribute("data-icon")).toBe(iconName);
+    expect(must("#banner [data-icon]").getAttribute("data-icon")).toBe(iconName);
   });
 });
 
@@ -105,7 +105,7 @@ describe("the banner, element by element", () => {
     expect(b.dataset.colour).toBe("red");
     expect(b.getAttribute("aria-labelledby")).toBe("banner-headline");
     expect(must("h2", b).id).toBe("banner-headline");
-    const icon = b.firstElementChild as SVGElement;
+    const icon = b.firstElementChild as HTMLElement;
     expect(icon.getAttribute("class")).toBe("banner__icon vm-icon--cross");
     const body = must(".banner__body", b);
     expect(body.getAttribute("class")).toBe("banner__body");
@@ -122,7 +122,7 @@ describe("the banner, element by element", () => {
     const b = banner(report("9990000018", { banner: null, headline: null }));
     expect(b.getAttribute("class")).toBe("banner banner--grey");
     expect(b.dataset.colour).toBe("grey");
-    expect(b.querySelector("svg")!.getAttribute("data-icon")).toBe("info");
+    expect(b.querySelector("[data-icon]")!.getAttribute("data-icon")).toBe("info");
     expect(b.querySelector("#banner-headline")!.textContent).toBe("No status");
   });
 

@@ -138,11 +138,11 @@ describe("the Worklist screen", () => {
     const { ipc } = await startApp({ mode: "desk" });
     await showResults(ipc);
     const red = must("#wl-row-3");
-    expect(red.querySelector(".vm-tag--red svg[data-icon=cross]")).not.toBeNull();
+    expect(red.querySelector(".vm-tag--red [data-icon=cross]")).not.toBeNull();
     expect(red.textContent).toContain("Chargeable");
     expect(red.textContent).toContain("999 000 0018");
     const mismatch = must("#wl-row-6");
-    expect(mismatch.querySelector(".vm-tag--amber svg[data-icon=warning]")).not.toBeNull();
+    expect(mismatch.querySelector(".vm-tag--amber [data-icon=warning]")).not.toBeNull();
     expect(mismatch.textContent).toContain(CHECK_IDENTITY);
     expect(mismatch.textContent).toContain("date of birth");
     expect(mismatch.textContent).not.toContain("Not chargeable");
