@@ -62,7 +62,8 @@ const REFUSAL: &str = "This check could not be recorded in the audit log, so it 
 async fn a_lookup_records_its_intent_before_and_its_outcome_after() {
     let sandbox = sandbox().await;
     let config = vmcheck_training::config(sandbox.urls());
-    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(now()))).expect("engine");
+    let at = now();
+    let engine = Engine::new(config.clone(), Arc::new(ManualClock::new(at))).expect("engine");
     let who = actor(&config);
     let nhs = green();
     let result = engine.lookup(Some(&who), nhs, |_| {}).await;
@@ -84,6 +85,12 @@ async fn a_lookup_records_its_intent_before_and_its_outcome_after() {
     );
     assert_eq!(outcome.refers_to, Some(r[0].seq));
     assert_eq!(outcome.outcome.as_deref(), Some("green:NotChargeable"));
+    let at = i64::try_from(at).expect("seconds");
+    assert_eq!(
+        (intent.time, outcome.time),
+        (at, at),
+        "both records carry the engine's clock time (what IG reports and the chain rely on)"
+    );
     assert_eq!(
         outcome.nhs_number.as_deref(),
         Some(nhs),

@@ -633,3 +633,41 @@ fn outcome_code(outcome: &Outcome) -> String {
         Outcome::Error(e) => e.code().as_str().to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SearchTerms;
+
+    fn terms(given: Option<&str>, postcode: Option<&str>) -> SearchTerms {
+        SearchTerms {
+            family: " Taylor ".into(),
+            given: given.map(Into::into),
+            gender: "female".into(),
+            birth_date: "1998-02-11".into(),
+            postcode: postcode.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_audit_log_holds_every_term_searched_and_no_blank_one() {
+        assert_eq!(
+            terms(Some("Mary"), Some("LS11 5QT")).audited(),
+            "family=Taylor;gender=female;birthdate=1998-02-11;given=Mary;postcode=LS11 5QT"
+        );
+        assert_eq!(
+            terms(Some("  "), Some(" ")).audited(),
+            "family=Taylor;gender=female;birthdate=1998-02-11"
+        );
+        let no_gender = SearchTerms {
+            gender: " ".into(),
+            ..terms(None, None)
+        };
+        assert_eq!(no_gender.audited(), "family=Taylor;birthdate=1998-02-11");
+    }
+
+    #[test]
+    fn search_terms_never_reach_a_log_through_debug() {
+        let shown = format!("{:?}", terms(Some("Mary"), Some("LS11 5QT")));
+        assert_eq!(shown, "SearchTerms(***)");
+    }
+}
