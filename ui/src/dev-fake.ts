@@ -1,6 +1,7 @@
 // Development only (never in the production bundle): runs the real UI in a plain browser with
 // a fake IPC and canned results, for screenshots and trying the flows by hand.
-// Open dev.html?scenario=NAME[&mode=kiosk|desk|training][&training=0|1]; see SCENARIOS below.
+// Open dev.html?scenario=NAME[&mode=kiosk|desk|training][&training=0|1]; see SCENARIOS below
+// (or name the scenario in <body data-scenario="NAME">, where a query cannot be given).
 // Passcode "1234" signs in; "0000" is wrong. Canned NHS numbers are the sandbox's test patients.
 
 import { startApp } from "./app";
@@ -535,6 +536,21 @@ const SCENARIOS: Record<string, { state: SessionView["state"]; extra?: Partial<S
   "choose-role": { state: "choose_role", extra: { certificate_warning: "Your smartcard certificate expires on 14 March 2026. Go to your Registration Authority to renew it before then." } },
   ready: { state: "ready", extra: { certificate_warning: "Your smartcard certificate expires on 14 March 2026. Go to your Registration Authority to renew it before then." } },
   "nhs-invalid": { state: "ready", steps: [() => type("#nhs-number", "9900002831")] },
+  // What bench/desktop.sh does in the app — sign in, choose a role, one lookup — for
+  // bench/page-memory.sh, which shows this page in the bench's bare window.
+  "desk-flow": {
+    state: "card_present",
+    steps: [
+      async () => {
+        await type("#passcode", "1234");
+        await submit("#sign-in-form");
+        (await until(() => $<HTMLInputElement>("#roles input"))).click();
+        await submit("#role-form");
+        await until(() => $("#nhs-number"));
+      },
+      lookup("9990000018"),
+    ],
+  },
   "result-red": { state: "ready", steps: [lookup("9990000018")] },
   "result-red-stale": { state: "ready", steps: [lookup("9990000026")] },
   "result-green": { state: "ready", steps: [lookup("9990000042")] },
@@ -580,7 +596,7 @@ const SCENARIOS: Record<string, { state: SessionView["state"]; extra?: Partial<S
 
 function boot(): void {
   const params = new URLSearchParams(location.search);
-  const name = params.get("scenario") ?? "signin-waiting";
+  const name = params.get("scenario") ?? document.body.dataset.scenario ?? "signin-waiting";
   const scenario = SCENARIOS[name] ?? SCENARIOS["signin-waiting"]!;
   const mode = (params.get("mode") as AppInfo["mode"] | null) ?? "training";
   const training = params.get("training") !== null ? params.get("training") === "1" : mode === "training";
