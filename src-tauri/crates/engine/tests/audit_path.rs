@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use vmcheck_audit::{Action, AuditRecord};
+use vmcheck_audit::{read_checkpoints, Action, AuditRecord, CheckpointCheck};
 use vmcheck_core::nhs::NhsNumber;
 use vmcheck_engine::{
     Actor, Config, ExportRecord, LookupError, ManualClock, MemorySecrets, Outcome, PatientAccess,
@@ -85,6 +85,10 @@ async fn a_lookup_records_its_intent_before_and_its_outcome_after() {
     );
     assert_eq!(outcome.refers_to, Some(r[0].seq));
     assert_eq!(outcome.outcome.as_deref(), Some("green:NotChargeable"));
+    assert_eq!(
+        outcome.trace_id, intent.trace_id,
+        "the outcome carries the lookup's trace id"
+    );
     let at = i64::try_from(at).expect("seconds");
     assert_eq!(
         (intent.time, outcome.time),
@@ -303,6 +307,62 @@ async fn worklist_rows_are_recorded_once_even_across_an_interruption() {
         "{report:?}"
     );
     assert!(second.open_rows("job-7").expect("open").is_empty());
+}
+
+#[tokio::test]
+async fn a_checkpoint_is_written_every_n_records_and_when_asked() {
+    let sandbox = sandbox().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("audit.sqlite");
+    let mut config = vmcheck_training::config(sandbox.urls());
+    config.audit.checkpoint_every = 4;
+    config.audit.path = Some(path.clone());
+    let at = now();
+    let engine = PatientAccess::open(
+        config.clone(),
+        Arc::new(ManualClock::new(at)),
+        Arc::new(MemorySecrets::new()),
+    )
+    .expect("engine");
+    let who = actor(&config);
+    let checkpoints = || {
+        read_checkpoints(&config.checkpoint_path(&path))
+            .unwrap_or_default()
+            .iter()
+            .map(|c| (c.seq, c.time))
+            .collect::<Vec<_>>()
+    };
+    let at = i64::try_from(at).expect("seconds");
+    // Each lookup adds two records: its intent and its outcome.
+    engine
+        .lookup(Some(&who), green(), Some("batch-1"), |_| {})
+        .await;
+    assert_eq!(checkpoints(), [], "2 records: none due yet");
+    let batch = records(&engine)
+        .iter()
+        .map(|r| r.record.batch_id.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        batch,
+        [Some("batch-1".to_owned()), Some("batch-1".to_owned())]
+    );
+    engine.lookup(Some(&who), green(), None, |_| {}).await;
+    assert_eq!(checkpoints(), [(4, at)], "the 4th record makes one");
+    engine.lookup(Some(&who), green(), None, |_| {}).await;
+    assert_eq!(checkpoints(), [(4, at)], "2 records since: none due");
+    engine.checkpoint_now();
+    assert_eq!(
+        checkpoints(),
+        [(4, at), (6, at)],
+        "asked for (a sign-out, a lock)"
+    );
+    let log = engine.audit_log().expect("log");
+    for cp in read_checkpoints(&config.checkpoint_path(&path)).expect("read") {
+        assert!(matches!(
+            log.check_checkpoint(&cp).expect("check"),
+            CheckpointCheck::Consistent
+        ));
+    }
 }
 
 /// The audited path over `config` with its log at `path` (key file beside it).
