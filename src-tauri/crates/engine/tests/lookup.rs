@@ -233,6 +233,15 @@ async fn the_sds_endpoint_is_cached_for_its_ttl() {
         "an expired entry is looked up again"
     );
     assert_eq!(s.sandbox.request_count(), 3);
+    // A forgotten endpoint (what an error suggesting a stale endpoint does) is looked up in
+    // the directory again, well within the TTL.
+    s.engine.forget_endpoint();
+    report(&s, p.nhs_number).await;
+    assert_eq!(
+        s.engine.sds_queries(),
+        3,
+        "a forgotten endpoint is looked up again"
+    );
 }
 
 #[tokio::test]
