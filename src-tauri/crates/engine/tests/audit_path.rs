@@ -110,6 +110,11 @@ async fn a_lookup_records_its_intent_before_and_its_outcome_after() {
         .all(|x| x.installation_id.as_deref() == Some(installation.as_str())));
     let report = engine.audit_log().expect("log").verify().expect("verify");
     assert!(report.is_intact() && report.interrupted.is_empty());
+    assert_eq!(
+        format!("{:?}", *engine),
+        "PatientAccess { audited: true, .. }",
+        "a log line about the path says whether it audits, and nothing else"
+    );
 }
 
 #[tokio::test]
