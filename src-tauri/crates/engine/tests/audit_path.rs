@@ -192,6 +192,12 @@ async fn a_search_records_its_terms_before_and_the_patients_returned_after() {
         Some("family=Taylor;gender=female;birthdate=1998-02-11;given=Mary")
     );
     assert_eq!(r[0].record.nhs_number, None);
+    assert_eq!(r[1].record.refers_to, Some(r[0].seq));
+    assert!(r[0].record.trace_id.is_some());
+    assert_eq!(
+        r[1].record.trace_id, r[0].record.trace_id,
+        "the outcome carries the search's trace id"
+    );
     assert_eq!(
         r[1].record.outcome.as_deref(),
         Some(format!("matches:{}", matches.len()).as_str())

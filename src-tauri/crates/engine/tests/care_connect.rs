@@ -267,6 +267,41 @@ async fn a_superseded_trust_number_is_followed_on_pds_and_flagged() {
 }
 
 #[tokio::test]
+async fn every_record_of_a_listed_hospital_number_carries_its_list_and_trace_id() {
+    let s = setup().await;
+    let green = patients()
+        .iter()
+        .find(|p| p.expected.banner == Some("green"))
+        .expect("a green patient");
+    let actor = s.engine.config().actor();
+    let result = s
+        .engine
+        .lookup_hospital_number(
+            actor.as_ref(),
+            &hospital_number(green),
+            Some("job-3"),
+            |_| {},
+        )
+        .await;
+    let r = records(&s.engine);
+    assert_eq!(r.len(), 4, "search, its outcome, lookup, its outcome");
+    for x in &r {
+        assert_eq!(
+            x.record.batch_id.as_deref(),
+            Some("job-3"),
+            "{:?}",
+            x.record.action
+        );
+        assert_eq!(
+            x.record.trace_id.as_deref(),
+            Some(result.trace_id.as_str()),
+            "{:?}",
+            x.record.action
+        );
+    }
+}
+
+#[tokio::test]
 async fn both_steps_are_recorded_before_their_requests_leave() {
     let s = setup().await;
     let green = patients()
