@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Mutation testing of the clinical-safety code: every mitigation in docs/safety/hazard-log.md must
 # have a test that fails when the code is changed. Runs cargo-mutants over the core's safety
-# files and StrykerJS over the UI's; prints the scores and fails on any missed (surviving)
-# mutant. A truly equivalent mutant is excluded beside the code (`#[mutants::skip]` with a
-# reason in Rust, `// Stryker disable next-line …: reason` in TypeScript).
+# files and the engine's audited path, and StrykerJS over the UI's; prints the scores and fails
+# on any missed (surviving) mutant. A truly equivalent mutant is excluded beside the code
+# (`#[mutants::skip]` with a reason in Rust, `// Stryker disable next-line …: reason` in
+# TypeScript).
 #
 # Usage: scripts/mutants.sh [rust|ui|both] [--full]
 #
@@ -12,8 +13,9 @@
 # and the others keep their recorded result. `--full` tests every mutant afresh and rewrites the
 # file — do it (and commit the file) after changing the UI's safety code or its tests. The Rust
 # run is incremental too: only the mutants in lines of the safety files changed since the last
-# full run (scripts/mutants-rust-baseline: its commit and figures); `--full` tests every mutant
-# and, when none is missed, rewrites that file.
+# full run (scripts/mutants-rust-baseline for the core, scripts/mutants-engine-baseline for
+# the engine: its commit and figures); `--full` tests every mutant and, when none is missed,
+# rewrites that file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-both}
@@ -40,79 +42,96 @@ RUST_FILES=(
   src-tauri/crates/core/src/care_connect.rs
 )
 
-# The last full Rust run with no missed mutant: its commit, then its figures.
-BASELINE=scripts/mutants-rust-baseline
+# The engine's audited path (docs/safety/hazard-log.md, HZ-09 and HZ-17): the intent committed before
+# anything leaves, fail closed, the outcome after, checkpoints. Killed by the engine's tests of
+# that path (the sandbox over loopback; no outside server).
+ENGINE_FILES=(
+  src-tauri/crates/engine/src/access/mod.rs
+  src-tauri/crates/engine/src/access/rows.rs
+)
+ENGINE_TESTS=(--lib --test audit_path --test care_connect --test lookup --test signed_jwt --test worklist --test session)
 
-if [ "$which" = both ] || [ "$which" = rust ]; then
-  out=target/mutants
+# rust_mutants LABEL PACKAGE BASELINE TIMEOUT FILES... [-- TEST-ARGS...]
+# cargo-mutants over FILES with PACKAGE's tests. Incremental unless --full: only the mutants in
+# lines of FILES changed since the last full run with none missed (BASELINE: its commit, then
+# its figures). A full run with none missed rewrites BASELINE — commit it.
+rust_mutants() {
+  local label=$1 package=$2 baseline=$3 timeout=$4
+  shift 4
+  local files=() tests=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do files+=("$1"); shift; done
+  [ "${1:-}" = -- ] && shift && tests=("$@")
+  local out="target/mutants/$package"
   rm -rf "$out"
   mkdir -p "$out"
-  args=()
-  for f in "${RUST_FILES[@]}"; do args+=(-f "$f"); done
+  local args=()
+  for f in "${files[@]}"; do args+=(-f "$f"); done
+  local start
   start=$(date +%s)
-  # Incremental unless --full: only the mutants in lines of the safety code changed since the
-  # last full run with none missed (its commit is the first line of $BASELINE). A full run
-  # rewrites $BASELINE — commit it.
-  skip_rust=0
-  if [ "$full" != --full ] && [ -f "$BASELINE" ]; then
-    base=$(head -n 1 "$BASELINE")
+  if [ "$full" != --full ] && [ -f "$baseline" ]; then
+    local base
+    base=$(head -n 1 "$baseline")
     if git cat-file -e "$base^{commit}" 2>/dev/null; then
-      git diff "$base" -- "${RUST_FILES[@]}" >"$out/changed.diff"
+      git diff "$base" -- "${files[@]}" >"$out/changed.diff"
       if [ ! -s "$out/changed.diff" ]; then
-        echo "Rust safety code: unchanged since the full run at ${base:0:12} ($(sed -n 2p "$BASELINE")): no mutant to test again"
-        skip_rust=1
-      else
-        echo "mutants: testing the mutants in the safety code changed since the full run at ${base:0:12}"
-        args+=(--in-diff "$out/changed.diff")
+        echo "$label: unchanged since the full run at ${base:0:12} ($(sed -n 2p "$baseline")): no mutant to test again"
+        return 0
       fi
+      echo "mutants: testing the mutants in the $label changed since the full run at ${base:0:12}"
+      args+=(--in-diff "$out/changed.diff")
     else
       echo "mutants: the full run's commit ${base:0:12} is not in this clone: testing every mutant" >&2
     fi
   fi
-  if [ "$skip_rust" = 0 ]; then
-    if ! command -v cargo-mutants >/dev/null 2>&1; then
-      echo "mutants: installing cargo-mutants (about 2 minutes)" >&2
-      cargo install cargo-mutants --locked --quiet
-    fi
-    # The core's own tests kill the core's mutants; 2 jobs on a 2-core machine.
-    set +e
-    # The property tests run 200 cases a mutant (2,000 in the ordinary test run).
-    PROPTEST_CASES=200 cargo mutants -p vmcheck-core "${args[@]}" --jobs 2 --timeout 120 --profile mutants \
-      --output "$out" --no-shuffle
-    rc=$?
-    set -e
-    # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out; anything else (a usage error,
-    # the unmutated tree failing its tests) means nothing was proven.
-    case $rc in
-      0 | 2 | 3) ;;
-      *) echo "mutants: cargo-mutants failed (exit $rc): nothing was tested" >&2; exit 1 ;;
-    esac
-    dir="$out/mutants.out"
-    count() {
-      local n=0
-      [ -f "$dir/$1.txt" ] && n=$(grep -c . "$dir/$1.txt" || true)
-      echo "${n:-0}"
-    }
-    caught=$(count caught); missed=$(count missed); timeout=$(count timeout); unviable=$(count unviable)
-    summary="$caught caught, $timeout timed out (caught), $missed missed, $unviable unviable"
-    echo "Rust safety code: $summary — $(( $(date +%s) - start )) s"
-    tested=$(( caught + missed + timeout + unviable ))
-    if [ "$caught" = 0 ] && [[ " ${args[*]} " != *" --in-diff "* ]]; then
-      echo "mutants: no mutant was caught: the run tested nothing" >&2
-      exit 1
-    fi
-    if [ "$tested" = 0 ]; then
-      echo "mutants: the changed lines hold no mutant (tests or comments only)"
-    fi
-    if [ "$missed" != 0 ]; then
-      echo "missed mutants (each needs a test that fails, or a written reason it is equivalent):" >&2
-      cat "$dir/missed.txt" >&2
-      fail=1
-    elif [ "$full" = --full ] && git diff --quiet HEAD -- "${RUST_FILES[@]}"; then
-      printf '%s\n%s (full run, %s)\n' "$(git rev-parse HEAD)" "$summary" "$(date -u +%Y-%m-%d)" >"$BASELINE"
-      echo "mutants: $BASELINE now records this run: commit it"
-    fi
+  if ! command -v cargo-mutants >/dev/null 2>&1; then
+    echo "mutants: installing cargo-mutants (about 2 minutes)" >&2
+    cargo install cargo-mutants --locked --quiet
   fi
+  # 2 jobs on a 2-core machine; the property tests run 200 cases a mutant (2,000 in the
+  # ordinary test run).
+  local rc
+  set +e
+  PROPTEST_CASES=200 cargo mutants -p "$package" "${args[@]}" --jobs 2 --timeout "$timeout" \
+    --profile mutants --output "$out" --no-shuffle -- "${tests[@]}"
+  rc=$?
+  set -e
+  # cargo-mutants: 0 all caught, 2 some missed, 3 some timed out; anything else (a usage error,
+  # the unmutated tree failing its tests) means nothing was proven.
+  case $rc in
+    0 | 2 | 3) ;;
+    *) echo "mutants: cargo-mutants failed (exit $rc): nothing was tested" >&2; return 1 ;;
+  esac
+  local dir="$out/mutants.out"
+  count() {
+    local n=0
+    [ -f "$dir/$1.txt" ] && n=$(grep -c . "$dir/$1.txt" || true)
+    echo "${n:-0}"
+  }
+  local caught missed timeouts unviable summary
+  caught=$(count caught); missed=$(count missed); timeouts=$(count timeout); unviable=$(count unviable)
+  summary="$caught caught, $timeouts timed out (caught), $missed missed, $unviable unviable"
+  echo "$label: $summary — $(( $(date +%s) - start )) s"
+  if [ "$caught" = 0 ] && [[ " ${args[*]} " != *" --in-diff "* ]]; then
+    echo "mutants: no mutant was caught: the run tested nothing" >&2
+    return 1
+  fi
+  if [ $(( caught + missed + timeouts + unviable )) = 0 ]; then
+    echo "mutants: the changed lines hold no mutant (tests or comments only)"
+  fi
+  if [ "$missed" != 0 ]; then
+    echo "missed mutants (each needs a test that fails, or a written reason it is equivalent):" >&2
+    cat "$dir/missed.txt" >&2
+    return 1
+  elif [ "$full" = --full ] && git diff --quiet HEAD -- "${files[@]}"; then
+    printf '%s\n%s (full run, %s)\n' "$(git rev-parse HEAD)" "$summary" "$(date -u +%Y-%m-%d)" >"$baseline"
+    echo "mutants: $baseline now records this run: commit it"
+  fi
+}
+
+if [ "$which" = both ] || [ "$which" = rust ]; then
+  rust_mutants "Rust safety code (core)" vmcheck-core scripts/mutants-rust-baseline 120 "${RUST_FILES[@]}" || fail=1
+  rust_mutants "the audited path (engine)" vmcheck-engine scripts/mutants-engine-baseline 60 \
+    "${ENGINE_FILES[@]}" -- "${ENGINE_TESTS[@]}" || fail=1
 fi
 
 if [ "$which" = both ] || [ "$which" = ui ]; then
