@@ -91,7 +91,11 @@ async fn lookups_with_signed_jwt_pds_auth_share_one_token() {
     let secrets = MemorySecrets::new();
     secrets.insert(PDS_KEY, keys.private_pem.clone());
     let engine = engine(config, secrets);
-    assert_eq!(engine.pds_token_requests(), 0, "no token before the first lookup");
+    assert_eq!(
+        engine.pds_token_requests(),
+        0,
+        "no token before the first lookup"
+    );
     let patients = banner_patients();
     assert!(patients.len() >= 4);
     for p in patients.iter().take(4) {
