@@ -66,6 +66,14 @@ async fn by_hospital_number(s: &Setup, number: &str) -> LookupReport {
     LookupReport::new(&result, s.clock.today())
 }
 
+/// A sandbox patient whose lookup ends in a green banner.
+fn green() -> &'static vmcheck_sandbox::TestPatient {
+    patients()
+        .iter()
+        .find(|p| p.expected.banner == Some("green"))
+        .expect("a green patient")
+}
+
 fn records(engine: &PatientAccess) -> Vec<AuditRecord> {
     engine
         .audit_log()
@@ -127,10 +135,7 @@ async fn every_hospital_number_gives_what_its_nhs_number_gives() {
 async fn a_hospital_number_typed_in_the_lookup_field_is_recognised_by_its_form() {
     let s = setup().await;
     let actor = s.engine.config().actor();
-    let green = patients()
-        .iter()
-        .find(|p| p.expected.banner == Some("green"))
-        .expect("a green patient");
+    let green = green();
     for typed in [
         hospital_number(green),
         hospital_number(green).to_lowercase(),
@@ -269,10 +274,7 @@ async fn a_superseded_trust_number_is_followed_on_pds_and_flagged() {
 #[tokio::test]
 async fn every_record_of_a_listed_hospital_number_carries_its_list_and_trace_id() {
     let s = setup().await;
-    let green = patients()
-        .iter()
-        .find(|p| p.expected.banner == Some("green"))
-        .expect("a green patient");
+    let green = green();
     let actor = s.engine.config().actor();
     let result = s
         .engine
@@ -304,10 +306,7 @@ async fn every_record_of_a_listed_hospital_number_carries_its_list_and_trace_id(
 #[tokio::test]
 async fn both_steps_are_recorded_before_their_requests_leave() {
     let s = setup().await;
-    let green = patients()
-        .iter()
-        .find(|p| p.expected.banner == Some("green"))
-        .expect("a green patient");
+    let green = green();
     by_hospital_number(&s, &hospital_number(green)).await;
     let r = records(&s.engine);
     let actions: Vec<Action> = r.iter().map(|x| x.record.action).collect();
