@@ -12,12 +12,16 @@ runs from launch to a lookup are a few thousand among 40,000, and scattered they
 20 MB of code resident; together they keep what runs.
 
 startup-order.txt names functions without what changes from build to build: the suffixes LLVM
-adds to local functions (`.llvm.N`, `.cold`…) and, in a symbol of Rust's legacy mangling, its
-hash (`17h…E`), so it survives edits to the code; each name stands for every symbol that shares
-it. Release builds use v0 mangling (scripts/release-env.sh), whose names carry a generic
-function's type arguments and no hash: one name, one instance. A name no
-input defines is skipped, and a stale file costs memory, never correctness: the linker only
-orders what exists. scripts/startup-order.sh writes the file.
+adds to local functions (`.llvm.N`, `.cold`…), in a symbol of Rust's legacy mangling its hash
+(`17h…E`), and in one of Rust's v0 mangling (release builds use it: scripts/release-env.sh) the
+crates' disambiguators and the back-references whose offsets they move. A v0 name carries a
+generic function's type arguments and the crate that instantiated it, so one name is one
+instance; its crates' disambiguators hash each crate's build settings, which change whenever a
+dependency's version or features do (dropping one feature of one dependency once renamed two
+thirds of the file's functions). Without them the file survives edits to the code and to the
+dependencies; each name stands for every symbol that shares it. A name no input defines is
+skipped, and a stale file costs memory, never correctness: the linker only orders what exists.
+scripts/startup-order.sh writes the file.
 """
 
 import os
@@ -34,11 +38,18 @@ HASH = re.compile(r"17h[0-9a-f]{16}E")
 # A function defined in its object (a section number, not UND/ABS/COM): `readelf --syms --wide`.
 FUNCTION = re.compile(r"^\s*\d+: [0-9a-f]+\s+\d+ FUNC\s+\S+\s+\S+\s+\d+ (\S+)$")
 SUFFIX = re.compile(r"(\.(llvm|cold|specialized|part|constprop|isra)\.?\d*)+$")
+# In a v0 name: a crate with its disambiguator (`Cs7l38zx23y3v_19brotli_decompressor`), and a
+# back-reference to an earlier part of the name (`B4_`), an offset that a disambiguator's length moves.
+CRATE = re.compile(r"Cs[0-9A-Za-z]*_")
+BACKREF = re.compile(r"B[0-9A-Za-z]*_")
 
 
 def key(symbol):
     """A symbol's name without what differs between builds of the same code."""
-    return HASH.sub("E", SUFFIX.sub("", symbol))
+    name = HASH.sub("E", SUFFIX.sub("", symbol))
+    if name.startswith("_R"):
+        name = BACKREF.sub("B_", CRATE.sub("C", name))
+    return name
 
 
 def expand(args):

@@ -7,8 +7,8 @@ path through a function crosses at least one of them); they come first, the most
 Each LIST adds, one a line, after them: the functions of the uninstrumented release app whose code
 took a page fault in the same workload (`perf`) — the standard library and the C code (SQLite),
 which no Rust instrumentation sees —, or an earlier order file. Names are printed as scripts/link-ordered.py matches them: without the
-legacy hash and LLVM's suffixes, and without the unit a local function's profile name carries
-(`unit;name`). Called by scripts/startup-order.sh.
+legacy hash and LLVM's suffixes, v0 names without their crates' disambiguators, and
+without the unit a local function's profile name carries (`unit;name`). Called by scripts/startup-order.sh.
 """
 
 import importlib.util

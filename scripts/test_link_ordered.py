@@ -37,14 +37,27 @@ class Names(unittest.TestCase):
             "_ZN5tokio4util3bit4Pack4packE",
         )
         self.assertEqual(link_ordered.key("_ZN3url6parser6Parser10parse_path17h5a5b7bca491063fbE.specialized.1"), "_ZN3url6parser6Parser10parse_pathE")
-        # Names without a hash (C, v0 symbols) are kept as they are, but for LLVM's suffixes.
+        # C names are kept as they are, but for LLVM's suffixes.
         self.assertEqual(link_ordered.key("sqlite3VdbeExec"), "sqlite3VdbeExec")
-        self.assertEqual(link_ordered.key("_RNvNtCsjrHSEGnQ3l9_3std3env4__var"), "_RNvNtCsjrHSEGnQ3l9_3std3env4__var")
+        # A v0 name loses its crates' disambiguators, which hash the crates' build settings.
+        self.assertEqual(link_ordered.key("_RNvNtCsjrHSEGnQ3l9_3std3env4__var"), "_RNvNtC3std3env4__var")
         # Two instances of one generic function keep two names (their type arguments differ).
         string = link_ordered.key("_RINvNtCs1Ab_4core3ptr13drop_in_placeNtNtCs2Cd_5alloc6string6StringEB4_.llvm.99")
         vec = link_ordered.key("_RINvNtCs1Ab_4core3ptr13drop_in_placeINtNtCs2Cd_5alloc3vec3VechEEB4_")
-        self.assertEqual(string, "_RINvNtCs1Ab_4core3ptr13drop_in_placeNtNtCs2Cd_5alloc6string6StringEB4_")
+        self.assertEqual(string, "_RINvNtC4core3ptr13drop_in_placeNtNtC5alloc6string6StringEB_")
         self.assertNotEqual(string, vec)
+        # So do the instances of one function that two crates made for themselves.
+        in_core = link_ordered.key("_RINvNtCs8JxkegPVgl5_4core5slice20copy_from_slice_implhECs7l38zx23y3v_19brotli_decompressor")
+        in_engine = link_ordered.key("_RINvNtCs8JxkegPVgl5_4core5slice20copy_from_slice_implhECsaT3xq9_14vmcheck_engine")
+        self.assertNotEqual(in_core, in_engine)
+
+    def test_a_v0_name_survives_a_change_to_the_dependencies(self):
+        # The same function after a dependency's features changed: other disambiguators, of
+        # other lengths, so the back-references to earlier parts of the name move too.
+        before = "_RNvMNtNtNtNtCs8JxkegPVgl5_5tokio7runtime9scheduler12multi_thread4idleNtB2_4Idle9is_parked"
+        after = "_RNvMNtNtNtNtCs1x_5tokio7runtime9scheduler12multi_thread4idleNtBK_4Idle9is_parked"
+        self.assertEqual(link_ordered.key(before), link_ordered.key(after))
+        self.assertNotEqual(link_ordered.key(before), link_ordered.key(after.replace("9is_parked", "16worker_to_notify")))
 
     def test_only_the_release_desktop_app_is_ordered(self):
         self.assertTrue(link_ordered.is_release_desktop("/w/target/release/deps/vmcheck_desktop-0a1b2c"))
