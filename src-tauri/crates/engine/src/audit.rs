@@ -141,3 +141,139 @@ fn write_private(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use vmcheck_audit::{Action, NewRecord};
+    use vmcheck_secrets::{MemorySecrets, NoSecrets};
+
+    use super::*;
+
+    fn file_source(dir: &Path) -> (PathBuf, AuditKeySource) {
+        let key = dir.join("keys").join("audit.key");
+        (key.clone(), AuditKeySource::File(key))
+    }
+
+    /// A log at `path` that holds one record chained with `key`.
+    fn keyed_log(path: &Path, key: AuditKey) {
+        let log = AuditLog::open_with(path, key, Duration::from_secs(1)).expect("log");
+        log.append(NewRecord::new(
+            1_700_000_000,
+            "555021935107",
+            "RRK99",
+            Action::SignIn,
+        ))
+        .expect("record");
+    }
+
+    fn refused(result: Result<AuditKey, AuditUnavailable>) -> String {
+        match result {
+            Ok(_) => panic!("a key was given"),
+            Err(AuditUnavailable(why)) => why,
+        }
+    }
+
+    #[test]
+    fn a_new_log_gets_a_new_key_kept_private_and_found_again() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("audit.sqlite");
+        let (file, source) = file_source(dir.path());
+        let key = load_or_create_key(&log, &source, &NoSecrets).expect("created");
+        assert_eq!(std::fs::read(&file).expect("written"), key.bytes());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).expect("file").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "readable by this user only");
+        }
+        let again = load_or_create_key(&log, &source, &NoSecrets).expect("found");
+        assert_eq!(again.bytes(), key.bytes(), "the same key, not another");
+
+        let secrets = MemorySecrets::new();
+        let keyring = AuditKeySource::Keyring("vmcheck-audit-log-key".into());
+        let other_log = dir.path().join("other.sqlite");
+        let stored = load_or_create_key(&other_log, &keyring, &secrets).expect("created");
+        assert_eq!(
+            secrets
+                .get("vmcheck-audit-log-key")
+                .expect("stored")
+                .as_slice(),
+            stored.bytes()
+        );
+        assert_ne!(stored.bytes(), key.bytes(), "each key is random");
+    }
+
+    #[test]
+    fn a_log_written_with_a_key_never_gets_a_new_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("audit.sqlite");
+        let (file, source) = file_source(dir.path());
+        keyed_log(
+            &log,
+            load_or_create_key(&log, &source, &NoSecrets).expect("key"),
+        );
+        std::fs::remove_file(&file).expect("key lost");
+        let why = refused(load_or_create_key(&log, &source, &NoSecrets));
+        assert!(
+            why.contains("key is missing") && why.contains("restore the key from backup"),
+            "{why}"
+        );
+        assert!(!file.exists(), "no new key was written");
+
+        let secrets = MemorySecrets::new();
+        let keyring = AuditKeySource::Keyring("vmcheck-audit-log-key".into());
+        let why = refused(load_or_create_key(&log, &keyring, &secrets));
+        assert!(
+            why.contains("key is missing") && why.contains("keyring entry"),
+            "{why}"
+        );
+        assert!(
+            secrets.get("vmcheck-audit-log-key").is_err(),
+            "no new key was stored"
+        );
+    }
+
+    #[test]
+    fn a_key_that_cannot_be_read_is_not_taken_for_a_missing_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("audit.sqlite");
+        let (file, source) = file_source(dir.path());
+        keyed_log(
+            &log,
+            load_or_create_key(&log, &source, &NoSecrets).expect("key"),
+        );
+        // Something at the key's path that cannot be read as a file.
+        std::fs::remove_file(&file).expect("key moved");
+        std::fs::create_dir(&file).expect("a folder in its place");
+        let why = refused(load_or_create_key(&log, &source, &NoSecrets));
+        assert!(
+            why.contains("key file") && why.contains("cannot be read"),
+            "{why}"
+        );
+        assert!(!why.contains("missing"), "{why}");
+
+        let keyring = AuditKeySource::Keyring("vmcheck-audit-log-key".into());
+        let why = refused(load_or_create_key(&log, &keyring, &NoSecrets));
+        assert!(
+            why.contains("keyring entry 'vmcheck-audit-log-key'") && why.contains("cannot be read"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_key_of_the_wrong_length_is_refused_and_not_shown() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("audit.sqlite");
+        let secrets = MemorySecrets::new();
+        secrets.insert("vmcheck-audit-log-key", b"not-a-key".to_vec());
+        let keyring = AuditKeySource::Keyring("vmcheck-audit-log-key".into());
+        let why = refused(load_or_create_key(&log, &keyring, &secrets));
+        assert!(
+            why.contains("is unusable") && why.contains("keyring entry"),
+            "{why}"
+        );
+        assert!(!why.contains("not-a-key"), "{why}");
+    }
+}

@@ -215,3 +215,75 @@ impl RowCheck {
 pub fn is_transient(result: &LookupResult) -> bool {
     matches!(&result.outcome, Outcome::Error(e) if e.is_retryable())
 }
+
+#[cfg(test)]
+mod tests {
+    use vmcheck_core::roles::DetailView;
+    use vmcheck_spine::pds::PdsError;
+
+    use super::*;
+    use crate::error::LookupError;
+
+    fn checked(outcome: &str, banner: Option<BannerColour>) -> RowCheck {
+        let mut check = RowCheck::error_without_lookup("X", "x", "trace".into(), 0);
+        check.outcome = outcome.into();
+        check.banner = banner;
+        check.shown = banner;
+        check.basic = banner.map(|_| "N".into());
+        check.report = serde_json::json!({ "outcome": outcome, "basic": "N", "view": "full" });
+        check
+    }
+
+    #[test]
+    fn a_restricted_row_says_its_detail_is_withheld_only_when_it_has_a_status() {
+        let mut status = checked("status", Some(BannerColour::Green));
+        status.withhold_detail();
+        assert_eq!(status.basic, None);
+        assert_eq!(status.report["basic"], serde_json::Value::Null);
+        assert_eq!(status.report["view"], "restricted");
+        assert_eq!(
+            status.report["detail_withheld"],
+            crate::report::DETAIL_WITHHELD
+        );
+
+        let mut no_record = checked("no_record", Some(BannerColour::Grey));
+        no_record.withhold_detail();
+        assert_eq!(no_record.report["view"], "restricted");
+        assert!(
+            no_record.report.get("detail_withheld").is_none(),
+            "no status, so no status detail to withhold: {}",
+            no_record.report
+        );
+    }
+
+    #[test]
+    fn an_error_row_is_ordered_and_coloured_as_an_error_whatever_banner_it_carries() {
+        let error = checked("error", Some(BannerColour::Green));
+        assert_eq!(error.order_key(), RowResult::Error);
+        assert_eq!(error.table_colour(), "error");
+        let green = checked("status", Some(BannerColour::Green));
+        assert_eq!(green.order_key(), RowResult::Banner(BannerColour::Green));
+        assert_eq!(green.table_colour(), "green");
+    }
+
+    fn failed(error: LookupError) -> LookupResult {
+        LookupResult {
+            requested: "9990000018".into(),
+            queried: None,
+            trace_id: "trace".into(),
+            patient: None,
+            outcome: Outcome::Error(error),
+            raw_response: None,
+            view: DetailView::Full,
+            hospital_number: None,
+        }
+    }
+
+    #[test]
+    fn only_a_failure_worth_retrying_is_retried() {
+        assert!(is_transient(&failed(LookupError::Pds(
+            PdsError::UpstreamTimeout
+        ))));
+        assert!(!is_transient(&failed(LookupError::NoIdentity)));
+    }
+}
