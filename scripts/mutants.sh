@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the clinical-safety code: every mitigation in docs/safety/hazard-log.md must
 # have a test that fails when the code is changed. Runs cargo-mutants over the core's safety
-# files and the engine's audited path, and StrykerJS over the UI's; prints the scores and fails
+# files, the engine's audited path and the engine's other safety rules, and StrykerJS over the UI's; prints the scores and fails
 # on any missed (surviving) mutant. A truly equivalent mutant is excluded beside the code
 # (`#[mutants::skip]` with a reason in Rust, `// Stryker disable next-line …: reason` in
 # TypeScript).
@@ -14,7 +14,8 @@
 # file — do it (and commit the file) after changing the UI's safety code or its tests. The Rust
 # run is incremental too: only the mutants in lines of the safety files changed since the last
 # full run (scripts/mutants-rust-baseline for the core, scripts/mutants-engine-baseline for
-# the engine: its commit and figures); `--full` tests every mutant and, when none is missed,
+# the engine's audited path, scripts/mutants-engine-rules-baseline for its other rules: each its
+# commit and figures); `--full` tests every mutant and, when none is missed,
 # rewrites that file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,17 @@ ENGINE_FILES=(
   src-tauri/crates/engine/src/access/rows.rs
 )
 ENGINE_TESTS=(--lib --test audit_path --test care_connect --test lookup --test signed_jwt --test worklist --test session)
+
+# The engine's other safety rules named in the hazard log: the installation's audit key never
+# made anew for a keyed log (HZ-17), a slip only of the result on screen (HZ-02), what a lookup
+# and a report carry, a worklist row's order, colour and withheld detail (HZ-10). The same tests.
+ENGINE_RULE_FILES=(
+  src-tauri/crates/engine/src/audit.rs
+  src-tauri/crates/engine/src/shown.rs
+  src-tauri/crates/engine/src/lookup.rs
+  src-tauri/crates/engine/src/report.rs
+  src-tauri/crates/engine/src/worklist/record.rs
+)
 
 # rust_mutants LABEL PACKAGE BASELINE TIMEOUT FILES... [-- TEST-ARGS...]
 # cargo-mutants over FILES with PACKAGE's tests. Incremental unless --full: only the mutants in
@@ -132,6 +144,8 @@ if [ "$which" = both ] || [ "$which" = rust ]; then
   rust_mutants "Rust safety code (core)" vmcheck-core scripts/mutants-rust-baseline 120 "${RUST_FILES[@]}" || fail=1
   rust_mutants "the audited path (engine)" vmcheck-engine scripts/mutants-engine-baseline 60 \
     "${ENGINE_FILES[@]}" -- "${ENGINE_TESTS[@]}" || fail=1
+  rust_mutants "the engine's safety rules (engine)" vmcheck-engine scripts/mutants-engine-rules-baseline 60 \
+    "${ENGINE_RULE_FILES[@]}" -- "${ENGINE_TESTS[@]}" || fail=1
 fi
 
 if [ "$which" = both ] || [ "$which" = ui ]; then

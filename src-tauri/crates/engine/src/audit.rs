@@ -205,8 +205,8 @@ mod tests {
         assert_ne!(stored.bytes(), key.bytes(), "each key is random");
     }
 
-    #[test]
-    fn a_log_written_with_a_key_never_gets_a_new_one() {
+    /// A log written with a key from a file, and that file gone.
+    fn keyed_log_without_its_key() -> (tempfile::TempDir, PathBuf, PathBuf, AuditKeySource) {
         let dir = tempfile::tempdir().expect("dir");
         let log = dir.path().join("audit.sqlite");
         let (file, source) = file_source(dir.path());
@@ -214,7 +214,13 @@ mod tests {
             &log,
             load_or_create_key(&log, &source, &NoSecrets).expect("key"),
         );
-        std::fs::remove_file(&file).expect("key lost");
+        std::fs::remove_file(&file).expect("key gone");
+        (dir, log, file, source)
+    }
+
+    #[test]
+    fn a_log_written_with_a_key_never_gets_a_new_one() {
+        let (_dir, log, file, source) = keyed_log_without_its_key();
         let why = refused(load_or_create_key(&log, &source, &NoSecrets));
         assert!(
             why.contains("key is missing") && why.contains("restore the key from backup"),
@@ -237,15 +243,8 @@ mod tests {
 
     #[test]
     fn a_key_that_cannot_be_read_is_not_taken_for_a_missing_one() {
-        let dir = tempfile::tempdir().expect("dir");
-        let log = dir.path().join("audit.sqlite");
-        let (file, source) = file_source(dir.path());
-        keyed_log(
-            &log,
-            load_or_create_key(&log, &source, &NoSecrets).expect("key"),
-        );
+        let (_dir, log, file, source) = keyed_log_without_its_key();
         // Something at the key's path that cannot be read as a file.
-        std::fs::remove_file(&file).expect("key moved");
         std::fs::create_dir(&file).expect("a folder in its place");
         let why = refused(load_or_create_key(&log, &source, &NoSecrets));
         assert!(
