@@ -4,7 +4,8 @@
 # (/usr/bin/vmcheck), the kiosk session (/usr/bin/vmcheck-kiosk-session, openbox's rc.xml, the
 # xsession entry), a commented example configuration (/etc/vmcheck/config.toml.example and
 # /usr/share/doc/vmcheck/examples/config.toml), the licence, the changelog and the README.
-# Dependencies declared: pcscd, openbox, x11-utils (and WebKitGTK, which the bundler adds).
+# Dependencies declared: the C library (2.36 or newer: a release app's packed relocations,
+# scripts/link-ordered.py), pcscd, openbox, x11-utils (and WebKitGTK, which the bundler adds).
 #
 # Usage: scripts/package.sh [--debug]
 #   release build by default (what a trust deploys); --debug reuses the test build (the test

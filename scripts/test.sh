@@ -25,7 +25,7 @@ bash scripts/check-layers.sh
 step "the hazard log names only tests and files that exist"
 python3 scripts/check-hazard-log.py
 
-step "the release linker lays the named functions out first, and only in the desktop app"
+step "the release linker lays the named functions out first and packs the relocations, only in the desktop app"
 python3 scripts/test_link_ordered.py
 
 step "web UI: install, typecheck, unit tests, build (the desktop app embeds it, so before any Rust build)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Tests of scripts/link-ordered.py, the release linker of the desktop app (run by scripts/test.sh).
 
-One links a real program with rustc's LLD, as rustc calls the linker, and reads the order of
-its functions back with `nm`.
+Some link a real program with rustc's LLD, as rustc calls the linker, and read the order of
+its functions back with `nm` and its relocations with `readelf`.
 """
 
 import importlib.util
@@ -21,7 +21,9 @@ C_SOURCE = """
 int alpha(int x) { return x + 1; }
 int beta(int x) { return x * 3; }
 int gamma_(int x) { return x - 7; }
-int main(int argc, char **argv) { (void)argv; return alpha(argc) + beta(argc) + gamma_(argc); }
+/* Pointers in a position-independent program: each is a relative relocation. */
+int (*const table[])(int) = { alpha, beta, gamma_ };
+int main(int argc, char **argv) { (void)argv; return table[argc % 3](argc) + alpha(argc) + beta(argc) + gamma_(argc); }
 """
 
 
@@ -90,17 +92,36 @@ class Linking(unittest.TestCase):
         env = dict(os.environ, VMCHECK_STARTUP_ORDER=order_file)
         env.pop("VMCHECK_NO_STARTUP_ORDER", None)
         subprocess.run(
-            [SCRIPT, "-B", lld_dir(), "-fuse-ld=lld", "-Wl,--gc-sections", obj, "-o", out],
+            [SCRIPT, "-B", lld_dir(), "-fuse-ld=lld", "-pie", "-Wl,--gc-sections", obj, "-o", out],
             check=True, env=env, capture_output=True,
         )
-        nm = subprocess.run(["nm", "-n", out], capture_output=True, text=True, check=True).stdout
+        return out
+
+    @staticmethod
+    def functions(program):
+        nm = subprocess.run(["nm", "-n", program], capture_output=True, text=True, check=True).stdout
         return [line.split()[2] for line in nm.splitlines() if len(line.split()) == 3 and line.split()[2] in ("alpha", "beta", "gamma_")]
 
+    @staticmethod
+    def relocations(program):
+        """readelf's listing of the program's dynamic relocations, section by section."""
+        return subprocess.run(["readelf", "--relocs", "--wide", program], capture_output=True, text=True, check=True).stdout
+
     def test_the_desktop_app_has_the_named_functions_first_in_that_order(self):
-        self.assertEqual(self.link("vmcheck_desktop-1", ["gamma_", "alpha"]), ["gamma_", "alpha", "beta"])
+        self.assertEqual(self.functions(self.link("vmcheck_desktop-1", ["gamma_", "alpha"])), ["gamma_", "alpha", "beta"])
+
+    def test_the_desktop_app_packs_its_relative_relocations(self):
+        # One word a run of pointers to relocate (.relr.dyn) instead of 24 bytes each: the
+        # relocations are read at every start and stay resident.
+        app = self.relocations(self.link("vmcheck_desktop-1", []))
+        self.assertIn(".relr.dyn", app)
+        self.assertNotIn("R_X86_64_RELATIVE", app)
+        other = self.relocations(self.link("vmcheck-1", []))
+        self.assertNotIn(".relr.dyn", other)
+        self.assertIn("R_X86_64_RELATIVE", other)
 
     def test_any_other_program_is_linked_as_cc_links_it(self):
-        self.assertEqual(self.link("vmcheck-1", ["gamma_", "alpha"]), ["alpha", "beta", "gamma_"])
+        self.assertEqual(self.functions(self.link("vmcheck-1", ["gamma_", "alpha"])), ["alpha", "beta", "gamma_"])
 
 
 if __name__ == "__main__":

@@ -34,7 +34,21 @@ dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*usr/share/applications/vm
   || { echo "package test: the desktop entry does not name V&M Check" >&2; exit 1; }
 if command -v rpm >/dev/null; then
   rpm -qlp "$rpm_file" | grep -qx /usr/bin/vmcheck || { echo "package test: the .rpm lacks /usr/bin/vmcheck" >&2; exit 1; }
+  # A release app's packed relocations need glibc's DT_RELR support, named as RPM names it
+  # (a requirement with a version would reach the .rpm as one unusable name).
+  rpm -qp --qf '[%{REQUIRENAME}\n]' "$rpm_file" | grep -qxF 'libc.so.6(GLIBC_ABI_DT_RELR)(64bit)' \
+    || { echo "package test: the .rpm does not require glibc's DT_RELR support" >&2; exit 1; }
 fi
+# The C library declared is at least the newest one the programs need (objdump's version needs).
+declared=$(grep -o 'libc6 (>= [0-9.]*)' <<<"$depends" | sed 's/^libc6 (>= \(.*\))$/\1/') \
+  || { echo "package test: no libc6 version is declared: $depends" >&2; exit 1; }
+unpacked=$(mktemp -d)
+dpkg-deb -x "$deb" "$unpacked"
+needed=$(objdump -T "$unpacked/usr/bin/vmcheck-desktop" "$unpacked/usr/bin/vmcheck" | grep -o 'GLIBC_2\.[0-9]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
+rm -rf "$unpacked"
+[ "$(printf '%s\n%s\n' "$needed" "$declared" | sort -V | tail -1)" = "$declared" ] \
+  || { echo "package test: the programs need glibc $needed, the package declares libc6 >= $declared" >&2; exit 1; }
+echo "package test: the programs need glibc $needed; the package declares libc6 >= $declared"
 
 # Installed by the system's package manager.
 # Removed again however this test ends (a half-installed package too).
