@@ -753,6 +753,13 @@ impl Image {
         );
     }
 
+    /// Whether every pixel is the same colour (a screenshot taken before anything was drawn).
+    pub fn is_one_colour(&self) -> bool {
+        let mut pixels = self.rgb.chunks_exact(3);
+        let first = pixels.next();
+        pixels.all(|p| Some(p) == first)
+    }
+
     /// How many pixels are exactly `rgb`.
     pub fn count(&self, rgb: [u8; 3]) -> usize {
         self.rgb.chunks_exact(3).filter(|p| *p == rgb).count()

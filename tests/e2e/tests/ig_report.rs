@@ -139,10 +139,7 @@ async fn the_html_report_opens_in_a_browser_with_its_chart() {
             .await
             .expect("text");
         assert!(every.contains("999 000 0018") && every.contains("Error: nothing shown"));
-        let png = tokio::time::timeout(Duration::from_secs(20), browser.screenshot_as_png())
-            .await
-            .expect("a screenshot in time")
-            .expect("a screenshot");
+        let png = painted_screenshot(&browser).await;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("dir");
         std::fs::write(dir.join("ig_report-html.png"), png).expect("saved");
@@ -151,6 +148,42 @@ async fn the_html_report_opens_in_a_browser_with_its_chart() {
     let _ = browser.quit().await;
     drop(driver_process);
     result
+}
+
+/// A screenshot of the page as drawn. The browser can answer with one taken before its first
+/// paint, all white (seen under a loaded machine although every element was already found):
+/// wait for two frames and take it again until it shows more than one colour.
+async fn painted_screenshot(browser: &WebDriver) -> Vec<u8> {
+    for _ in 0..20 {
+        browser
+            .execute_async(
+                "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await
+            .expect("two frames drawn");
+        let png = tokio::time::timeout(Duration::from_secs(20), browser.screenshot_as_png())
+            .await
+            .expect("a screenshot in time")
+            .expect("a screenshot");
+        if !wm::Image::from_png(&png).is_one_colour() {
+            return png;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("every screenshot of the report was one colour: the page was never drawn");
+}
+
+#[test]
+fn a_screenshot_of_one_colour_is_told_from_a_drawn_one() {
+    let image = |rgb: &[u8]| wm::Image {
+        width: 2,
+        height: 1,
+        rgb: rgb.to_vec(),
+    };
+    assert!(image(&[255, 255, 255, 255, 255, 255]).is_one_colour());
+    assert!(!image(&[255, 255, 255, 255, 255, 254]).is_one_colour());
+    assert!(!image(&[218, 41, 28, 255, 255, 255]).is_one_colour());
 }
 
 /// A child process killed when dropped (also when an assertion fails).
