@@ -21,7 +21,10 @@ mod worklist;
 #[cfg(test)]
 mod bindings;
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
 use state::{start, Launch};
+use tauri::Manager;
 
 fn main() {
     window::set_web_engine_env();
@@ -44,20 +47,15 @@ fn main() {
         }
     };
     tauri::async_runtime::set(runtime.handle().clone());
-    let state = match runtime.block_on(start(&launch)) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("vmcheck-desktop: {e}");
-            std::process::exit(4);
-        }
-    };
-    let kiosk = state.kiosk;
-    let idle_timer = {
-        let _entered = runtime.enter();
-        state.session.spawn_idle_timer()
-    };
+    // The engine starts (configuration, logs, audit log, PC/SC; in training the sandbox) on the
+    // runtime while this thread starts the toolkit and its connection to the display; the window
+    // waits for it in `setup`, so an engine that cannot start still stops the app, with its
+    // message and exit code 4, before any window is shown.
+    let starting = runtime.spawn(start(launch));
+    let idle_timer = Arc::new(Mutex::new(None));
+    let idle_timer_set = Arc::clone(&idle_timer);
+    let handle = runtime.handle().clone();
     let result = tauri::Builder::default()
-        .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::session_view,
@@ -84,15 +82,38 @@ fn main() {
             slip::print_slip,
         ])
         .setup(move |app| {
+            let state = match handle.block_on(starting) {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    eprintln!("vmcheck-desktop: {e}");
+                    std::process::exit(4);
+                }
+                Err(e) => {
+                    eprintln!("vmcheck-desktop: cannot start: {e}");
+                    std::process::exit(1);
+                }
+            };
+            let kiosk = state.kiosk;
+            *lock(&idle_timer_set) = Some({
+                let _entered = handle.enter();
+                state.session.spawn_idle_timer()
+            });
+            app.manage(state);
             window::create(app, kiosk)?;
             events::forward_session_events(app.handle().clone());
             worklist::follow_session(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!());
-    idle_timer.abort();
+    if let Some(timer) = lock(&idle_timer).take() {
+        timer.abort();
+    }
     if let Err(e) = result {
         eprintln!("vmcheck-desktop: {e}");
         std::process::exit(1);
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

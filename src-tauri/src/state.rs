@@ -124,8 +124,8 @@ fn config_source(launch: &Launch) -> Option<ConfigSource> {
 /// Starts everything through the engine's start-up routine: the configuration's environment,
 /// or training mode (the sandbox and the training card) when there is no configuration file
 /// (so a fresh machine shows a working app) or `--training` is given.
-pub async fn start(launch: &Launch) -> Result<AppState, StartError> {
-    let (source, session, sandbox) = match config_source(launch) {
+pub async fn start(launch: Launch) -> Result<AppState, StartError> {
+    let (source, session, sandbox) = match config_source(&launch) {
         Some(source) => (source, SessionChoice::Required, None),
         None => {
             let (sandbox, config) = vmcheck_training::start(SandboxOptions::default())
