@@ -27,8 +27,7 @@ The desktop app's relative relocations are packed too (`-z pack-relative-relocs`
 position-independent program's 42,000 pointers into itself (vtables, panic locations, string
 tables) are each a 24-byte relocation that the dynamic loader reads at every start, 1 MB that
 then stays resident; packed, they take 12 KB (an address, then a word for each run of up to 63
-pointers). The loader must
-know DT_RELR: glibc 2.36 or newer (the packages declare it).
+pointers). The loader must know DT_RELR: glibc 2.36 or newer (the packages declare it).
 """
 
 import os

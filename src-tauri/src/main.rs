@@ -21,7 +21,7 @@ mod worklist;
 #[cfg(test)]
 mod bindings;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, OnceLock};
 
 use state::{start, Launch};
 use tauri::Manager;
@@ -52,7 +52,7 @@ fn main() {
     // waits for it in `setup`, so an engine that cannot start still stops the app, with its
     // message and exit code 4, before any window is shown.
     let starting = runtime.spawn(start(launch));
-    let idle_timer = Arc::new(Mutex::new(None));
+    let idle_timer = Arc::new(OnceLock::new());
     let idle_timer_set = Arc::clone(&idle_timer);
     let handle = runtime.handle().clone();
     let result = tauri::Builder::default()
@@ -94,7 +94,7 @@ fn main() {
                 }
             };
             let kiosk = state.kiosk;
-            *lock(&idle_timer_set) = Some({
+            let _ = idle_timer_set.set({
                 let _entered = handle.enter();
                 state.session.spawn_idle_timer()
             });
@@ -105,15 +105,11 @@ fn main() {
             Ok(())
         })
         .run(tauri::generate_context!());
-    if let Some(timer) = lock(&idle_timer).take() {
+    if let Some(timer) = idle_timer.get() {
         timer.abort();
     }
     if let Err(e) = result {
         eprintln!("vmcheck-desktop: {e}");
         std::process::exit(1);
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
