@@ -10,6 +10,7 @@ use vmcheck_engine::{LookupReport, SearchMatchReport, SearchTerms};
 
 use crate::events::{session_now, EventBatch, UiEvent};
 use crate::ipc::{AppInfo, IpcError, LookupView, ProgressEvent};
+use crate::memory::ReleaseAfter;
 use crate::state::AppState;
 
 /// The installation summary.
@@ -37,6 +38,7 @@ pub async fn sign_in(
     passcode: String,
     confirm_last_try: bool,
 ) -> Result<SessionView, IpcError> {
+    let _release = ReleaseAfter;
     Ok(state.session.sign_in(passcode, confirm_last_try).await?)
 }
 
@@ -82,6 +84,7 @@ pub async fn lookup(
     nhs_number: String,
     lookup_id: u32,
 ) -> Result<LookupView, IpcError> {
+    let _release = ReleaseAfter;
     let session = state.session.clone();
     let events = state.events.clone();
     let task = tokio::spawn(async move {
@@ -120,6 +123,7 @@ pub async fn search_patients(
     state: State<'_, AppState>,
     terms: SearchTerms,
 ) -> Result<Vec<SearchMatchReport>, IpcError> {
+    let _release = ReleaseAfter;
     let matches = state.session.search(&terms).await?;
     let today = state.patient().clock().today();
     Ok(matches
@@ -160,6 +164,7 @@ pub fn save_settings(
 pub async fn check_computer(
     state: State<'_, AppState>,
 ) -> Result<vmcheck_engine::doctor::DoctorReport, IpcError> {
+    let _release = ReleaseAfter;
     let config = state.patient().config().clone();
     let source = {
         let editable = state

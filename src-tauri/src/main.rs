@@ -13,6 +13,7 @@ mod commands;
 mod events;
 mod files;
 mod ipc;
+mod memory;
 mod slip;
 mod state;
 mod window;

@@ -237,6 +237,7 @@ pub async fn worklist_preview(
     state: State<'_, AppState>,
     request: tauri::ipc::Request<'_>,
 ) -> Result<WorklistPreview, IpcError> {
+    let _release = crate::memory::ReleaseAfter;
     let (worklist, service, actor, generation) = ready(&state)?;
     let file_error = |message: &str| {
         IpcError::new(
@@ -366,6 +367,8 @@ pub async fn worklist_start(
     }
     let id = job_id.clone();
     tauri::async_runtime::spawn(async move {
+        // A run of hundreds of rows frees what it allocated when it stops, however it stops.
+        let _release = crate::memory::ReleaseAfter;
         let emit = |summary: JobSummary, finished: bool, error: Option<IpcError>| {
             app.state::<AppState>()
                 .events
@@ -469,6 +472,7 @@ pub async fn worklist_export(
     job_id: String,
     format: ExportFormat,
 ) -> Result<WorklistExport, IpcError> {
+    let _release = crate::memory::ReleaseAfter;
     let (_, service, actor, _) = ready(&state)?;
     let summary = service.summary(&actor, &job_id).map_err(worklist_error)?;
     let export_error = |message: String| IpcError::new(ErrorCode::ExportFailed, message);
