@@ -73,7 +73,11 @@ mod tests {
             QUIETLY.request(QUIET, action);
             tokio::time::sleep(QUIET / 10).await;
         }
-        assert_eq!(RUNS.load(Ordering::SeqCst), 0, "ran before the app was quiet");
+        assert_eq!(
+            RUNS.load(Ordering::SeqCst),
+            0,
+            "ran before the app was quiet"
+        );
         settle().await;
         assert_eq!(RUNS.load(Ordering::SeqCst), 1);
     }
