@@ -8,11 +8,15 @@ Each LIST adds, one a line, after them: the functions of the uninstrumented rele
 took a page fault in the same workload (`perf`) — the standard library and the C code (SQLite),
 which no Rust instrumentation sees —, or an earlier order file. Names are printed as scripts/link-ordered.py matches them: without the
 legacy hash and LLVM's suffixes, v0 names without their crates' disambiguators, and
-without the unit a local function's profile name carries (`unit;name`). Called by scripts/startup-order.sh.
+without the unit a local function's profile name carries (`unit;name`). Training mode's own code —
+the sandbox that runs inside the app in training, and the server-side code only it runs — comes
+after the rest, so that a desk with its configuration, which runs none of it, keeps none of its
+pages resident. Called by scripts/startup-order.sh.
 """
 
 import importlib.util
 import os
+import re
 import sys
 
 spec = importlib.util.spec_from_file_location(
@@ -37,6 +41,21 @@ def executed(show_path):
                 name = None
 
 
+# Training mode's code in a v0 name (a crate is `C<length><name>`, a module `<length><name>`): the
+# sandbox and training crates, the crates only they use in the app (the engine and the adapters
+# depend on none of them: scripts/check-layers.sh), and the server side of the HTTP and TLS
+# crates, which the app runs only as the training sandbox.
+TRAINING = re.compile(
+    r"C(15vmcheck_sandbox|16vmcheck_training|4axum|7matchit|5rcgen|11ldap3_proto)"
+    r"|C(5hyper|10hyper_util|6rustls|12tokio_rustls)6server|C5hyper5proto2h14role6Server"
+)
+
+
+def desk_first(names):
+    """The names in their order, training mode's after the rest (a stable partition)."""
+    return [n for n in names if not TRAINING.search(n)] + [n for n in names if TRAINING.search(n)]
+
+
 def main():
     ranked = sorted(executed(sys.argv[1]), key=lambda item: (-item[1], item[0]))
     names = [name for name, _count in ranked]
@@ -44,12 +63,15 @@ def main():
         with open(extra, encoding="utf-8") as f:
             names += [line.strip() for line in f if line.strip() and not line.startswith("#")]
     seen = set()
-    print("# The functions the desk runs from launch to a lookup (scripts/startup-order.sh).")
+    keys = []
     for name in names:
         k = link_ordered.key(name)
         if k not in seen:
             seen.add(k)
-            print(k)
+            keys.append(k)
+    print("# The functions the desk runs from launch to a lookup (scripts/startup-order.sh).")
+    for k in desk_first(keys):
+        print(k)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Tests of scripts/link-ordered.py, the release linker of the desktop app (run by scripts/test.sh).
+"""Tests of scripts/link-ordered.py, the release linker of the desktop app, and of the order
+scripts/startup-order.py writes for it (run by scripts/test.sh).
 
 Some link a real program with rustc's LLD, as rustc calls the linker, and read the order of
 its functions back with `nm` and its relocations with `readelf`.
@@ -17,6 +18,10 @@ spec = importlib.util.spec_from_file_location("link_ordered", SCRIPT)
 link_ordered = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(link_ordered)
 
+spec = importlib.util.spec_from_file_location("startup_order", os.path.join(HERE, "startup-order.py"))
+startup_order = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(startup_order)
+
 C_SOURCE = """
 int alpha(int x) { return x + 1; }
 int beta(int x) { return x * 3; }
@@ -30,6 +35,19 @@ int main(int argc, char **argv) { (void)argv; return table[argc % 3](argc) + alp
 def lld_dir():
     sysroot = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=True).stdout.strip()
     return os.path.join(sysroot, "lib", "rustlib", "x86_64-unknown-linux-gnu", "bin", "gcc-ld")
+
+
+class Order(unittest.TestCase):
+    def test_training_modes_code_comes_after_the_desks_in_its_own_order(self):
+        sandbox = "_RNvNtC15vmcheck_sandbox3pds6handle"
+        engine = "_RNvNtC14vmcheck_engine6access6lookup"
+        server = "_RNvMNtNtC5hyper6server4connNtB2_4Http5serve"
+        client = "_RNvNtC10hyper_util6client7request"
+        axum = "_RINvNtC4core3ptr13drop_in_placeNtC4axum6RouterEB4_"
+        self.assertEqual(
+            startup_order.desk_first([sandbox, engine, server, client, axum]),
+            [engine, client, sandbox, server, axum],
+        )
 
 
 class Names(unittest.TestCase):
