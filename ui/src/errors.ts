@@ -52,5 +52,5 @@ export const LOCK_MESSAGES: Record<string, string> = {
 /** A message as a sentence: the engine's messages may end without a full stop. */
 export function sentence(text: string): string {
   const t = text.trim();
-  return t === "" || /[.!?…)]$/.test(t) ? t : `${t}.`;
+  return t === "" || /[.!?\u2026)]$/.test(t) ? t : `${t}.`;
 }

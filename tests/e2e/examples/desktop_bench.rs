@@ -19,7 +19,8 @@
 //! Environment: `VMCHECK_E2E_APP` (the release binary), `BENCH_BARE_WINDOW` (the bare window's
 //! release binary; without it no comparison), `BENCH_RUNS` (default 5), `BENCH_SMAPS_DIR` (a
 //! directory to keep each measured process's `/proc/PID/smaps` in, for finding where the memory
-//! goes mapping by mapping: `bench/smaps-top.py`).
+//! goes mapping by mapping: `bench/smaps-top.py`), `BENCH_HOLD_SECS` (keep each measured app
+//! running that long after its memory is taken, to look into its processes).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -179,6 +180,9 @@ async fn measure(
                     row.parts.push(pss_parts(p));
                     keep_smaps(label, p);
                 }
+            }
+            if let Some(secs) = std::env::var("BENCH_HOLD_SECS").ok().and_then(|v| v.parse().ok()) {
+                tokio::time::sleep(Duration::from_secs(secs)).await;
             }
         }
         app.quit().await;
