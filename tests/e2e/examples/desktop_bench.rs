@@ -181,7 +181,10 @@ async fn measure(
                     keep_smaps(label, p);
                 }
             }
-            if let Some(secs) = std::env::var("BENCH_HOLD_SECS").ok().and_then(|v| v.parse().ok()) {
+            if let Some(secs) = std::env::var("BENCH_HOLD_SECS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
                 tokio::time::sleep(Duration::from_secs(secs)).await;
             }
         }
