@@ -2,6 +2,7 @@
 // the rest of the UI only sees the `Ipc` interface, so tests and the dev page pass a fake.
 // The UI never talks to the network: only these commands (the events too: `events.ts`).
 
+import { invoke as tauriInvoke, isTauri } from "@tauri-apps/api/core";
 import type { AppInfo } from "./bindings/AppInfo";
 import type { EventBatch } from "./bindings/EventBatch";
 import type { ExportFormat } from "./bindings/ExportFormat";
@@ -72,26 +73,14 @@ export interface Ipc {
   printSlip(lookupId: number): Promise<null>;
 }
 
-interface TauriGlobal {
-  core: {
-    invoke<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, options?: { headers: Record<string, string> }): Promise<T>;
-  };
-}
-
-declare global {
-  interface Window {
-    __TAURI__?: TauriGlobal;
-  }
-}
-
-/** The real IPC, through Tauri's global API (`app.withGlobalTauri: true`). */
+/** The real IPC, through Tauri's `invoke` (the only part of `@tauri-apps/api` the UI uses; it is
+ *  bundled into app.js, so the shell does not inject the whole global API into the page). */
 export function tauriIpc(): Ipc {
-  const tauri = window.__TAURI__;
-  if (!tauri) {
-    throw new Error("The Tauri API is not available (app.withGlobalTauri must be true).");
+  if (!isTauri()) {
+    throw new Error("The Tauri API is not available: the UI runs only in the V&M Check app.");
   }
   const invoke = <T>(cmd: string, args?: Record<string, unknown> | Uint8Array, options?: { headers: Record<string, string> }): Promise<T> =>
-    (options ? tauri.core.invoke<T>(cmd, args, options) : tauri.core.invoke<T>(cmd, args)).catch((e: unknown) => {
+    (options ? tauriInvoke<T>(cmd, args, options) : tauriInvoke<T>(cmd, args)).catch((e: unknown) => {
       throw toIpcError(e);
     });
   const events = eventStreams((after) => invoke<EventBatch>("next_events", { after }));

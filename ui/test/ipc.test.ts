@@ -4,14 +4,24 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tauriIpc, toIpcError } from "../src/ipc";
 
+// What the shell puts in the page for `@tauri-apps/api/core`: `isTauri`, and the internal
+// `invoke` that its `invoke` calls (with `{}` for no arguments).
+type TauriPage = { isTauri?: boolean; __TAURI_INTERNALS__?: { invoke: (...call: unknown[]) => Promise<unknown> } };
+
 function installTauri() {
-  const invoke = vi.fn(async (_cmd: string, _args?: Record<string, unknown>): Promise<unknown> => null);
-  window.__TAURI__ = { core: { invoke: invoke as never } };
+  const invoke = vi.fn(async (_cmd: string, _args?: unknown, _options?: unknown): Promise<unknown> => null);
+  const page = window as unknown as TauriPage;
+  page.isTauri = true;
+  page.__TAURI_INTERNALS__ = {
+    invoke: (cmd, args, options) => (options === undefined ? invoke(cmd as string, args) : invoke(cmd as string, args, options)),
+  };
   return { invoke };
 }
 
 afterEach(() => {
-  delete window.__TAURI__;
+  const page = window as unknown as TauriPage;
+  delete page.isTauri;
+  delete page.__TAURI_INTERNALS__;
 });
 
 describe("tauriIpc", () => {
@@ -30,13 +40,13 @@ describe("tauriIpc", () => {
     const terms = { family: "Taylor", given: null, gender: "female", birth_date: "1998-02-11", postcode: null };
     await ipc.searchPatients(terms);
     expect(invoke.mock.calls).toEqual([
-      ["app_info", undefined],
-      ["session_view", undefined],
-      ["query_tries", undefined],
+      ["app_info", {}],
+      ["session_view", {}],
+      ["query_tries", {}],
       ["sign_in", { passcode: "1234", confirmLastTry: true }],
       ["choose_role", { roleProfileId: "555021936109" }],
-      ["sign_out", undefined],
-      ["touch", undefined],
+      ["sign_out", {}],
+      ["touch", {}],
       ["lookup", { nhsNumber: "9990000018", lookupId: 7 }],
       ["cancel_lookup", { lookupId: 7 }],
       ["search_patients", { terms }],
@@ -95,7 +105,7 @@ describe("tauriIpc", () => {
   });
 
   it("says so when the Tauri API is missing", () => {
-    expect(() => tauriIpc()).toThrow(/withGlobalTauri/);
+    expect(() => tauriIpc()).toThrow(/Tauri API is not available/);
     expect(toIpcError(new Error("boom")).message).toBe("boom");
   });
 });
