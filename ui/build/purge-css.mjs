@@ -5,18 +5,23 @@
 // can match nothing); element selectors, other classes and at-rules other than @media,
 // @supports and @container (which are filtered inside) are kept as they are. The stylesheet is
 // the minified one NHS.UK publishes: no comments left, strings only in `content` and `url()`.
+// Its custom properties (179 colours, breakpoints and the version on `:root`, which every element
+// inherits) are kept only when something reads them: a `var(--x)` in the stylesheet, or the
+// name anywhere in the UI's sources.
 
-/** The classes (and class prefixes) named in `sources`. */
+/** The classes (and class prefixes) and the custom properties named in `sources`. */
 export function usedClasses(sources) {
   const names = new Set();
   const prefixes = new Set();
+  const properties = new Set();
   for (const text of sources) {
     for (const [word] of text.matchAll(/nhsuk-[A-Za-z0-9_-]*/g)) {
       if (word.endsWith("-")) prefixes.add(word);
       else names.add(word);
     }
+    for (const [word] of text.matchAll(/--[A-Za-z0-9_-]+/g)) properties.add(word);
   }
-  return { names, prefixes: [...prefixes] };
+  return { names, prefixes: [...prefixes], properties };
 }
 
 function isUsed(name, used) {
@@ -71,8 +76,47 @@ function blockEnd(css, open) {
   throw new Error("purge-css: a block is not closed");
 }
 
-/** `css` with the rules no used class can match left out. */
+/** Splits a declaration block at top-level semicolons (not inside parentheses or strings). */
+function splitDeclarations(body) {
+  const parts = [];
+  let depth = 0;
+  let quote = null;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === ";" && depth === 0) {
+      parts.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(body.slice(start));
+  return parts.filter((d) => d.trim());
+}
+
+/** `body` without the custom properties nothing reads. */
+function dropUnreadProperties(body, read) {
+  return splitDeclarations(body)
+    .filter((d) => {
+      const name = /^\s*(--[A-Za-z0-9_-]+)\s*:/.exec(d);
+      return !name || read.has(name[1]);
+    })
+    .join(";");
+}
+
+/** `css` with the rules no used class can match, and the custom properties nothing reads, left out. */
 export function purgeCss(css, used) {
+  const read = new Set(used.properties ?? []);
+  for (const [, name] of css.matchAll(/var\(\s*(--[A-Za-z0-9_-]+)/g)) read.add(name);
+  return purgeRules(css, used, read);
+}
+
+function purgeRules(css, used, read) {
   let out = "";
   let i = 0;
   while (i < css.length) {
@@ -92,13 +136,14 @@ export function purgeCss(css, used) {
     const end = blockEnd(css, open);
     const body = css.slice(open + 1, end - 1);
     if (/^@(media|supports|container)\b/.test(prelude)) {
-      const inner = purgeCss(body, used);
+      const inner = purgeRules(body, used, read);
       if (inner.trim()) out += `${prelude}{${inner}}`;
     } else if (prelude.startsWith("@")) {
       out += css.slice(i, end);
     } else {
       const kept = splitSelectors(prelude).filter((s) => selectorMatchable(s, used));
-      if (kept.length) out += `${kept.join(",")}{${body}}`;
+      const declarations = dropUnreadProperties(body, read);
+      if (kept.length && declarations) out += `${kept.join(",")}{${declarations}}`;
     }
     i = end;
   }

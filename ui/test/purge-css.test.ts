@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { purgeCss, usedClasses } from "../build/purge-css.mjs";
 import { lookUp, startApp, submit, type } from "./helpers";
 
-type Used = { names: Set<string>; prefixes: string[] };
+type Used = { names: Set<string>; prefixes: string[]; properties: Set<string> };
 const usedBy = (sources: string[]): Used => usedClasses(sources) as Used;
 const purge = (css: string, used: Used): string => purgeCss(css, used) as string;
 
@@ -48,6 +48,18 @@ describe("cutting the NHS.UK stylesheet", () => {
   it("keeps braces and commas inside strings", () => {
     const css = '.nhsuk-body:after{content:"{,}"}.nhsuk-panel{content:"}"}';
     expect(purge(css, used)).toBe('.nhsuk-body:after{content:"{,}"}');
+  });
+
+  it("drops the custom properties nothing reads, and a rule left empty", () => {
+    const read = usedBy(['h("p", { class: "nhsuk-body" })', "el.style.getPropertyValue('--nhsuk-from-code')"]);
+    const css =
+      ':root{--nhsuk-version:"1;2";--nhsuk-blue:#005eb8;--nhsuk-from-code:1px;--nhsuk-red:rgb(1,2,3)}.nhsuk-body{color:var(--nhsuk-blue);--unread:0}.x{--y:1}';
+    expect(purge(css, read)).toBe(":root{--nhsuk-blue:#005eb8;--nhsuk-from-code:1px}.nhsuk-body{color:var(--nhsuk-blue)}");
+  });
+
+  it("keeps the custom properties the app's own stylesheet reads", () => {
+    const fromSources = usedBy(appSources());
+    expect(purge(":root{--vm-mask:url(a.png)}", fromSources)).toBe(":root{--vm-mask:url(a.png)}");
   });
 
   it("leaves every class the app sets on its screens in the cut stylesheet", async () => {
