@@ -10,8 +10,10 @@
 fn main() {
     // The app's web engine settings (src-tauri/src/window.rs, set_web_engine_env): the same
     // engine, so the difference is the app's own.
-    if std::env::var_os("JSC_useJIT").is_none() {
-        std::env::set_var("JSC_useJIT", "false");
+    for (name, value) in [("JSC_useJIT", "false"), ("JSC_largeHeapSize", "1048576")] {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+        }
     }
     if let Err(e) = tauri::Builder::default().run(tauri::generate_context!()) {
         eprintln!("bare-window: {e}");

@@ -32,9 +32,10 @@ async fn training_mode_without_a_configuration_file() {
         .await
         .unwrap_or(false));
     app.check_screen("red").await;
-    // The page ran without JavaScriptCore's JIT: the web process has the setting and not the
-    // JIT's pool, which JavaScriptCore reserves whole as writable-executable memory (1 GB here;
-    // Mesa's software GL keeps a few MB of its own for shaders when compositing is on).
+    // The page ran without JavaScriptCore's JIT, collecting its garbage after 1 MB: the web
+    // process has the settings, and not the JIT's pool, which JavaScriptCore reserves whole as
+    // writable-executable memory (1 GB here; Mesa's software GL keeps a few MB of its own for
+    // shaders when compositing is on).
     let pid = app.app_pid.expect("the app's pid");
     let web: Vec<u32> = descendants(pid)
         .into_iter()
@@ -46,6 +47,12 @@ async fn training_mode_without_a_configuration_file() {
         assert!(
             environ.split(|b| *b == 0).any(|v| v == b"JSC_useJIT=false"),
             "the web process runs with the JIT"
+        );
+        assert!(
+            environ
+                .split(|b| *b == 0)
+                .any(|v| v == b"JSC_largeHeapSize=1048576"),
+            "the web process's garbage collector waits for 32 MB of garbage"
         );
         let maps = std::fs::read_to_string(format!("/proc/{p}/maps")).unwrap_or_default();
         let jit_pool = maps.lines().find(|l| {
