@@ -8,7 +8,9 @@
 //! reader, as at a desk where it stays in.
 //!
 //! Memory: the sum of `Pss:` in `/proc/PID/smaps_rollup` of the app and every process under it
-//! (WebKitWebProcess, WebKitNetworkProcess), after signing in and one lookup.
+//! (WebKitWebProcess, WebKitNetworkProcess), after signing in and one lookup, both done with the
+//! X server's mouse and keyboard as a person does them (`BENCH_INPUT=webdriver`: with
+//! WebDriver's element commands instead, whose scripts run in the page).
 //!
 //! The yardstick: a bare Tauri 2 window (`bench/bare-window`: the same tauri, the same window
 //! size, the same WebKitGTK environment, one static page with a `#passcode` field) launched the
@@ -20,11 +22,13 @@
 //! release binary; without it no comparison), `BENCH_RUNS` (default 5), `BENCH_SMAPS_DIR` (a
 //! directory to keep each measured process's `/proc/PID/smaps` in, for finding where the memory
 //! goes mapping by mapping: `bench/smaps-top.py`), `BENCH_HOLD_SECS` (keep each measured app
-//! running that long after its memory is taken, to look into its processes).
+//! running that long after its memory is taken, to look into its processes), `BENCH_INPUT`
+//! (`webdriver`: sign in and look up with WebDriver's element commands).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use vmcheck_e2e_tests::x11::{keysym, X};
 use vmcheck_e2e_tests::*;
 
 struct Row {
@@ -118,6 +122,32 @@ enum Kind {
     Bare,
 }
 
+/// Signs in and looks a patient up as a person at the desk does: a click in the passcode field,
+/// the passcode typed and Enter, a click in the NHS number field, the number typed and Enter —
+/// real mouse and keyboard input through the X server (XTEST). WebDriver only finds the fields
+/// and waits for each screen, as it found the passcode field for the launch (the bare window's
+/// page gets the same); its element commands (clear, send keys, click) would run WebDriver's
+/// scripts in the page, whose memory would be counted as the app's.
+async fn sign_in_and_look_up_by_hand(app: &App) {
+    let x = X::connect();
+    let pid = app.app_pid.expect("app pid");
+    let window = x.wait_window_of_pid(pid, Duration::from_secs(5));
+    let (wx, wy, _, _) = x.rect(window);
+    let click = |rect: thirtyfour::ElementRect| {
+        let at = |origin: i32, start: f64, size: f64| origin + (start + size / 2.0).round() as i32;
+        x.click(at(wx, rect.x, rect.width), at(wy, rect.y, rect.height), 1);
+    };
+    let field = app.wait("#passcode").await;
+    click(field.rect().await.expect("the passcode field's place"));
+    x.type_text(PASSCODE);
+    x.chord(&[keysym::RETURN]);
+    let field = app.wait("#nhs-number").await;
+    click(field.rect().await.expect("the NHS number field's place"));
+    x.type_text("9990000018");
+    x.chord(&[keysym::RETURN]);
+    app.wait("#banner, #lookup-error").await;
+}
+
 fn total_kb(r: &Row) -> u64 {
     r.pss.iter().map(|(_, kb)| kb).sum()
 }
@@ -169,8 +199,12 @@ async fn measure(
         );
         if run + 1 == runs {
             if kind != Kind::Bare {
-                app.sign_in().await;
-                app.lookup("9990000018").await;
+                if std::env::var("BENCH_INPUT").as_deref() == Ok("webdriver") {
+                    app.sign_in().await;
+                    app.lookup("9990000018").await;
+                } else {
+                    sign_in_and_look_up_by_hand(&app).await;
+                }
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
             let pid = app.app_pid.expect("app pid");

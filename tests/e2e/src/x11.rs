@@ -21,6 +21,8 @@ use x11rb::CURRENT_TIME;
 pub mod keysym {
     /// BackSpace.
     pub const BACKSPACE: u32 = 0xff08;
+    /// Return (Enter).
+    pub const RETURN: u32 = 0xff0d;
     /// Escape.
     pub const ESCAPE: u32 = 0xff1b;
     /// Home.
@@ -299,6 +301,14 @@ impl X {
             .position(|syms| syms.contains(&sym))
             .and_then(|i| u8::try_from(i).ok())
             .map(|i| min + i)
+    }
+
+    /// Types `text` key by key, as a person types: digits, lower-case letters and the other
+    /// characters a US keyboard has without Shift (their keysyms are their ASCII codes).
+    pub fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.chord(&[u32::from(c)]);
+        }
     }
 
     /// Presses the keys in order and releases them in reverse (a chord such as Ctrl+R).
