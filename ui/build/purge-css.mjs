@@ -28,8 +28,8 @@ function isUsed(name, used) {
   return used.names.has(name) || used.prefixes.some((p) => name.startsWith(p));
 }
 
-/** Splits `text` at top-level commas (not inside parentheses, brackets or strings). */
-function splitSelectors(text) {
+/** Splits `text` at each top-level `separator` (not inside parentheses, brackets or strings). */
+function splitTopLevel(text, separator) {
   const parts = [];
   let depth = 0;
   let quote = null;
@@ -42,7 +42,7 @@ function splitSelectors(text) {
     } else if (c === '"' || c === "'") quote = c;
     else if (c === "(" || c === "[") depth++;
     else if (c === ")" || c === "]") depth--;
-    else if (c === "," && depth === 0) {
+    else if (c === separator && depth === 0) {
       parts.push(text.slice(start, i));
       start = i + 1;
     }
@@ -76,32 +76,10 @@ function blockEnd(css, open) {
   throw new Error("purge-css: a block is not closed");
 }
 
-/** Splits a declaration block at top-level semicolons (not inside parentheses or strings). */
-function splitDeclarations(body) {
-  const parts = [];
-  let depth = 0;
-  let quote = null;
-  let start = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (c === ";" && depth === 0) {
-      parts.push(body.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(body.slice(start));
-  return parts.filter((d) => d.trim());
-}
-
 /** `body` without the custom properties nothing reads. */
 function dropUnreadProperties(body, read) {
-  return splitDeclarations(body)
+  return splitTopLevel(body, ";")
+    .filter((d) => d.trim())
     .filter((d) => {
       const name = /^\s*(--[A-Za-z0-9_-]+)\s*:/.exec(d);
       return !name || read.has(name[1]);
@@ -141,7 +119,7 @@ function purgeRules(css, used, read) {
     } else if (prelude.startsWith("@")) {
       out += css.slice(i, end);
     } else {
-      const kept = splitSelectors(prelude).filter((s) => selectorMatchable(s, used));
+      const kept = splitTopLevel(prelude, ",").filter((s) => selectorMatchable(s, used));
       const declarations = dropUnreadProperties(body, read);
       if (kept.length && declarations) out += `${kept.join(",")}{${declarations}}`;
     }
