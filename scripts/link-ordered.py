@@ -9,7 +9,9 @@ them first, in that order (`--symbol-ordering-file`).
 
 Why: the kernel maps a program's code in 64 KB runs around each page used. The functions the desk
 runs from launch to a lookup are a few thousand among 40,000, and scattered they keep most of the
-20 MB of code resident; together they keep what runs.
+20 MB of code resident; together they keep what runs. The same holds for the named read-only data
+the desk reads (tables, statics: the file names them too), which the linker then places first in
+their section; strings and unnamed constants, merged by the linker, have no name to order by.
 
 startup-order.txt names functions without what changes from build to build: the suffixes LLVM
 adds to local functions (`.llvm.N`, `.cold`…), in a symbol of Rust's legacy mangling its hash
@@ -41,8 +43,9 @@ ORDER = os.environ.get(
     "VMCHECK_STARTUP_ORDER", os.path.join(HERE, "..", "src-tauri", "startup-order.txt")
 )
 HASH = re.compile(r"17h[0-9a-f]{16}E")
-# A function defined in its object (a section number, not UND/ABS/COM): `readelf --syms --wide`.
-FUNCTION = re.compile(r"^\s*\d+: [0-9a-f]+\s+\d+ FUNC\s+\S+\s+\S+\s+\d+ (\S+)$")
+# A function or a named datum (a static, a table) defined in its object (a section number, not
+# UND/ABS/COM): `readelf --syms --wide`.
+SYMBOL = re.compile(r"^\s*\d+: [0-9a-f]+\s+\d+ (?:FUNC|OBJECT)\s+\S+\s+\S+\s+\d+ (\S+)$")
 SUFFIX = re.compile(r"(\.(llvm|cold|specialized|part|constprop|isra)\.?\d*)+$")
 # In a v0 name: a crate with its disambiguator (`Cs7l38zx23y3v_19brotli_decompressor`), and a
 # back-reference to an earlier part of the name (`B4_`), an offset that a disambiguator's length moves.
@@ -100,7 +103,7 @@ def ordering(args, order_path, work):
             capture_output=True, text=True, check=False,
         )
         for line in listing.stdout.splitlines():
-            m = FUNCTION.match(line)
+            m = SYMBOL.match(line)
             if m:
                 rank = wanted.get(key(m[1]))
                 if rank is not None:
@@ -128,7 +131,7 @@ def main():
         os.execvp(cc, [cc, *args])
     with tempfile.TemporaryDirectory(prefix="vmcheck-link-") as work:
         path, count = ordering(full, ORDER, work)
-        print(f"link-ordered: {count} functions of {os.path.basename(ORDER)} placed first", file=sys.stderr)
+        print(f"link-ordered: {count} functions and data of {os.path.basename(ORDER)} placed first", file=sys.stderr)
         args = args + [f"-Wl,--symbol-ordering-file={path}", "-Wl,--no-warn-symbol-ordering"]
         sys.exit(subprocess.call([cc, *args]))
 

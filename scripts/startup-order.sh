@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes src-tauri/startup-order.txt: the functions the desktop app runs from launch to a desk
-# lookup, which the release linker (scripts/link-ordered.py) places together at the start of the
-# app's code. The kernel maps a program's code in 64 KB runs around each page used, so the desk's
+# lookup, and the named read-only data it reads, which the release linker
+# (scripts/link-ordered.py) places together at the start of the app's code and read-only data. The kernel maps a program's code in 64 KB runs around each page used, so the desk's
 # code scattered among 20 MB keeps most of it resident (README, "Performance": the figures).
 #
 # 1. A release build instrumented with LLVM's profile counters (-Cprofile-generate, in its own
@@ -12,9 +12,11 @@
 #    first, the most counted first.
 # 2. The standard library (precompiled) and the C code (SQLite) have no counters: the ordinary
 #    release app runs the same workload under `perf record -e page-faults` and every function of
-#    the app's whose code took a fault is added. Twice (or as many passes as asked), relinking in
-#    between, since a fault maps the 64 KB around it and so hides the functions next to the one
-#    that faulted.
+#    the app's whose code took a fault is added, and every named datum of its read-only data
+#    (tables, statics) whose page did (scripts/fault-data.py: the linker places those first in
+#    their section as it does the functions). Twice (or as many passes as asked), relinking in
+#    between, since a fault maps the 64 KB around it and so hides the functions and data next to
+#    the one that faulted.
 #
 # `scripts/startup-order.sh --faults-only [passes]` skips step 1 and adds to the committed file
 # what the given number (3) of page-fault passes find: after a small change to the code, without
@@ -107,12 +109,17 @@ for pass in $(seq "$passes"); do
   # only the faults in this release binary's code count, taken in any of the app's threads (the
   # async runtime's workers run most of a lookup).
   app="$target/release/vmcheck-desktop"
-  workload "$app" "$work/faults.log" perf record -e page-faults -c 1 -o "$work/faults.data" -- ||
+  workload "$app" "$work/faults.log" perf record -e page-faults -c 1 -d -o "$work/faults.data" -- ||
     { tail -n 20 "$work/faults.log" >&2; exit 1; }
   perf script -i "$work/faults.data" -F ip,sym,dso --no-demangle 2>/dev/null |
     awk -v dso="($(readlink -f "$app"))" '$NF == dso {print $(NF-1)}' | sort -u >"$work/faults.txt"
   [ -s "$work/faults.txt" ] || { echo "startup-order: perf saw no page fault in $app" >&2; exit 1; }
   echo "startup-order: $(wc -l <"$work/faults.txt") functions of the release app took a page fault"
+  # The named read-only data whose pages took a fault (the faults' data addresses, `-d`).
+  perf script -i "$work/faults.data" -F pid,addr --show-mmap-events 2>/dev/null |
+    python3 scripts/fault-data.py "$app" >"$work/data.txt"
+  echo "startup-order: $(wc -l <"$work/data.txt") of its named read-only data took a page fault"
+  cat "$work/data.txt" >>"$work/faults.txt"
   python3 scripts/startup-order.py "$work/desk.txt" "src-tauri/startup-order.txt" "$work/faults.txt" >"$work/order.txt"
   mv "$work/order.txt" src-tauri/startup-order.txt
   echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions"

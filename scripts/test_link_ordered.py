@@ -22,13 +22,24 @@ spec = importlib.util.spec_from_file_location("startup_order", os.path.join(HERE
 startup_order = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(startup_order)
 
+spec = importlib.util.spec_from_file_location("fault_data", os.path.join(HERE, "fault-data.py"))
+fault_data = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fault_data)
+
 C_SOURCE = """
 int alpha(int x) { return x + 1; }
 int beta(int x) { return x * 3; }
 int gamma_(int x) { return x - 7; }
 /* Pointers in a position-independent program: each is a relative relocation. */
 int (*const table[])(int) = { alpha, beta, gamma_ };
-int main(int argc, char **argv) { (void)argv; return table[argc % 3](argc) + alpha(argc) + beta(argc) + gamma_(argc); }
+/* Read-only tables, each in its own section (-fdata-sections), as rustc places its statics. */
+const int red[1024] = { 1 };
+const int green[1024] = { 2 };
+const int blue[1024] = { 3 };
+int main(int argc, char **argv) {
+    (void)argv;
+    return table[argc % 3](argc) + alpha(argc) + beta(argc) + gamma_(argc) + red[argc] + green[argc] + blue[argc];
+}
 """
 
 
@@ -100,7 +111,7 @@ class Linking(unittest.TestCase):
         obj = os.path.join(d, "p.o")
         with open(src, "w", encoding="utf-8") as f:
             f.write(C_SOURCE)
-        subprocess.run(["cc", "-c", "-O0", "-ffunction-sections", "-o", obj, src], check=True)
+        subprocess.run(["cc", "-c", "-O0", "-ffunction-sections", "-fdata-sections", "-o", obj, src], check=True)
         out_dir = os.path.join(d, "release", "deps")
         os.makedirs(out_dir)
         out = os.path.join(out_dir, release_name)
@@ -116,9 +127,13 @@ class Linking(unittest.TestCase):
         return out
 
     @staticmethod
-    def functions(program):
+    def symbols(program, names=("alpha", "beta", "gamma_")):
+        """The given symbols in the order of their addresses in the program."""
         nm = subprocess.run(["nm", "-n", program], capture_output=True, text=True, check=True).stdout
-        return [line.split()[2] for line in nm.splitlines() if len(line.split()) == 3 and line.split()[2] in ("alpha", "beta", "gamma_")]
+        return [line.split()[2] for line in nm.splitlines() if len(line.split()) == 3 and line.split()[2] in names]
+
+    def functions(self, program):
+        return self.symbols(program)
 
     @staticmethod
     def relocations(program):
@@ -127,6 +142,34 @@ class Linking(unittest.TestCase):
 
     def test_the_desktop_app_has_the_named_functions_first_in_that_order(self):
         self.assertEqual(self.functions(self.link("vmcheck_desktop-1", ["gamma_", "alpha"])), ["gamma_", "alpha", "beta"])
+
+    def test_the_desktop_app_has_the_named_read_only_data_first_in_that_order(self):
+        tables = ("red", "green", "blue")
+        self.assertEqual(self.symbols(self.link("vmcheck_desktop-1", ["blue", "red"]), tables), ["blue", "red", "green"])
+        self.assertEqual(self.symbols(self.link("vmcheck-1", ["blue", "red"]), tables), ["red", "green", "blue"])
+
+    def test_a_page_fault_in_a_table_names_the_table(self):
+        # perf's listing of a run: the program mapped at `base` in process 4242; faults inside
+        # `green`, in another library, in `alpha`'s code, and in a process without the program.
+        program = self.link("vmcheck_desktop-1", [])
+        nm = subprocess.run(["nm", program], capture_output=True, text=True, check=True).stdout
+        address = {p[2]: int(p[0], 16) for p in (line.split() for line in nm.splitlines()) if len(p) == 3}
+        loads, rodata = fault_data.layout(program)
+
+        def file_offset(name):
+            return next(off + address[name] - vaddr for off, vaddr, size in loads if vaddr <= address[name] < vaddr + size)
+
+        base = 0x555500000000
+        listing = [
+            f"app 4242 PERF_RECORD_MMAP2 4242/4242: [0x{base:x}(0x{os.path.getsize(program):x}) @ 0 fe:00 12 34]: r--p {program}",
+            "app 4242 PERF_RECORD_MMAP2 4242/4242: [0x7f0000000000(0x1000) @ 0 fe:00 56 78]: r--p /usr/lib/libother.so",
+            f"  4242  {base + file_offset('green') + 4 * 100:x}",
+            "  4242  7f0000000010",
+            f"  4242  {base + file_offset('alpha'):x}",
+            f"  4343  {base + file_offset('blue'):x}",
+        ]
+        offsets = fault_data.faulted(listing, program)
+        self.assertEqual(fault_data.names(offsets, loads, fault_data.objects(program, rodata)), ["green"])
 
     def test_the_desktop_app_packs_its_relative_relocations(self):
         # One word a run of pointers to relocate (.relr.dyn) instead of 24 bytes each: the
