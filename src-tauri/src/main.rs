@@ -16,6 +16,7 @@ mod ipc;
 mod memory;
 mod slip;
 mod state;
+mod web_engine;
 mod window;
 mod worklist;
 
@@ -28,7 +29,7 @@ use state::{start, Launch};
 use tauri::Manager;
 
 fn main() {
-    window::set_web_engine_env();
+    web_engine::set_web_engine_env();
     let launch = match Launch::from_args(std::env::args()) {
         Ok(l) => l,
         Err(e) => {

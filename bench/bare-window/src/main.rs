@@ -7,14 +7,13 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+// The app's own web engine settings (the same file): the same engine, so the difference is the
+// app's own.
+#[path = "../../../src-tauri/src/web_engine.rs"]
+mod web_engine;
+
 fn main() {
-    // The app's web engine settings (src-tauri/src/window.rs, set_web_engine_env): the same
-    // engine, so the difference is the app's own.
-    for (name, value) in [("JSC_useJIT", "false"), ("JSC_largeHeapSize", "1048576")] {
-        if std::env::var_os(name).is_none() {
-            std::env::set_var(name, value);
-        }
-    }
+    web_engine::set_web_engine_env();
     if let Err(e) = tauri::Builder::default().run(tauri::generate_context!()) {
         eprintln!("bare-window: {e}");
         std::process::exit(1);
