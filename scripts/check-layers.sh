@@ -25,7 +25,7 @@ if [ -n "$bad" ]; then echo "vmcheck-engine depends on: $bad (the sandbox is com
 echo "vmcheck-engine: no sandbox, axum, LDAP-server or training crate"
 
 # 3. Adapters never depend upward.
-for adapter in vmcheck-spine vmcheck-card vmcheck-audit vmcheck-secrets vmcheck-jws vmcheck-sheets vmcheck-central vmcheck-allocator; do
+for adapter in vmcheck-spine vmcheck-card vmcheck-audit vmcheck-secrets vmcheck-jws vmcheck-sheets vmcheck-central vmcheck-allocator vmcheck-x11-repaint; do
   bad=$(tree "$adapter" | grep -E '^(vmcheck-engine|vmcheck-cli|vmcheck-desktop|vmcheck-training)$' || true)
   if [ -n "$bad" ]; then echo "$adapter depends on $bad" >&2; fail=1; fi
 done

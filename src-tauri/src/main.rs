@@ -30,6 +30,9 @@ use tauri::Manager;
 
 fn main() {
     web_engine::set_web_engine_env();
+    // The window's repaints go to the X server over the X connection, not through cairo's
+    // shared-memory pool, which keeps every page a repaint has touched (crates/x11-repaint).
+    vmcheck_x11_repaint::keep();
     let launch = match Launch::from_args(std::env::args()) {
         Ok(l) => l,
         Err(e) => {

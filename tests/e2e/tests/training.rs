@@ -69,6 +69,15 @@ async fn training_mode_without_a_configuration_file() {
         });
         assert_eq!(jit_pool, None, "the web process has a JIT pool");
     }
+    // The window's repaints, the passcode's and the NHS number's keys among them, went to the X
+    // server in its requests: the app maps no System V shared-memory segment, which is what
+    // cairo's repaint pool is, keeping every page a repaint touched (crates/x11-repaint).
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let pool: Vec<&str> = maps.lines().filter(|l| l.contains("/SYSV")).collect();
+    assert!(
+        pool.is_empty(),
+        "the app maps cairo's shared-memory repaint pool: {pool:?}"
+    );
     app.click("#settings-link").await;
     assert_eq!(app.text("#settings-mode").await, "Training");
     app.check_screen("settings").await;
