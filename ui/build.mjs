@@ -1,6 +1,6 @@
 // Builds the UI: `node build.mjs` → dist/ (what the Tauri shell serves);
 // `node build.mjs --dev` → dev-dist/ (dev.html with the fake IPC; never shipped).
-// Output: index.html, app.js (an ES module) and chunks/*.js (the screens it loads on first use), nhsuk.css (NHS.UK frontend, remote fonts
+// Output: index.html, app.js (one IIFE bundle), nhsuk.css (NHS.UK frontend, remote fonts
 // removed, asset URLs made relative, cut to the rules the UI can use), app.css, assets/images/* (NHS.UK's, and the masks of images/). Nothing is fetched at run time.
 
 import { build } from "esbuild";
@@ -17,15 +17,11 @@ const nhsuk = join(here, "node_modules/nhsuk-frontend/dist/nhsuk");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "assets/images"), { recursive: true });
 
-// An ES module (index.html loads it as one) split at the screens loaded on first use (the
-// Worklist's and the Settings', `import()` in src/app.ts): chunks/, loaded by the entry.
 await build({
-  entryPoints: { app: join(here, dev ? "src/dev-fake.ts" : "src/main.ts") },
-  outdir: out,
-  chunkNames: "chunks/[name]-[hash]",
+  entryPoints: [join(here, dev ? "src/dev-fake.ts" : "src/main.ts")],
+  outfile: join(out, "app.js"),
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "iife",
   platform: "browser",
   target: ["es2020", "safari15"],
   minify: !dev,
@@ -68,8 +64,7 @@ for (const f of readdirSync(join(nhsuk, "assets/images"))) {
 // character above U+00FF as 16-bit, twice the memory for the whole file (the script's 74 KB
 // became 148 KB in the web process for one "…" in a regular expression, which esbuild does not
 // escape). Not for dev-dist, whose unminified script keeps the sources' comments.
-const chunks = readdirSync(join(out, "chunks")).map((n) => `chunks/${n}`);
-const shipped = dev ? [] : ["app.js", ...chunks, "nhsuk.css", ...readdirSync(join(here, "styles")).filter((n) => n.endsWith(".css"))];
+const shipped = dev ? [] : ["app.js", "nhsuk.css", ...readdirSync(join(here, "styles")).filter((n) => n.endsWith(".css"))];
 for (const f of shipped) {
   const wide = readFileSync(join(out, f), "utf8").match(/[^\u0000-\u00ff]/);
   if (wide) throw new Error(`${f} has a character above U+00FF (${wide[0]}): escape it, or WebKit keeps the file as 16-bit text`);

@@ -27,8 +27,8 @@ import { type Ipc, toIpcError, type Unlisten } from "./ipc";
 import { formatNhsNumber } from "./nhs-number";
 import { type LookupForm, lookupForm } from "./views-lookup";
 import { announcement, failureView, matchesView, progressView, type ResultHandlers, resultView, type SlipActions } from "./views-result";
-import type * as SettingsModule from "./views-settings";
-import type { WorklistScreen } from "./views-worklist";
+import { settingsView } from "./views-settings";
+import { WorklistScreen } from "./views-worklist";
 import { roleView, type SignInForm, signInView } from "./views-signin";
 
 export const TRAINING_TEXT = "TRAINING — not real patient data";
@@ -48,11 +48,6 @@ type Pane =
   | { kind: "notice"; id: string; text: string };
 
 type Screen = "loading" | "fatal" | "main" | "settings" | "worklist";
-
-/** The Worklist and Settings screens' code, loaded when a screen is first opened rather than
- *  with the page: a desk that only looks patients up never has it parsed (README, Performance). */
-const loadWorklist = () => import("./views-worklist");
-const loadSettings = () => import("./views-settings");
 
 export class App {
   private info: AppInfo | null = null;
@@ -75,11 +70,6 @@ export class App {
   private form: LookupForm | null = null;
   /** The Worklist screen while it is open (desk only); dropped with every patient detail. */
   private worklist: WorklistScreen | null = null;
-  /** The Settings screen's code once loaded. */
-  private settings: typeof SettingsModule | null = null;
-  /** Counts requests to open a screen: only the latest opens, and only if nothing changed while
-   *  its code loaded (see `whenLoaded`). */
-  private opening = 0;
   private unlisten: Unlisten[] = [];
   private cleanup: Array<() => void> = [];
 
@@ -677,72 +667,35 @@ export class App {
     this.render();
   }
 
-  /** Runs `open` with a screen's code once it has loaded, if by then nothing has changed: no
-   *  other screen asked for or shown, no lookup or search started, no patient data cleared (a
-   *  lock, a sign-out, a role change), and the screen still allowed (`allowed`). A screen the
-   *  user asked for earlier never opens over what happened since. */
-  private whenLoaded<M>(load: () => Promise<M>, allowed: () => boolean, open: (module: M) => void): void {
-    const ticket = ++this.opening;
-    const seq = this.requestSeq;
-    const screen = this.screen;
-    load().then(
-      (module) => {
-        if (ticket !== this.opening || seq !== this.requestSeq || screen !== this.screen) return;
-        if (allowed()) open(module);
-      },
-      (e: unknown) => {
-        if (ticket !== this.opening) return;
-        this.announce("This screen could not open.");
-        replace(
-          this.main,
-          errorSummary(
-            "screen-error",
-            "This screen could not open",
-            h("p", null, e instanceof Error ? e.message : String(e)),
-            h("p", null, "Close V&M Check and open it again. If it keeps happening, contact IT."),
-          ),
-        );
-      },
-    );
-  }
-
   /** The Worklist screen (desk only). Leaving the lookup screen forgets its result. */
   private openWorklist(): void {
-    const allowed = () => !this.kiosk && this.session?.state === "ready" && !this.changingRole;
-    if (!allowed()) return;
-    this.whenLoaded(loadWorklist, allowed, ({ WorklistScreen }) => {
-      this.clearPatientData();
-      this.screen = "worklist";
-      this.worklist = new WorklistScreen({
-        ipc: this.ipc,
-        announce: (text) => this.announce(text),
-        resultHandlers: this.resultHandlers,
-        close: () => this.closeWorklist(),
-      });
-      this.render();
-      this.worklist.open();
+    if (this.kiosk || this.session?.state !== "ready") return;
+    this.clearPatientData();
+    this.screen = "worklist";
+    this.worklist = new WorklistScreen({
+      ipc: this.ipc,
+      announce: (text) => this.announce(text),
+      resultHandlers: this.resultHandlers,
+      close: () => this.closeWorklist(),
     });
+    this.render();
+    this.worklist.open();
   }
 
   /** Back to the lookup screen: the worklist's patient data is forgotten (its jobs stay in the
    *  engine's store, to open again). */
   private closeWorklist(): void {
-    this.opening++;
     this.clearPatientData();
     this.render();
     this.focus("#nhs-number");
   }
 
   private openSettings(): void {
-    const allowed = () => !this.kiosk;
-    if (!allowed()) return;
-    this.whenLoaded(loadSettings, allowed, (module) => {
-      this.settings = module;
-      if (this.screen === "worklist") this.clearPatientData();
-      this.screen = "settings";
-      this.render();
-      this.focus("#settings h1");
-    });
+    if (this.kiosk) return;
+    if (this.screen === "worklist") this.clearPatientData();
+    this.screen = "settings";
+    this.render();
+    this.focus("#settings h1");
   }
 
   private computeMainKey(): string {
@@ -782,10 +735,10 @@ export class App {
       );
       return;
     }
-    if (this.screen === "settings" && this.settings) {
+    if (this.screen === "settings") {
       replace(
         this.main,
-        this.settings.settingsView(
+        settingsView(
           this.info,
           () => {
             this.screen = "main";

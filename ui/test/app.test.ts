@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TRAINING_TEXT } from "../src/app";
 import { lookupView, MATCHES, session } from "../src/dev-fake";
-import { $, bodyHtml, flush, lookUp, must, openScreen, startApp, submit, type } from "./helpers";
+import { $, bodyHtml, flush, lookUp, must, startApp, submit, type } from "./helpers";
 
 const wrongPasscode = (tries: number) => ({
   code: "WRONG_PASSCODE",
@@ -512,7 +512,8 @@ describe("training marker", () => {
     lookUp("9990000220");
     await ipc.answerLast();
     visible();
-    await openScreen("#settings-link", "#settings");
+    must("#settings-link").click();
+    expect($("#settings")).not.toBeNull();
     visible();
     ipc.lock("card_removed");
     visible();
@@ -527,7 +528,8 @@ describe("training marker", () => {
 describe("settings", () => {
   it("summarises the deployment configuration read-only, with a way back", async () => {
     await startApp({ mode: "desk" });
-    const text = (await openScreen("#settings-link", "#settings")).textContent ?? "";
+    must("#settings-link").click();
+    const text = must("#settings").textContent ?? "";
     for (const s of ["RRK", "University Hospitals Birmingham", "200000000359", "personal-demographics", "0.1.0", "Integration", "15 minutes"]) {
       expect(text).toContain(s);
     }

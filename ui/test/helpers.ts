@@ -201,17 +201,6 @@ export async function flush(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 }
 
-/** Clicks the link to a screen whose code loads on first use (the Worklist, Settings: `import()`
- *  in src/app.ts) and waits until the screen is shown. */
-export async function openScreen(link: string, screen: string): Promise<HTMLElement> {
-  must(link).click();
-  for (let i = 0; i < 20 && !$(screen); i++) {
-    await Promise.all([import("../src/views-worklist"), import("../src/views-settings")]);
-    await flush();
-  }
-  return must(screen);
-}
-
 export function $(selector: string): HTMLElement | null {
   return document.querySelector<HTMLElement>(selector);
 }

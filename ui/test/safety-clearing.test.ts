@@ -8,7 +8,7 @@ import { App } from "../src/app";
 import type { IpcError } from "../src/bindings/IpcError";
 import type { SessionView } from "../src/bindings/SessionView";
 import { appInfo, lookupView, MATCHES, session } from "../src/dev-fake";
-import { $, bodyHtml, deferred, FakeIpc, flush, lookUp, must, openScreen, startApp, submit, type } from "./helpers";
+import { $, bodyHtml, deferred, FakeIpc, flush, lookUp, must, startApp, submit, type } from "./helpers";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -42,7 +42,8 @@ function searchTaylor(): void {
 describe("a lock", () => {
   it("closes Settings: sign-in shows at once, and signing back in opens the lookup", async () => {
     const { ipc } = await startApp({ mode: "desk" });
-    await openScreen("#settings-link", "#settings");
+    must("#settings-link").click();
+    expect($("#settings")).not.toBeNull();
     ipc.lock("idle_timeout");
     expect($("#settings")).toBeNull();
     expect(must("#lock-message").textContent).toContain("not used for a while");
@@ -217,56 +218,11 @@ describe("starting a lookup", () => {
 
   it("from Settings runs, and its result is there on coming back", async () => {
     const { app, ipc } = await startApp({ mode: "desk" });
-    await openScreen("#settings-link", "#settings");
+    must("#settings-link").click();
     expect(() => app.startLookup("9990000018")).not.toThrow();
     await ipc.answerLast();
     must("#settings-back").click();
     expect(must("#banner-nhs-number").textContent).toBe("999 000 0018");
-  });
-});
-
-describe("a screen whose code loads on first use (the Worklist, Settings)", () => {
-  /** Lets the screens' code finish loading and the app act on it. */
-  async function loaded(): Promise<void> {
-    await Promise.all([import("../src/views-worklist"), import("../src/views-settings")]);
-    await flush();
-  }
-
-  it("does not open over a lock that came while its code loaded", async () => {
-    const { ipc } = await startApp({ mode: "desk" });
-    must("#worklist-link").click();
-    ipc.lock("card_removed");
-    await loaded();
-    expect($("#worklist")).toBeNull();
-    expect(must("#lock-message").textContent).toContain("removed");
-  });
-
-  it("does not open over a lookup started while its code loaded: the result shows", async () => {
-    const { app, ipc } = await startApp({ mode: "desk" });
-    must("#settings-link").click();
-    app.startLookup("9990000018");
-    await loaded();
-    await ipc.answerLast();
-    expect($("#settings")).toBeNull();
-    expect(must("#banner-nhs-number").textContent).toBe("999 000 0018");
-  });
-
-  it("opens only the latest asked for: the earlier never opens, not even for a moment", async () => {
-    const { ipc } = await startApp({ mode: "desk" });
-    must("#worklist-link").click();
-    must("#settings-link").click();
-    await loaded();
-    expect(ipc.worklistJobs).not.toHaveBeenCalled();
-    expect($("#worklist")).toBeNull();
-    expect($("#settings")).not.toBeNull();
-  });
-
-  it("opens once its code has loaded when nothing changed meanwhile", async () => {
-    const { ipc } = await startApp({ mode: "desk" });
-    must("#worklist-link").click();
-    await loaded();
-    await ipc.answer("worklist_jobs", []);
-    expect($("#worklist")).not.toBeNull();
   });
 });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { $, flush, must, openScreen, startApp, submit } from "./helpers";
+import { $, flush, must, startApp, submit } from "./helpers";
 
 async function openSettings(mode: "desk" | "kiosk" | "training") {
   const started = await startApp({ state: "ready", mode });
-  if (mode !== "kiosk") await openScreen("#settings-link", "#settings");
+  if (mode !== "kiosk") must("#settings-link").click();
+  await flush();
   return started;
 }
 
@@ -46,7 +47,8 @@ describe("settings", () => {
   it("shows what the organisation locked as locked, and keeps to its bounds", async () => {
     const preferences = { format: "xml" as const, idle_lock_minutes: 10, log_level: "info" as const, locked: ["vandm.format"], max_idle_lock_minutes: 10, max_log_level: "info" as const };
     const started = await startApp({ state: "ready", mode: "desk", info: { preferences } });
-    await openScreen("#settings-link", "#settings");
+    must("#settings-link").click();
+    await flush();
     const { ipc } = started;
     expect(must<HTMLInputElement>("#pref-format-json").disabled).toBe(true);
     expect(must<HTMLInputElement>("#pref-format-xml").disabled).toBe(true);

@@ -8,7 +8,7 @@ import type { App } from "../src/app";
 import type { JobSummary } from "../src/bindings/JobSummary";
 import { jobSummary, worklistPreview, worklistResults } from "../src/dev-fake";
 import { CHECK_IDENTITY, matchesFilter, rowKind, type WorklistScreen } from "../src/views-worklist";
-import { $, bodyHtml, type FakeIpc, flush, must, openScreen, startApp } from "./helpers";
+import { $, bodyHtml, type FakeIpc, flush, must, startApp } from "./helpers";
 
 interface Internals {
   worklist: WorklistScreen | null;
@@ -26,7 +26,8 @@ async function settle(): Promise<void> {
 }
 
 async function openWorklist(ipc: FakeIpc, jobs: JobSummary[] = []): Promise<void> {
-  await openScreen("#worklist-link", "#worklist");
+  must("#worklist-link").click();
+  expect($("#worklist")).not.toBeNull();
   await ipc.answer("worklist_jobs", jobs);
 }
 
