@@ -20,10 +20,7 @@ fn main() {
     println!("cargo:rerun-if-changed=startup-order.txt");
     // The window's repaints over the X connection, not cairo's shared-memory pool: the app exports
     // its own `XShmQueryExtension` (crates/x11-repaint).
-    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if let Some(arg) = vmcheck_x11_repaint::link_arg_for(&target_os) {
-        println!("cargo:rustc-link-arg-bins={arg}");
-    }
+    vmcheck_x11_repaint::export_from_build_script();
     if !dist.exists() {
         panic!("the web UI is not built: run `npm ci && npm run build` in ui/ (scripts/test.sh and scripts/run.sh do it)");
     }

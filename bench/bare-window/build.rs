@@ -2,9 +2,6 @@
 //! over the X connection, as the app's (crates/x11-repaint).
 
 fn main() {
-    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if let Some(arg) = vmcheck_x11_repaint::link_arg_for(&target_os) {
-        println!("cargo:rustc-link-arg-bins={arg}");
-    }
+    vmcheck_x11_repaint::export_from_build_script();
     tauri_build::build();
 }

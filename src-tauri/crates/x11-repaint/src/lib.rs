@@ -15,7 +15,7 @@
 //!
 //! cairo has no setting for it: it uses MIT-SHM whenever `XShmQueryExtension` says the display
 //! has it. A program that links this crate defines that function itself, answering "no", and
-//! exports it (its build script passes [`LINK_ARG`] to the linker; a linker also exports, unasked,
+//! exports it (its build script calls [`export_from_build_script`]; a linker also exports, unasked,
 //! a definition that a library on the link line uses, as libcairo is today, but the program does
 //! not rely on that), so the dynamic loader binds cairo's call to the program's definition before
 //! libXext's — for this process only. The training end-to-end test checks that the app maps no
@@ -25,11 +25,6 @@
 //!
 //! [`keep`] is called from `main` so that the linker keeps the definition. Elsewhere than
 //! Linux there is no X11 and nothing to do.
-
-/// What the program's build script passes to the linker for a Linux target
-/// (`cargo:rustc-link-arg-bins=`, see [`link_arg_for`]), so the definition below is in the
-/// program's dynamic symbol table, where the loader finds it first.
-pub const LINK_ARG: &str = "-Wl,--export-dynamic-symbol=XShmQueryExtension";
 
 /// Xlib's `XShmQueryExtension(Display *)`, as cairo calls it: `False` (0), whatever the display.
 ///
@@ -54,8 +49,11 @@ pub fn keep() {
 #[cfg(not(target_os = "linux"))]
 pub fn keep() {}
 
-/// The linker argument a build script passes for the target it builds for (`CARGO_CFG_TARGET_OS`):
-/// [`LINK_ARG`] on Linux, nothing elsewhere.
-pub fn link_arg_for(target_os: &str) -> Option<&'static str> {
-    (target_os == "linux").then_some(LINK_ARG)
+/// For the program's build script: on a Linux target (`CARGO_CFG_TARGET_OS`), asks the linker to
+/// put the definition above in the program's dynamic symbol table, where the loader finds it
+/// first (`--export-dynamic-symbol`); elsewhere nothing.
+pub fn export_from_build_script() {
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol=XShmQueryExtension");
+    }
 }
