@@ -98,6 +98,9 @@ cmd_start_pcscd() {
       return 3
     fi
   fi
+  # vpcd's port (0x8C7B) free first: a pcscd still exiting can hold it, and a vpcd that cannot
+  # bind it never lists its readers ("Address already in use", seen once in a CI run).
+  "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7B 90 || die "vpcd's port 0x8C7B (35963) stayed in use for 90 s"
   PATH="$PATH:/usr/sbin" pcscd --foreground >"$dir/pcscd.log" 2>&1 </dev/null &
   pid=$!
   record "$dir" pcscd "$pid"

@@ -3,12 +3,16 @@
 
   pcsc_util.py readers                       list reader names, one a line
   pcsc_util.py wait-readers TIMEOUT_S        wait until both vpcd readers are listed
+  pcsc_util.py wait-port-free PORT TIMEOUT_S wait until a TCP port on this machine can be bound
+                                             (vpcd's: the last pcscd may still hold it while it
+                                             exits)
   pcsc_util.py wait READER present|absent TIMEOUT_S
                                              wait until the card in vpcd reader 0/1 is present
                                              or absent; prints the elapsed milliseconds
 Exit status: 0 done, 1 timed out, 2 pcscd not reachable.
 """
 
+import socket
 import sys
 import time
 
@@ -50,6 +54,20 @@ def main(argv):
         for r in list_readers(ctx):
             print(r)
         return 0
+    if cmd == "wait-port-free":
+        port, deadline = int(argv[1], 0), start + float(argv[2])
+        while True:
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("0.0.0.0", port))
+                return 0
+            except OSError:
+                if time.monotonic() > deadline:
+                    return 1
+                time.sleep(0.2)
+            finally:
+                probe.close()
     if cmd == "wait-readers":
         deadline = start + float(argv[1])
         while True:
