@@ -2,7 +2,9 @@
 """Small PC/SC helper for harness.sh (python3-pyscard, talks to the running pcscd).
 
   pcsc_util.py readers                       list reader names, one a line
-  pcsc_util.py wait-readers TIMEOUT_S        wait until both vpcd readers are listed
+  pcsc_util.py wait-readers TIMEOUT_S [--unless-log FILE TEXT]
+                                             wait until both vpcd readers are listed (giving up
+                                             at once when FILE comes to hold TEXT)
   pcsc_util.py wait-port-free PORT TIMEOUT_S wait until a TCP port on this machine can be bound
                                              (vpcd's: the last pcscd may still hold it while it
                                              exits)
@@ -70,7 +72,15 @@ def main(argv):
                 probe.close()
     if cmd == "wait-readers":
         deadline = start + float(argv[1])
+        unless = argv[3:5] if len(argv) >= 5 and argv[2] == "--unless-log" else None
         while True:
+            if unless:
+                try:
+                    with open(unless[0], encoding="utf-8", errors="replace") as log:
+                        if unless[1] in log.read():
+                            return 1
+                except OSError:
+                    pass
             hresult, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
             if hresult == scard.SCARD_S_SUCCESS:
                 readers = list_readers(ctx)
