@@ -6,8 +6,7 @@ any of its counters is not zero (IR instrumentation counts edges off a spanning 
 path through a function crosses at least one of them); they come first, the most counted first.
 Each LIST adds, one a line, after them: the functions of the uninstrumented release app whose code
 took a page fault in the same workload (`perf`) — the standard library and the C code (SQLite),
-which no Rust instrumentation sees — and its named read-only data whose pages did
-(scripts/fault-data.py), or an earlier order file. Names are printed as scripts/link-ordered.py matches them: without the
+which no Rust instrumentation sees — or an earlier order file. Names are printed as scripts/link-ordered.py matches them: without the
 legacy hash and LLVM's suffixes, v0 names without their crates' disambiguators, and
 without the unit a local function's profile name carries (`unit;name`). Training mode's own code —
 the sandbox that runs inside the app in training, and the server-side code only it runs — comes

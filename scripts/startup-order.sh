@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Writes src-tauri/startup-order.txt: the functions the desktop app runs from launch to a desk
-# lookup, and the named read-only data it reads, which the release linker
-# (scripts/link-ordered.py) places together at the start of the app's code and read-only data. The kernel maps a program's code in 64 KB runs around each page used, so the desk's
-# code scattered among 20 MB keeps most of it resident (README, "Performance": the figures).
+# Writes src-tauri/startup-order.txt, the functions the desktop app runs from launch to a desk
+# lookup, and src-tauri/startup-rodata.txt, the sections of read-only data it reads, which the
+# release linker (scripts/link-ordered.py) places together at the start of the app's code and of
+# its read-only data. The kernel maps a program's code and data in 64 KB runs around each page
+# used, so the desk's code and data scattered among 20 MB and 3 MB keep most of them resident
+# (README, "Performance": the figures).
 #
 # 1. A release build instrumented with LLVM's profile counters (-Cprofile-generate, in its own
 #    target directory, target/startup-order) runs bench/desktop.sh's workload once per setup —
@@ -12,15 +14,18 @@
 #    first, the most counted first.
 # 2. The standard library (precompiled) and the C code (SQLite) have no counters: the ordinary
 #    release app runs the same workload under `perf record -e page-faults` and every function of
-#    the app's whose code took a fault is added, and every named datum of its read-only data
-#    (tables, statics) whose page did (scripts/fault-data.py: the linker places those first in
-#    their section as it does the functions). Twice (or as many passes as asked), relinking in
-#    between, since a fault maps the 64 KB around it and so hides the functions and data next to
-#    the one that faulted.
+#    the app's whose code took a fault is added. Twice (or as many passes as asked), relinking in
+#    between, since a fault maps the 64 KB around it and so hides the functions next to the one
+#    that faulted.
+# 3. The read-only data: the release app runs the workload under scripts/rodata-trace.c, which
+#    records every read of its `.rodata`, and scripts/rodata-sections.py names the input sections
+#    read from the link map (strings and constants without a name have a section each, unlike in
+#    a page-fault listing; the desk's first, then training mode's). Twice, relinking in between,
+#    each run adding to the list what it saw (a run may miss a read another makes).
 #
-# `scripts/startup-order.sh --faults-only [passes]` skips step 1 and adds to the committed file
-# what the given number (3) of page-fault passes find: after a small change to the code, without
-# the instrumented build.
+# `scripts/startup-order.sh --faults-only [passes]` skips step 1 and adds to the committed files
+# what the given number (3) of page-fault passes and step 3 find: after a small change to the
+# code, without the instrumented build. `--rodata-only` runs step 3 alone.
 #
 # Needs llvm-profdata-22 (the LLVM of rustc 1.95: Debian package llvm-22), perf, root (pcscd),
 # tauri-driver and WebKitWebDriver (scripts/setup.sh). Two release builds: about 40 minutes on
@@ -35,11 +40,14 @@ passes=2
 if [ "${1:-}" = --faults-only ]; then
   faults_only=1
   passes=${2:-3}
+elif [ "${1:-}" = --rodata-only ]; then
+  faults_only=1
+  passes=0
 fi
 profdata=${LLVM_PROFDATA:-llvm-profdata-22}
-# readelf: the linker script's symbol listing (scripts/link-ordered.py); the profile tool only
-# for the instrumented run.
-tools=(perf readelf)
+# readelf: the linker script's symbol listing (scripts/link-ordered.py); cc: the tracer; the
+# profile tool only for the instrumented run.
+tools=(perf readelf cc)
 [ "$faults_only" = 1 ] || tools+=("$profdata")
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "startup-order: $tool is needed (llvm-22, linux-perf, binutils)" >&2; exit 1; }
@@ -109,20 +117,32 @@ for pass in $(seq "$passes"); do
   # only the faults in this release binary's code count, taken in any of the app's threads (the
   # async runtime's workers run most of a lookup).
   app="$target/release/vmcheck-desktop"
-  workload "$app" "$work/faults.log" perf record -e page-faults -c 1 -d -o "$work/faults.data" -- ||
+  workload "$app" "$work/faults.log" perf record -e page-faults -c 1 -o "$work/faults.data" -- ||
     { tail -n 20 "$work/faults.log" >&2; exit 1; }
   perf script -i "$work/faults.data" -F ip,sym,dso --no-demangle 2>/dev/null |
     awk -v dso="($(readlink -f "$app"))" '$NF == dso {print $(NF-1)}' | sort -u >"$work/faults.txt"
   [ -s "$work/faults.txt" ] || { echo "startup-order: perf saw no page fault in $app" >&2; exit 1; }
   echo "startup-order: $(wc -l <"$work/faults.txt") functions of the release app took a page fault"
-  # The named read-only data whose pages took a fault (the faults' data addresses, `-d`).
-  perf script -i "$work/faults.data" -F pid,addr --show-mmap-events 2>/dev/null |
-    python3 scripts/fault-data.py "$app" >"$work/data.txt"
-  echo "startup-order: $(wc -l <"$work/data.txt") of its named read-only data took a page fault"
-  cat "$work/data.txt" >>"$work/faults.txt"
   python3 scripts/startup-order.py "$work/desk.txt" "src-tauri/startup-order.txt" "$work/faults.txt" >"$work/order.txt"
   mv "$work/order.txt" src-tauri/startup-order.txt
   echo "startup-order: $(grep -vc '^#' src-tauri/startup-order.txt) functions"
 done
+cc -O2 -shared -fPIC -o "$work/librodata-trace.so" scripts/rodata-trace.c -ldl
+for pass in 1 2; do
+  echo "startup-order: 3.$pass the release app, its reads of its read-only data…"
+  release_build
+  # The path the kernel gives the running program (/proc/self/exe), and the link map the linker
+  # wrote beside it (the newest: the program in target/release is a hard link to it).
+  app=$(readlink -f "$target/release/vmcheck-desktop")
+  map=$(ls -t "$target"/release/deps/vmcheck_desktop-*.map | head -n 1)
+  rm -rf "$work/trace" && mkdir "$work/trace"
+  workload "$app" "$work/trace.log" env LD_PRELOAD="$work/librodata-trace.so" \
+    VMCHECK_RODATA_TRACE_EXE="$app" VMCHECK_RODATA_TRACE_DIR="$work/trace" ||
+    { tail -n 20 "$work/trace.log" >&2; exit 1; }
+  list=src-tauri/startup-rodata.txt
+  python3 scripts/rodata-sections.py "$app" "$map" "$work/trace.log" "$work/trace" "$list" >"$work/rodata.txt"
+  mv "$work/rodata.txt" "$list"
+  echo "startup-order: $(grep -vc '^#' "$list") read-only data sections"
+done
 release_build
-echo "startup-order: src-tauri/startup-order.txt written; commit it"
+echo "startup-order: src-tauri/startup-order.txt and startup-rodata.txt written; commit them"

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""Tests of scripts/link-ordered.py, the release linker of the desktop app, and of the order
-scripts/startup-order.py writes for it (run by scripts/test.sh).
+"""Tests of scripts/link-ordered.py, the release linker of the desktop app, of the order
+scripts/startup-order.py writes for it, and of the read-only data tracer (scripts/rodata-trace.c)
+and the list scripts/rodata-sections.py makes of its traces (run by scripts/test.sh).
 
 Some link a real program with rustc's LLD, as rustc calls the linker, and read the order of
-its functions back with `nm` and its relocations with `readelf`.
+its functions and tables back with `nm`, its sections and relocations with `readelf`; one runs a
+program under the tracer.
 """
 
 import importlib.util
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -22,9 +25,9 @@ spec = importlib.util.spec_from_file_location("startup_order", os.path.join(HERE
 startup_order = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(startup_order)
 
-spec = importlib.util.spec_from_file_location("fault_data", os.path.join(HERE, "fault-data.py"))
-fault_data = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(fault_data)
+spec = importlib.util.spec_from_file_location("rodata_sections", os.path.join(HERE, "rodata-sections.py"))
+rodata_sections = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rodata_sections)
 
 C_SOURCE = """
 int alpha(int x) { return x + 1; }
@@ -41,6 +44,10 @@ int main(int argc, char **argv) {
     return table[argc % 3](argc) + alpha(argc) + beta(argc) + gamma_(argc) + red[argc] + green[argc] + blue[argc];
 }
 """
+
+
+# `readelf --sections --wide`: a section's name, address and size.
+SECTION = re.compile(r"^\s*\[\s*\d+\] (\S+)\s+\S+\s+([0-9a-f]+) [0-9a-f]+ ([0-9a-f]+)")
 
 
 def lld_dir():
@@ -90,6 +97,24 @@ class Names(unittest.TestCase):
         self.assertEqual(link_ordered.key(before), link_ordered.key(after))
         self.assertNotEqual(link_ordered.key(before), link_ordered.key(after.replace("9is_parked", "16worker_to_notify")))
 
+    def test_a_read_only_data_section_loses_what_changes_between_builds(self):
+        key = link_ordered.section_key
+        # A static's section: its name as `key` gives it.
+        self.assertEqual(
+            key(".rodata._RNvNtCs1vfRpKXLKg4_4time7num_fmt17ZERO_PADDED_PAIRS"),
+            key(".rodata._RNvNtCs9zz_4time7num_fmt17ZERO_PADDED_PAIRS"),
+        )
+        # An unnamed constant keeps its unit's hash and number, but not LLVM's suffix.
+        self.assertEqual(key(".rodata.anon.2b03617a.159.llvm.3811011158272962487"), ".rodata.anon.2b03617a.159")
+        self.assertEqual(key(".rodata..Lanon.a86953cb.420"), ".rodata..Lanon.a86953cb.420")
+        self.assertNotEqual(key(".rodata..Lanon.a86953cb.420"), key(".rodata..Lanon.a86953cb.42"))
+        # A function's jump table: the function's name as `key` gives it.
+        self.assertEqual(
+            key(".rodata..Lswitch.table._RNvMNtCsdmEYu6IZfgq_6rustls8versionsB2_4kind"),
+            ".rodata..Lswitch.table._RNvMNtC6rustls8versionsB_4kind",
+        )
+        self.assertEqual(key(".rodata.sqlite3UpperToLower"), ".rodata.sqlite3UpperToLower")
+
     def test_only_the_release_desktop_app_is_ordered(self):
         self.assertTrue(link_ordered.is_release_desktop("/w/target/release/deps/vmcheck_desktop-0a1b2c"))
         self.assertFalse(link_ordered.is_release_desktop("/w/target/debug/deps/vmcheck_desktop-0a1b2c"))
@@ -104,8 +129,84 @@ class Names(unittest.TestCase):
             self.assertEqual(link_ordered.expand(["-m64", "@" + path]), ["-m64", "-o", "/tmp/with space/vmcheck_desktop-1", "back\\slash"])
 
 
+TRACED_SOURCE = r"""
+#include <string.h>
+#include <unistd.h>
+/* Tables of 64 KB, so that each has whole pages of its own for the tracer to take away. */
+const unsigned char read_table[65536] = { 1, 2, 3 };
+const unsigned char unread_table[65536] = { 4, 5, 6 };
+const char message[65536] = "filler";
+int main(int argc, char **argv) {
+    (void)argv;
+    static unsigned char copy[8192];
+    memcpy(copy, read_table + 40000, sizeof copy);   /* vector loads or a string instruction */
+    static unsigned char moved[4096];
+    void *to = moved;
+    const void *from = read_table + 50000;
+    unsigned long n = sizeof moved;
+    __asm__ volatile("rep movsb" : "+D"(to), "+S"(from), "+c"(n) : : "memory");
+    int sum = read_table[20000 + argc] + copy[3] + moved[5];
+    /* A buffer in read-only data handed to the kernel as it is. */
+    write(1, message + 30000, 6);
+    return sum == 0 ? 0 : 1;
+}
+"""
+
+
+class Tracer(unittest.TestCase):
+    def test_every_read_of_the_read_only_data_is_recorded_and_the_program_runs_as_without(self):
+        d = tempfile.mkdtemp()
+        library = os.path.join(d, "librodata-trace.so")
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", library, os.path.join(HERE, "rodata-trace.c"), "-ldl"], check=True)
+        src = os.path.join(d, "traced.c")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(TRACED_SOURCE.replace('"filler"', '{' + ", ".join(["0"] * 30000) + ', 0x72, 0x65, 0x61, 0x64, 0x21, 0x0a}'))
+        program = os.path.join(d, "traced")
+        subprocess.run(["cc", "-O2", "-fPIE", "-pie", "-fno-builtin-memcpy", "-o", program, src], check=True)
+        env = dict(os.environ, LD_PRELOAD=library, VMCHECK_RODATA_TRACE_EXE=program, VMCHECK_RODATA_TRACE_DIR=d)
+        run = subprocess.run([program], capture_output=True, env=env, timeout=60)
+        self.assertEqual((run.returncode, run.stdout), (0, b"read!\n"))
+        trace = os.path.join(d, f"trace.{self.pid_of(d)}")
+        with open(trace, encoding="utf-8") as f:
+            granules = {int(line.split()[1], 16) for line in f if line.startswith("g ")}
+        nm = subprocess.run(["nm", program], capture_output=True, text=True, check=True).stdout
+        address = {p[2]: int(p[0], 16) for p in (line.split() for line in nm.splitlines()) if len(p) == 3}
+
+        def read(name, start, length):
+            return {g for g in granules if address[name] + start <= g < address[name] + start + length}
+
+        self.assertTrue(read("read_table", 20000, 8), "the byte read")
+        # The copy: something in each 64 bytes of it, however memcpy reads them (a load records
+        # where it starts, a string instruction its whole range).
+        self.assertEqual([s for s in range(0, 8192, 64) if not read("read_table", 40000 + s, 64)], [])
+        # A string instruction: every granule it copied, the pages taken away again after each
+        # element.
+        self.assertEqual(len(read("read_table", 50000, 4096)), 512)
+        self.assertEqual(len(read("message", 30000, 8)), 1, "the buffer the kernel read")
+        self.assertFalse(read("unread_table", 0, 65536))
+        # A program not named is not traced.
+        other = subprocess.run([program], capture_output=True, env=dict(env, VMCHECK_RODATA_TRACE_EXE="/elsewhere"), timeout=60)
+        self.assertEqual((other.returncode, other.stdout), (0, b"read!\n"))
+
+    @staticmethod
+    def pid_of(d):
+        traces = [n for n in os.listdir(d) if n.startswith("trace.")]
+        assert len(traces) == 1, traces
+        return traces[0].split(".")[1]
+
+
+class ListMerge(unittest.TestCase):
+    def test_what_a_run_did_not_see_is_kept_after_what_it_saw(self):
+        self.assertEqual(
+            rodata_sections.merge(["b", "c"], ["t2"], ["a", "b"], ["t1", "c"]),
+            (["b", "c", "a"], ["t2", "t1"]),
+        )
+
+
 class Linking(unittest.TestCase):
-    def link(self, release_name, order):
+    def link(self, release_name, order, rodata=None):
+        """The C program linked by link-ordered.py as `release_name`, with `order` as the order
+        file and `rodata` (lines) as the read-only data list, if given."""
         d = tempfile.mkdtemp()
         src = os.path.join(d, "p.c")
         obj = os.path.join(d, "p.o")
@@ -118,7 +219,11 @@ class Linking(unittest.TestCase):
         order_file = os.path.join(d, "order.txt")
         with open(order_file, "w", encoding="utf-8") as f:
             f.write("# test\n" + "\n".join(order) + "\n")
-        env = dict(os.environ, VMCHECK_STARTUP_ORDER=order_file)
+        rodata_file = os.path.join(d, "rodata.txt")
+        if rodata is not None:
+            with open(rodata_file, "w", encoding="utf-8") as f:
+                f.write("# test\n" + "\n".join(rodata) + "\n")
+        env = dict(os.environ, VMCHECK_STARTUP_ORDER=order_file, VMCHECK_STARTUP_RODATA=rodata_file)
         env.pop("VMCHECK_NO_STARTUP_ORDER", None)
         subprocess.run(
             [SCRIPT, "-B", lld_dir(), "-fuse-ld=lld", "-pie", "-Wl,--gc-sections", obj, "-o", out],
@@ -148,28 +253,55 @@ class Linking(unittest.TestCase):
         self.assertEqual(self.symbols(self.link("vmcheck_desktop-1", ["blue", "red"]), tables), ["blue", "red", "green"])
         self.assertEqual(self.symbols(self.link("vmcheck-1", ["blue", "red"]), tables), ["red", "green", "blue"])
 
-    def test_a_page_fault_in_a_table_names_the_table(self):
-        # perf's listing of a run: the program mapped at `base` in process 4242; faults inside
-        # `green`, in another library, in `alpha`'s code, and in a process without the program.
-        program = self.link("vmcheck_desktop-1", [])
+    @staticmethod
+    def section_of(program, symbol):
+        """The name of the program's section that holds `symbol`."""
+        nm = subprocess.run(["nm", program], capture_output=True, text=True, check=True).stdout
+        address = next(int(p[0], 16) for p in (line.split() for line in nm.splitlines()) if len(p) == 3 and p[2] == symbol)
+        listing = subprocess.run(["readelf", "--sections", "--wide", program], capture_output=True, text=True, check=True).stdout
+        for m in map(SECTION.match, listing.splitlines()):
+            if m and int(m[2], 16) <= address < int(m[2], 16) + int(m[3], 16) and int(m[3], 16) > 0:
+                return m[1]
+        return None
+
+    def test_the_desktop_app_has_the_listed_read_only_data_sections_first_desk_then_training(self):
+        tables = ("red", "green", "blue")
+        program = self.link("vmcheck_desktop-1", [], [".rodata.blue", "# training mode only", ".rodata.red"])
+        # The listed sections in `.rodata.hot`, which comes before `.rodata`: the desk's, then
+        # training's; the rest where they were.
+        self.assertEqual(self.symbols(program, tables), ["blue", "red", "green"])
+        self.assertEqual([self.section_of(program, t) for t in tables], [".rodata.hot", ".rodata", ".rodata.hot"])
+        # Any other program, or without the list: as cc links it.
+        self.assertEqual(self.section_of(self.link("vmcheck-1", [], [".rodata.blue"]), "blue"), ".rodata")
+        self.assertEqual(self.section_of(self.link("vmcheck_desktop-1", []), "blue"), ".rodata")
+
+    def test_the_sections_the_traced_app_read_are_listed_desk_first(self):
+        # The tracer's granules, read back against the link map the linker wrote beside the
+        # program: what the desk's process read, then what only training's read.
+        program = self.link("vmcheck_desktop-1", [], [])
         nm = subprocess.run(["nm", program], capture_output=True, text=True, check=True).stdout
         address = {p[2]: int(p[0], 16) for p in (line.split() for line in nm.splitlines()) if len(p) == 3}
-        loads, rodata = fault_data.layout(program)
-
-        def file_offset(name):
-            return next(off + address[name] - vaddr for off, vaddr, size in loads if vaddr <= address[name] < vaddr + size)
-
-        base = 0x555500000000
-        listing = [
-            f"app 4242 PERF_RECORD_MMAP2 4242/4242: [0x{base:x}(0x{os.path.getsize(program):x}) @ 0 fe:00 12 34]: r--p {program}",
-            "app 4242 PERF_RECORD_MMAP2 4242/4242: [0x7f0000000000(0x1000) @ 0 fe:00 56 78]: r--p /usr/lib/libother.so",
-            f"  4242  {base + file_offset('green') + 4 * 100:x}",
-            "  4242  7f0000000010",
-            f"  4242  {base + file_offset('alpha'):x}",
-            f"  4343  {base + file_offset('blue'):x}",
-        ]
-        offsets = fault_data.faulted(listing, program)
-        self.assertEqual(fault_data.names(offsets, loads, fault_data.objects(program, rodata)), ["green"])
+        d = tempfile.mkdtemp()
+        with open(os.path.join(d, "trace.100"), "w", encoding="utf-8") as f:
+            f.write(f"g {address['green'] + 64:x}\ng {address['blue']:x}\n")
+        with open(os.path.join(d, "trace.200"), "w", encoding="utf-8") as f:
+            f.write(f"g {address['red'] + 8:x}\ng {address['green']:x}\n")
+        log = os.path.join(d, "bench.log")
+        with open(log, "w", encoding="utf-8") as f:
+            f.write(
+                "PC/SC card, config file, compositing off       total  208.6   vmcheck-desktop (100) 79.8, WebKitNetworkPr (101) 27.7\n"
+                "training (no config file), compositing off     total  216.2   vmcheck-desktop (200) 80.3, WebKitNetworkPr (201) 27.8\n"
+            )
+        listed = subprocess.run(
+            [os.path.join(HERE, "rodata-sections.py"), program, program + ".map", log, d],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        self.assertEqual(link_ordered.rodata_lists_of(listed.splitlines()), ([".rodata.green", ".rodata.blue"], [".rodata.red"]))
+        # Another program's map is refused.
+        other = self.link("vmcheck_desktop-1", [], [".rodata.blue"])
+        refused = subprocess.run([os.path.join(HERE, "rodata-sections.py"), program, other + ".map", log, d], capture_output=True, text=True)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("not the link map", refused.stderr)
 
     def test_the_desktop_app_packs_its_relative_relocations(self):
         # One word a run of pointers to relocate (.relr.dyn) instead of 24 bytes each: the

@@ -18,6 +18,7 @@ fn main() {
     watch(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/dist"));
     // Read by the release linker (scripts/link-ordered.py): a new order relinks the app.
     println!("cargo:rerun-if-changed=startup-order.txt");
+    println!("cargo:rerun-if-changed=startup-rodata.txt");
     // The window's repaints over the X connection, not cairo's shared-memory pool: the app exports
     // its own `XShmQueryExtension` (crates/x11-repaint).
     vmcheck_x11_repaint::export_from_build_script();

@@ -5,7 +5,8 @@
 //! `#passcode` is in the DOM, polled over WebDriver every 10 ms. This drives the real binary
 //! without changing it (an in-page probe would have to be built into the app); the cost is the
 //! polling granularity plus one WebDriver round trip (~2–5 ms). The card is already in the
-//! reader, as at a desk where it stays in.
+//! reader, as at a desk where it stays in. The setups take turns: a round launches each once,
+//! the app's and the bare window's alike, so that a slow spell of the machine falls on both.
 //!
 //! Memory: the sum of `Pss:` in `/proc/PID/smaps_rollup` of the app and every process under it
 //! (WebKitWebProcess, WebKitNetworkProcess), after signing in and one lookup, both done with the
@@ -22,7 +23,9 @@
 //! release binary; without it no comparison), `BENCH_RUNS` (default 5), `BENCH_SMAPS_DIR` (a
 //! directory to keep each measured process's `/proc/PID/smaps` in, for finding where the memory
 //! goes mapping by mapping: `bench/smaps-top.py`), `BENCH_HOLD_SECS` (keep each measured app
-//! running that long after its memory is taken, to look into its processes), `BENCH_INPUT`
+//! running that long after its memory is taken, to look into its processes), `BENCH_PAGE_TIMING`
+//! (print each launch's page timing: navigation start to response, DOMContentLoaded, load, first
+//! paint and the passcode field found), `BENCH_INPUT`
 //! (`webdriver`: sign in and look up with WebDriver's element commands).
 
 use std::path::PathBuf;
@@ -152,22 +155,43 @@ fn total_kb(r: &Row) -> u64 {
     r.pss.iter().map(|(_, kb)| kb).sum()
 }
 
-async fn measure(
-    label: &str,
+/// The page's navigation timing when its passcode field was found, in ms from the navigation's
+/// start: the response, DOM interactive, DOMContentLoaded (the deferred script has run), load,
+/// first contentful paint, and now (the field found, plus a WebDriver round trip).
+const PAGE_TIMING: &str = "const n = performance.getEntriesByType('navigation')[0] || {}; \
+    const paint = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint'); \
+    const ms = (t) => (t === undefined ? null : Math.round(t)); \
+    return { response: ms(n.responseEnd), interactive: ms(n.domInteractive), \
+      content_loaded: ms(n.domContentLoadedEventEnd), load: ms(n.loadEventEnd), \
+      first_paint: ms(paint && paint.startTime), now: ms(performance.now()) };";
+
+/// One setup of the bench: what it launches and its figures so far.
+struct Measured {
     kind: Kind,
     disable_compositing: bool,
-    runs: usize,
-    bare: Option<&PathBuf>,
-) -> Row {
-    let mut row = Row {
-        label: label.into(),
-        compositing: !disable_compositing,
-        session_ms: Vec::new(),
-        ready_ms: Vec::new(),
-        pss: Vec::new(),
-        parts: Vec::new(),
-    };
-    for run in 0..runs {
+    row: Row,
+}
+
+impl Measured {
+    fn new(label: &str, kind: Kind, disable_compositing: bool) -> Self {
+        Measured {
+            kind,
+            disable_compositing,
+            row: Row {
+                label: label.into(),
+                compositing: !disable_compositing,
+                session_ms: Vec::new(),
+                ready_ms: Vec::new(),
+                pss: Vec::new(),
+                parts: Vec::new(),
+            },
+        }
+    }
+
+    /// Launches the setup once (a fresh app process) and adds its launch time; in the last
+    /// round, also signs in, looks up and takes the processes' memory.
+    async fn launch(&mut self, run: usize, last: bool, bare: Option<&PathBuf>) {
+        let (kind, label) = (self.kind, self.row.label.clone());
         let mut setup = match kind {
             Kind::Desk => Setup::desk("bench"),
             Kind::Training => Setup::training("bench"),
@@ -177,7 +201,7 @@ async fn measure(
                 ..Setup::training("bench-bare")
             },
         };
-        setup.disable_compositing = disable_compositing;
+        setup.disable_compositing = self.disable_compositing;
         let mut stack = Stack::start(setup);
         let t0 = Instant::now();
         let app = stack.launch().await;
@@ -189,6 +213,13 @@ async fn measure(
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let ready = t0.elapsed().as_millis();
+        if std::env::var_os("BENCH_PAGE_TIMING").is_some() {
+            // The page's own clock, from its navigation's start: where the launch's time goes
+            // once the web process loads the page.
+            let timing = app.js(PAGE_TIMING, vec![]).await;
+            eprintln!("{label} run {}: page timing {timing}", run + 1);
+        }
+        let row = &mut self.row;
         row.session_ms.push(app.session_ms);
         row.ready_ms.push(ready);
         eprintln!(
@@ -197,7 +228,7 @@ async fn measure(
             app.session_ms,
             ready
         );
-        if run + 1 == runs {
+        if last {
             if kind != Kind::Bare {
                 if std::env::var("BENCH_INPUT").as_deref() == Ok("webdriver") {
                     app.sign_in().await;
@@ -212,7 +243,7 @@ async fn measure(
                 if let Some(kb) = pss_kb(p) {
                     row.pss.push((format!("{} ({p})", comm(p)), kb));
                     row.parts.push(pss_parts(p));
-                    keep_smaps(label, p);
+                    keep_smaps(&label, p);
                 }
             }
             if let Some(secs) = std::env::var("BENCH_HOLD_SECS")
@@ -225,7 +256,6 @@ async fn measure(
         app.quit().await;
         stack.stop();
     }
-    row
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -244,59 +274,38 @@ async fn main() {
     if let Some(b) = &bare {
         println!("bare window: {}", b.display());
     }
-    let mut rows = vec![
-        measure(
-            "PC/SC card, config file, compositing off",
-            Kind::Desk,
-            true,
-            runs,
-            None,
-        )
-        .await,
-        measure(
+    let mut setups = vec![
+        Measured::new("PC/SC card, config file, compositing off", Kind::Desk, true),
+        Measured::new(
             "training (no config file), compositing off",
             Kind::Training,
             true,
-            runs,
-            None,
-        )
-        .await,
-        measure(
-            "PC/SC card, config file, compositing on",
-            Kind::Desk,
-            false,
-            runs,
-            None,
-        )
-        .await,
+        ),
+        Measured::new("PC/SC card, config file, compositing on", Kind::Desk, false),
     ];
-    let mut bare_rows = Vec::new();
+    let app_rows = setups.len();
     if bare.is_some() {
-        bare_rows.push(
-            measure(
-                "bare window, compositing off",
-                Kind::Bare,
-                true,
-                runs,
-                bare.as_ref(),
-            )
-            .await,
-        );
-        bare_rows.push(
-            measure(
-                "bare window, compositing on",
-                Kind::Bare,
-                false,
-                runs,
-                bare.as_ref(),
-            )
-            .await,
-        );
+        setups.push(Measured::new(
+            "bare window, compositing off",
+            Kind::Bare,
+            true,
+        ));
+        setups.push(Measured::new(
+            "bare window, compositing on",
+            Kind::Bare,
+            false,
+        ));
     }
-    let app_rows = rows.len();
-    rows.extend(bare_rows);
+    // Round by round, each setup launched once a round: whatever slows the machine for a while
+    // (another process, the CPU's clock) falls on the app and on the bare window alike.
+    for run in 0..runs {
+        for s in &mut setups {
+            s.launch(run, run + 1 == runs, bare.as_ref()).await;
+        }
+    }
+    let rows: Vec<Row> = setups.into_iter().map(|s| s.row).collect();
     println!();
-    println!("Launch to interactive sign-in (ms; {runs} runs each, each a fresh app process)");
+    println!("Launch to interactive sign-in (ms; {runs} runs each, each a fresh app process, the setups in turn)");
     println!(
         "{:<46} {:>14} {:>10} {:>10} {:>10}   all runs",
         "setup", "session (med)", "ready med", "min", "max"
