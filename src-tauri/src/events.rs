@@ -40,7 +40,8 @@ pub struct EventBatch {
     /// Ask for the events after this one next.
     #[ts(type = "number")]
     pub next: u64,
-    /// The events, oldest first (none when the wait ended without any).
+    /// The events, oldest first (none when the wait ended without any); for a page that starts,
+    /// the session as it is now.
     pub events: Vec<UiEvent>,
     /// Some events after the number asked for were no longer kept (the page asked too late);
     /// the answer starts with the session as it is now.
@@ -112,24 +113,27 @@ impl EventQueue {
     }
 
     /// What `next_events` answers: without `after`, at once, where the events stand for a page
-    /// that starts now; else [`EventQueue::wait_after`], and when some were missed, `catch_up`
-    /// (the session as it is now: what was missed may have been a lock) before them.
+    /// that starts now, with `now` (the session as it is now), taken after that point: every
+    /// change after it comes as an event after it, so the page needs no separate session view
+    /// (one round trip fewer before its first screen). Else [`EventQueue::wait_after`], and when
+    /// some were missed, `now` (what was missed may have been a lock) before them.
     pub async fn next(
         &self,
         after: Option<u64>,
         wait: Duration,
-        catch_up: impl FnOnce() -> UiEvent,
+        now: impl FnOnce() -> UiEvent,
     ) -> EventBatch {
         let Some(after) = after else {
+            let next = self.last();
             return EventBatch {
-                next: self.last(),
-                events: Vec::new(),
+                next,
+                events: vec![now()],
                 missed: false,
             };
         };
         let mut batch = self.wait_after(after, wait).await;
         if batch.missed {
-            batch.events.insert(0, catch_up());
+            batch.events.insert(0, now());
         }
         batch
     }
@@ -225,6 +229,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_change_while_a_starting_page_is_answered_comes_to_it_after_the_session_now() {
+        // The session as it is now is taken after the point the page's events start from: a
+        // change made meanwhile is an event after that point, which the page then gets.
+        let q = EventQueue::default();
+        q.push(progress(1));
+        let wait = Duration::from_millis(10);
+        let start = q
+            .next(None, wait, || {
+                q.push(progress(2));
+                progress(999)
+            })
+            .await;
+        assert_eq!((ids(&start), start.next), (vec![999], 1));
+        let then = q.next(Some(start.next), wait, || progress(0)).await;
+        assert_eq!(ids(&then), vec![2]);
+    }
+
+    #[tokio::test]
     async fn a_waiting_page_is_woken_by_the_next_event() {
         let q = std::sync::Arc::new(EventQueue::default());
         q.push(progress(1));
@@ -282,6 +304,7 @@ mod tests {
         let in_time = q.next(Some(1), wait, || progress(999)).await;
         assert_eq!(ids(&in_time)[0], 1, "nothing missed: no catching up");
         let new_page = q.next(None, wait, || progress(999)).await;
-        assert_eq!((new_page.next, new_page.events.len()), (KEEP as u64 + 1, 0));
+        assert_eq!(new_page.next, KEEP as u64 + 1);
+        assert_eq!(ids(&new_page), vec![999], "a page that starts gets the session as it is now");
     }
 }

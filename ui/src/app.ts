@@ -121,8 +121,10 @@ export class App {
     this.render();
     let eventSeen = false;
     try {
-      // Two round trips rather than five: the listeners and the app info asked for together,
-      // then the session view (after the listeners, so no change is missed in between).
+      // One round trip rather than five: the listeners and the app info asked for together; the
+      // event stream's start brings the session as it is now (taken after the point the
+      // events start from, so no change is missed in between). Without it, the session view
+      // is asked for after the listeners.
       const asked = await Promise.allSettled([
         this.ipc.onSession((e) => {
           if (e.event === "changed") eventSeen = true;
@@ -142,8 +144,10 @@ export class App {
       if (failed) throw failed.reason;
       this.info = (info as PromiseFulfilledResult<AppInfo>).value;
       this.applyMode();
-      const view = await this.ipc.sessionView();
-      if (!eventSeen) this.applySession(view);
+      if (!eventSeen) {
+        const view = await this.ipc.sessionView();
+        if (!eventSeen) this.applySession(view);
+      }
       this.screen = "main";
     } catch (e) {
       this.fatal = toIpcError(e);

@@ -14,8 +14,9 @@ export type EventOf<K extends UiEvent["kind"]> = Extract<UiEvent, { kind: K }>["
 export type AskEvents = (after: number | null) => Promise<EventBatch>;
 
 export interface EventStreams {
-  /** Calls `handler` with every event of this kind from now on, in order; resolves once the
-   *  page is following the events (an event after that is never missed). */
+  /** Calls `handler` with every event of this kind from now on, in order, starting with those
+   *  the shell's start brings (the session as it is now); resolves once the page is following
+   *  the events (an event after that is never missed). */
   on<K extends UiEvent["kind"]>(kind: K, handler: (event: EventOf<K>) => void): Promise<Unlisten>;
 }
 
@@ -73,7 +74,10 @@ export function eventStreams(ask: AskEvents, retryMs = 250, report: (error: unkn
         if (set.delete(h)) listening -= 1;
       };
       if (!following) {
+        // The start's events (the session as it is now) go to the listeners before any later
+        // one, and before anyone is told the page is following.
         following = ask(null).then((start) => {
+          for (const e of start.events) dispatch(e);
           void follow(start.next);
         });
         following.catch(() => {

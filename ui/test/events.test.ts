@@ -48,6 +48,20 @@ describe("eventStreams", () => {
     await s.answer(batch(14, []));
   });
 
+  it("hands the start's events (the session as it is now) to the listeners before telling them the page follows", async () => {
+    const s = shell();
+    const streams = eventStreams(s.ask, 1);
+    const seen: unknown[] = [];
+    const listening = streams.on("session", (e) => seen.push(e));
+    const now: UiEvent = { kind: "session", event: { event: "changed", view: {} as never } };
+    await s.answer(batch(5, [now]));
+    const stop = await listening;
+    expect(seen).toEqual([now.event]);
+    await vi.waitFor(() => expect(s.asked).toEqual([null, 5]));
+    stop();
+    await s.answer(batch(5, []));
+  });
+
   it("a listener stopped twice stops once: the others still get their events", async () => {
     const s = shell();
     const streams = eventStreams(s.ask, 1);

@@ -1,5 +1,5 @@
-// Start-up: how few round trips the page makes to the shell before the sign-in screen, and that
-// none of them is skipped or raced.
+// Start-up: how few round trips the page makes to the shell before the sign-in screen (one, when
+// the event stream's start brings the session), and that none of them is skipped or raced.
 
 import { describe, expect, it } from "vitest";
 import { App } from "../src/app";
@@ -30,6 +30,20 @@ describe("start-up", () => {
     await started;
     expect(ipc.sessionView).toHaveBeenCalledTimes(1);
     expect(must("#signin-status").textContent).toContain("Insert your smartcard");
+    app.destroy();
+  });
+
+  it("when the event stream's start brings the session, the first screen comes from it and no session view is asked for: one round trip", async () => {
+    const ipc = fresh();
+    // As the shell's start does: the session as it is now, before the page is told it listens.
+    ipc.onSession.mockImplementation(async (h) => {
+      h({ event: "changed", view: session("card_present", { training: false }) });
+      return () => undefined;
+    });
+    const app = new App(document.body, ipc);
+    await app.start();
+    expect(ipc.sessionView).not.toHaveBeenCalled();
+    expect(document.querySelector("#passcode")).not.toBeNull();
     app.destroy();
   });
 

@@ -11,7 +11,8 @@ export type EventBatch = {
  */
 next: number, 
 /**
- * The events, oldest first (none when the wait ended without any).
+ * The events, oldest first (none when the wait ended without any); for a page that starts,
+ * the session as it is now.
  */
 events: Array<UiEvent>, 
 /**
