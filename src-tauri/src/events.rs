@@ -305,6 +305,10 @@ mod tests {
         assert_eq!(ids(&in_time)[0], 1, "nothing missed: no catching up");
         let new_page = q.next(None, wait, || progress(999)).await;
         assert_eq!(new_page.next, KEEP as u64 + 1);
-        assert_eq!(ids(&new_page), vec![999], "a page that starts gets the session as it is now");
+        assert_eq!(
+            ids(&new_page),
+            vec![999],
+            "a page that starts gets the session as it is now"
+        );
     }
 }
