@@ -142,39 +142,46 @@ impl App {
             .to_owned()
     }
 
-    /// Clears a field and types into it. A field redrawn between being found and typed into
-    /// (the passcode screen redraws when the card's tries left arrive) is found again.
-    pub async fn type_into(&self, css: &str, text: &str) {
+    /// Does `act` to the element `css` finds, finding it again (up to ten times, waiting longer
+    /// each time) when it was redrawn between being found and acted on: the passcode screen
+    /// redraws when the card's tries left arrive.
+    async fn on_element<T, F, Fut>(&self, css: &str, what: &str, act: F) -> T
+    where
+        F: Fn(WebElement) -> Fut,
+        Fut: std::future::Future<Output = WebDriverResult<T>>,
+    {
         for attempt in 1..=10_u64 {
-            let el = self.wait(css).await;
-            let typed = async {
-                el.clear().await?;
-                el.send_keys(text).await
-            }
-            .await;
-            match typed {
-                Ok(()) => return,
+            match act(self.wait(css).await).await {
+                Ok(done) => return done,
                 Err(e) if format!("{e:?}").contains("StaleElementReference") => {
                     tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
                 }
-                Err(e) => panic!("type into {css}: {e}"),
+                Err(e) => panic!("{what} {css}: {e}"),
             }
         }
-        panic!("could not type into {css}: the field kept being redrawn");
+        panic!("could not {what} {css}: it kept being redrawn");
+    }
+
+    /// Clears a field and types into it (found again if it was redrawn meanwhile).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.on_element(css, "type into", |el| async move {
+            el.clear().await?;
+            el.send_keys(text).await
+        })
+        .await;
     }
 
     /// Clicks an element (found again if it was redrawn between being found and clicked).
     pub async fn click(&self, css: &str) {
-        for attempt in 1..=10_u64 {
-            match self.wait(css).await.click().await {
-                Ok(()) => return,
-                Err(e) if format!("{e:?}").contains("StaleElementReference") => {
-                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-                }
-                Err(e) => panic!("click {css}: {e}"),
-            }
-        }
-        panic!("could not click {css}: it kept being redrawn");
+        self.on_element(css, "click", |el| async move { el.click().await })
+            .await;
+    }
+
+    /// An element's place on the page (found again if it was redrawn between being found and
+    /// measured).
+    pub async fn rect(&self, css: &str) -> thirtyfour::ElementRect {
+        self.on_element(css, "measure", |el| async move { el.rect().await })
+            .await
     }
 
     /// Saves a screenshot of the page as `target/e2e-screenshots/<test>-<state>.png`; fails the
