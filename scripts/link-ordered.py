@@ -66,8 +66,10 @@ RODATA_SECTION = re.compile(r"^\s*\[\s*\d+\] (\.rodata\.\S+)\s+PROGBITS\s")
 # A function's jump table's section: `.rodata.` and this before the function's name.
 SWITCH = ".Lswitch.table."
 # Placed whole: what the linker merges (strings, constants of a size), which cannot be ordered,
-# and the few objects' sections named plain `.rodata` (the cryptography's assembly: 5 KB).
+# and the few objects' sections named plain `.rodata` (the cryptography's assembly: 5 KB). The
+# linker script's patterns, and the same as a test of a section's name (`placed_whole`).
 WHOLE = "*(.rodata .rodata.str* .rodata.*.str*.* .rodata.cst*)"
+WHOLE_NAME = re.compile(r"^\.rodata$|^\.rodata\.(str|cst)|^\.rodata\..*\.str[^.]*\.")
 
 
 def key(symbol):
@@ -87,6 +89,11 @@ def section_key(name):
     if rest.startswith(SWITCH):
         return ".rodata." + SWITCH + key(rest[len(SWITCH):])
     return ".rodata." + key(rest)
+
+
+def placed_whole(section):
+    """Whether the linker script places this section whole (`WHOLE`), so a list need not name it."""
+    return WHOLE_NAME.search(section) is not None
 
 
 def rodata_lists_of(lines):

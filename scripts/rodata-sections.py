@@ -9,8 +9,8 @@ the input sections of `.rodata` (and `.rodata.hot`) that a desk's app read (its 
 configuration file), in the order first read; then, after the line `# training mode only`,
 those only training mode read. Sections the list had and this run did not see are kept (a run
 may miss what another reads), after the new ones. Names as scripts/link-ordered.py matches them
-(`section_key`); the linker's merged sections (strings, constants), which it places whole, are
-left out. Called by scripts/startup-order.sh.
+(`section_key`); the sections its linker script places whole (`placed_whole`: merged strings and
+constants, plain `.rodata`) are left out. Called by scripts/startup-order.sh.
 """
 
 import bisect
@@ -29,7 +29,6 @@ spec.loader.exec_module(link_ordered)
 # indented further (`VMA LMA Size Align    object:(section)`).
 OUTPUT = re.compile(r"^\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ (\.\S+)$")
 INPUT = re.compile(r"^\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ {9}(\S.*):\((\.rodata\.[^)]*)\)$")
-MERGED = re.compile(r"^\.rodata\.(str|cst)|\.str\d+\.\d+$")
 # bench/desktop.sh's memory table: a setup's label, then its app process (`vmcheck-desktop (PID)`).
 SETUP = re.compile(r"^(\S.*?)\s+total\s+[\d.]+\s+vmcheck-desktop \((\d+)\)")
 HEADER = """# The read-only data sections the desktop app reads from launch to a desk lookup, in the order
@@ -84,7 +83,7 @@ def hit(offsets, table):
         i = bisect.bisect_right(starts, offset) - 1
         if i >= 0 and offset < table[i][0] + table[i][1]:
             key = link_ordered.section_key(table[i][2])
-            if key not in seen and not MERGED.search(table[i][2]):
+            if key not in seen and not link_ordered.placed_whole(table[i][2]):
                 seen.add(key)
                 out.append(key)
     return out
@@ -93,7 +92,8 @@ def hit(offsets, table):
 def merge(desk, training, old_desk, old_training):
     """The new list: this run's desk sections, the earlier desk sections it did not see, then the
     training sections (this run's and earlier) that no desk read."""
-    desk_all = desk + [k for k in old_desk if k not in set(desk)]
+    new = set(desk)
+    desk_all = desk + [k for k in old_desk if k not in new]
     in_desk = set(desk_all)
     training_all = []
     for k in training + old_training:
@@ -124,7 +124,6 @@ def main():
         into = training if is_training else desk
         known = set(into)
         into.extend(k for k in keys if k not in known)
-    training = [k for k in training if k not in set(desk)]
     old_desk, old_training = link_ordered.rodata_lists(sys.argv[5]) if len(sys.argv) == 6 and os.path.isfile(sys.argv[5]) else ([], [])
     desk, training = merge(desk, training, old_desk, old_training)
     sys.stdout.write(HEADER + "".join(k + "\n" for k in desk) + link_ordered.TRAINING + "\n" + "".join(k + "\n" for k in training))

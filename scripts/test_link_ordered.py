@@ -115,6 +115,12 @@ class Names(unittest.TestCase):
         )
         self.assertEqual(key(".rodata.sqlite3UpperToLower"), ".rodata.sqlite3UpperToLower")
 
+    def test_what_the_linker_script_places_whole_is_left_out_of_the_list(self):
+        for name in (".rodata", ".rodata.str1.1", ".rodata.cst16", ".rodata.sqlite3Atoi64.str1.1"):
+            self.assertTrue(link_ordered.placed_whole(name), name)
+        for name in (".rodata..Lanon.a86953cb.420", ".rodata.sqlite3UpperToLower", ".rodata.anon.2b03617a.159.llvm.1"):
+            self.assertFalse(link_ordered.placed_whole(name), name)
+
     def test_only_the_release_desktop_app_is_ordered(self):
         self.assertTrue(link_ordered.is_release_desktop("/w/target/release/deps/vmcheck_desktop-0a1b2c"))
         self.assertFalse(link_ordered.is_release_desktop("/w/target/debug/deps/vmcheck_desktop-0a1b2c"))
