@@ -56,6 +56,9 @@ export class App {
   private fatal: IpcError | null = null;
   private signInError: IpcError | null = null;
   private forceConfirm = false;
+  /** The reader the passcode field on screen was drawn for; what is typed in it is carried into
+   *  a redraw only for the same reader (undefined: not carried, after a sign-in attempt answered). */
+  private passcodeReader: string | null | undefined = undefined;
   private roleError: IpcError | null = null;
   private changingRole = false;
   private lastLock: LockReason | null = null;
@@ -355,6 +358,8 @@ export class App {
       .catch(async (e: unknown) => {
         const error = toIpcError(e);
         this.signInError = error;
+        // Anything typed while the card answered is not carried under its error.
+        this.passcodeReader = undefined;
         if (error.code === "CONFIRM_LAST_TRY") this.forceConfirm = true;
         if (error.code === "WRONG_PASSCODE" && this.session) {
           try {
@@ -798,6 +803,10 @@ export class App {
       this.focus("input[name=role]:checked, input[name=role]");
       return;
     }
+    // A redraw (the card's tries arriving, another reader plugged in) keeps what was typed for
+    // the same card: a field emptied under the user's fingers would submit only the rest of the
+    // passcode, a wrong one that spends a try.
+    const typed = this.passcodeReader === s.reader ? this.main.querySelector<HTMLInputElement>("#passcode")?.value : undefined;
     replace(
       this.main,
       signInView({
@@ -808,6 +817,9 @@ export class App {
         onSubmit: (f) => this.submitSignIn(f),
       }),
     );
+    const field = this.main.querySelector<HTMLInputElement>("#passcode");
+    this.passcodeReader = field ? s.reader : undefined;
+    if (field && typed) field.value = typed;
     if (s.state === "card_present") this.focus("#passcode");
   }
 

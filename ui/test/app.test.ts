@@ -394,6 +394,48 @@ describe("sign-in", () => {
     expect($("#last-try-warning")).not.toBeNull();
   });
 
+  it("what was typed survives a redraw while the same card stays in, and is what sign_in gets", async () => {
+    const { ipc } = await startApp({ state: "card_present", view: { pin: null } });
+    const before = type("#passcode", "12");
+    // The card's tries arrive after the field first shows: the screen is drawn again.
+    ipc.emit({ event: "changed", view: { ...ipc.view, pin: { state: "tries_left", tries: 3 } } });
+    const after = must<HTMLInputElement>("#passcode");
+    expect(after).not.toBe(before);
+    expect(must("#passcode-hint").textContent).toBe("3 tries left before the card is locked.");
+    expect(after.value).toBe("12");
+    expect(document.activeElement).toBe(after);
+    // Drawn again for the same card: still what was typed.
+    ipc.emit({ event: "changed", view: { ...ipc.view, pin: { state: "tries_left", tries: 2 } } });
+    expect(must<HTMLInputElement>("#passcode").value).toBe("12");
+    type("#passcode", "1234");
+    submit("#sign-in-form");
+    expect(ipc.signIn).toHaveBeenCalledWith("1234", false);
+  });
+
+  it("what was typed is forgotten when the card is taken out or the session follows another reader", async () => {
+    const { ipc } = await startApp({ state: "card_present" });
+    type("#passcode", "12");
+    ipc.emit({ event: "changed", view: session("waiting_for_card") });
+    ipc.emit({ event: "changed", view: session("card_present") });
+    expect(must<HTMLInputElement>("#passcode").value).toBe("");
+    type("#passcode", "12");
+    ipc.emit({ event: "changed", view: { ...ipc.view, reader: "Virtual PCD 00 01" } });
+    expect(must<HTMLInputElement>("#passcode").value).toBe("");
+  });
+
+  it("what was typed while the card answered a wrong passcode is not kept under the error", async () => {
+    const { ipc } = await startApp({ state: "card_present" });
+    let answer!: (e: unknown) => void;
+    ipc.signInResult = () => new Promise((_, reject) => (answer = reject));
+    type("#passcode", "0000");
+    submit("#sign-in-form");
+    type("#passcode", "12");
+    answer(wrongPasscode(2));
+    await flush();
+    expect(must("#passcode-error").textContent).toContain("2 tries left");
+    expect(must<HTMLInputElement>("#passcode").value).toBe("");
+  });
+
   it("a blocked card shows the Registration Authority message and no passcode field", async () => {
     await startApp({ state: "card_present", view: { pin: { state: "blocked" } } });
     expect(must("#card-blocked").textContent).toContain("This card is locked");
