@@ -10,7 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// V&M Check's own crates: the configured level applies to these only.
 pub const OWN_TARGETS: [&str; 10] = [
@@ -86,26 +89,48 @@ impl Level {
     }
 }
 
-/// The filter: third-party crates at WARN at most, V&M Check's own at `level`.
-pub fn filter(level: Level) -> EnvFilter {
+/// The filter: third-party crates at WARN at most, V&M Check's own at `level`. A list of
+/// targets, not `EnvFilter`'s directives: nothing is parsed, and the regular-expression engine
+/// that field filters need (whose Unicode tables a process holds whole once linked) stays out.
+pub fn filter(level: Level) -> Targets {
     let third_party = if level == Level::Error {
-        "error"
+        LevelFilter::ERROR
     } else {
-        "warn"
+        LevelFilter::WARN
     };
-    let directives: Vec<String> = std::iter::once(third_party.to_owned())
-        .chain(
-            OWN_TARGETS
-                .iter()
-                .map(|t| format!("{t}={}", level.as_str())),
-        )
-        .collect();
-    EnvFilter::new(directives.join(","))
+    Targets::new()
+        .with_default(third_party)
+        .with_targets(OWN_TARGETS.map(|t| (t, level_filter(level))))
+}
+
+fn level_filter(level: Level) -> LevelFilter {
+    match level {
+        Level::Error => LevelFilter::ERROR,
+        Level::Warn => LevelFilter::WARN,
+        Level::Info => LevelFilter::INFO,
+        Level::Debug => LevelFilter::DEBUG,
+        Level::Trace => LevelFilter::TRACE,
+    }
+}
+
+/// Starts logging lines through `filter` to `writer` (the first call in a process wins); colour
+/// only where `ansi` allows it (never in a file) and the environment does not refuse it.
+pub fn init<W>(filter: Targets, writer: W, ansi: bool, with_target: bool)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let mut builder = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_target(with_target);
+    if !ansi {
+        builder = builder.with_ansi(false);
+    }
+    let _ = builder.finish().with(filter).try_init();
 }
 
 /// The filter from `VMCHECK_LOG` (a level name), else `fallback`. Free-form directives are
 /// not accepted: they could lift the cap on third-party crates.
-pub fn filter_from_env(fallback: Level) -> EnvFilter {
+pub fn filter_from_env(fallback: Level) -> Targets {
     let level = std::env::var("VMCHECK_LOG")
         .ok()
         .and_then(|v| {
@@ -169,18 +194,11 @@ pub fn init_file(config: &LogConfig, dir: &Path) -> LogGuard {
                 .buffered_lines_limit(LOG_QUEUE_LINES)
                 .lossy(false)
                 .finish(appender);
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_writer(writer)
-                .with_ansi(false)
-                .try_init();
+            init(filter, writer, false, true);
             LogGuard(Some(guard))
         }
         None => {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_writer(std::io::stderr)
-                .try_init();
+            init(filter, std::io::stderr, true, true);
             LogGuard(None)
         }
     }
@@ -188,11 +206,7 @@ pub fn init_file(config: &LogConfig, dir: &Path) -> LogGuard {
 
 /// Starts logging to standard error (the CLI), level from `VMCHECK_LOG` else `fallback`.
 pub fn init_stderr(fallback: Level) {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter_from_env(fallback))
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+    init(filter_from_env(fallback), std::io::stderr, true, false);
 }
 
 #[cfg(test)]
@@ -201,12 +215,41 @@ mod tests {
 
     #[test]
     fn third_party_crates_are_capped_at_warn() {
-        let f = filter(Level::Trace).to_string();
-        assert!(
-            f.split(',').any(|d| d == "warn"),
-            "a WARN default for every other crate: {f}"
-        );
-        assert!(f.contains("vmcheck_engine=trace"));
-        assert!(!f.contains("reqwest") && !f.contains("hyper"));
+        use tracing::Level as L;
+        let f = filter(Level::Trace);
+        for crate_ in [
+            "reqwest",
+            "hyper_util::client",
+            "rustls",
+            "ldap3",
+            "tauri",
+            "wry",
+        ] {
+            assert!(f.would_enable(crate_, &L::WARN), "{crate_} warnings");
+            assert!(!f.would_enable(crate_, &L::INFO), "{crate_} capped at WARN");
+        }
+        for own in OWN_TARGETS {
+            assert!(
+                f.would_enable(&format!("{own}::module"), &L::TRACE),
+                "{own}"
+            );
+        }
+        let quiet = filter(Level::Error);
+        assert!(!quiet.would_enable("hyper", &L::WARN));
+        // V&M Check's own lines at the configured level and none below it.
+        let levels = [
+            (Level::Error, L::ERROR),
+            (Level::Warn, L::WARN),
+            (Level::Info, L::INFO),
+            (Level::Debug, L::DEBUG),
+            (Level::Trace, L::TRACE),
+        ];
+        for (i, (level, at)) in levels.iter().enumerate() {
+            let f = filter(*level);
+            assert!(f.would_enable("vmcheck_desktop", at), "{level:?}");
+            if let Some((_, below)) = levels.get(i + 1) {
+                assert!(!f.would_enable("vmcheck_desktop", below), "{level:?}");
+            }
+        }
     }
 }

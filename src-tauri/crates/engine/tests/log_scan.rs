@@ -41,11 +41,7 @@ const WRONG_PASSCODE: &str = "86420975";
 async fn no_patient_or_user_data_reaches_the_log_at_trace_level() {
     let buffer = Buffer::default();
     let writer = buffer.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter(filter(Level::Trace))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .init();
+    vmcheck_engine::logging::init(filter(Level::Trace), move || writer.clone(), false, true);
 
     // PDS with the NHS API platform's signed-JWT authentication, as in integration and live.
     let keys = vmcheck_jws::testing::rsa_key_pair();
