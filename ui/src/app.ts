@@ -803,9 +803,9 @@ export class App {
       this.focus("input[name=role]:checked, input[name=role]");
       return;
     }
-    // A redraw (the card's tries arriving, another reader plugged in) keeps what was typed for
-    // the same card: a field emptied under the user's fingers would submit only the rest of the
-    // passcode, a wrong one that spends a try.
+    // A redraw for the same reader (the card's tries arriving, a missing confirmation shown)
+    // keeps what was typed: a field emptied under the user's fingers would submit only the rest
+    // of the passcode, a wrong one that spends a try.
     const typed = this.passcodeReader === s.reader ? this.main.querySelector<HTMLInputElement>("#passcode")?.value : undefined;
     replace(
       this.main,
