@@ -98,11 +98,15 @@ cmd_start_pcscd() {
       return 3
     fi
   fi
-  # vpcd's port (0x8C7B) free first (no pcscd still exiting holds it); and when vpcd still could
-  # not open it ("Address already in use", "Could not initialize connection to virtual ICC":
-  # twice in fresh-clone CI runs on 6 December), pcscd is stopped and started again, up to three
-  # times: such a vpcd never lists its readers.
-  "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7B 90 || die "vpcd's port 0x8C7B (35963) stayed in use for 90 s"
+  # vpcd's ports (0x8C7B and 0x8C7C, its two readers) free first, as vpcd binds them: no pcscd
+  # still exiting holds them, and no connection the last pcscd closed is still in TIME_WAIT on
+  # them (a probe with SO_REUSEADDR bound through those while vpcd could not, and three starts in
+  # a row failed in a bench on 6 December). When vpcd still could not open its port ("Address
+  # already in use", "Could not initialize connection to virtual ICC"), pcscd is stopped and
+  # started again, up to three times: such a vpcd never lists its readers.
+  for port in 0x8C7B 0x8C7C; do
+    "$PY" "$HERE/pcsc_util.py" wait-port-free "$port" 90 || die "vpcd's port $port (reader $((port - 0x8C7B))) stayed in use for 90 s"
+  done
   local attempt
   for attempt in 1 2 3; do
     PATH="$PATH:/usr/sbin" pcscd --foreground >"$dir/pcscd.log" 2>&1 </dev/null &
@@ -117,6 +121,7 @@ cmd_start_pcscd() {
     if [ "$attempt" -lt 3 ] && grep -q "Could not initialize connection to virtual ICC" "$dir/pcscd.log"; then
       echo "harness: vpcd could not open its port; starting pcscd again" >&2
       "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7B 90 || true
+      "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7C 90 || true
       continue
     fi
     tail -n 20 "$dir/pcscd.log" >&2 || true

@@ -59,8 +59,10 @@ def main(argv):
     if cmd == "wait-port-free":
         port, deadline = int(argv[1], 0), start + float(argv[2])
         while True:
+            # Bound as vpcd binds it, without SO_REUSEADDR: a connection the last pcscd closed
+            # first stays in TIME_WAIT on the port for a minute, which a socket with SO_REUSEADDR
+            # may bind through but vpcd cannot ("Address already in use").
             probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("0.0.0.0", port))
                 return 0
