@@ -78,6 +78,26 @@ async fn training_mode_without_a_configuration_file() {
         pool.is_empty(),
         "the app maps cairo's shared-memory repaint pool: {pool:?}"
     );
+    // The page may call the app's own commands and nothing else (capabilities/main.json): one of
+    // Tauri's own, which would close the window, is refused, and the result stays on screen.
+    let answer = app
+        .driver()
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__TAURI_INTERNALS__.invoke('plugin:window|close', { label: 'main' }) \
+               .then(() => done('allowed'), (e) => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the page's call of Tauri's window.close ended the script (the window closed?): {e}"))
+        .json()
+        .clone();
+    let answer = answer.as_str().unwrap_or_default();
+    assert!(
+        answer.contains("not allowed"),
+        "Tauri's window.close answered: {answer}"
+    );
+    assert!(app.exists("#banner").await, "the result left the screen");
     app.click("#settings-link").await;
     assert_eq!(app.text("#settings-mode").await, "Training");
     app.check_screen("settings").await;
