@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Desktop app figures, under Xvfb (printed, never asserted). Usage: bench/desktop.sh [runs] (5)
+# Desktop app figures, under Xvfb (printed, never asserted). Usage: bench/desktop.sh [runs] (15)
 #
 #  launch = from WebDriver's new-session request (WebKitWebDriver spawns the release app) until
 #           the passcode field is in the DOM (polled over WebDriver every 10 ms), the card
@@ -17,7 +17,7 @@
 # Needs root (pcscd), tauri-driver and WebKitWebDriver: scripts/setup.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-5}
+runs=${1:-15}
 bash scripts/setup.sh
 [ "$(id -u)" -eq 0 ] || { echo "bench: pcscd must run as root" >&2; exit 1; }
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)

@@ -20,12 +20,13 @@
 //! ratios printed compare each app setup with the bare window in the same compositing mode.
 //!
 //! Environment: `VMCHECK_E2E_APP` (the release binary), `BENCH_BARE_WINDOW` (the bare window's
-//! release binary; without it no comparison), `BENCH_RUNS` (default 5), `BENCH_SMAPS_DIR` (a
-//! directory to keep each measured process's `/proc/PID/smaps` in, for finding where the memory
-//! goes mapping by mapping: `bench/smaps-top.py`), `BENCH_HOLD_SECS` (keep each measured app
-//! running that long after its memory is taken, to look into its processes), `BENCH_PAGE_TIMING`
-//! (print each launch's page timing: navigation start to response, DOMContentLoaded, load, first
-//! paint and the passcode field found), `BENCH_INPUT`
+//! release binary; without it no comparison), `BENCH_RUNS` (default 15: a ratio of medians of
+//! five launches moved by ±0.2 between runs of the same binaries, of fifteen by about ±0.06),
+//! `BENCH_SMAPS_DIR` (a directory to keep each measured process's `/proc/PID/smaps` in, for
+//! finding where the memory goes mapping by mapping: `bench/smaps-top.py`), `BENCH_HOLD_SECS`
+//! (keep each measured app running that long after its memory is taken, to look into its
+//! processes), `BENCH_PAGE_TIMING` (print each launch's page timing: navigation start to
+//! response, DOMContentLoaded, load, first paint and the passcode field found), `BENCH_INPUT`
 //! (`webdriver`: sign in and look up with WebDriver's element commands).
 
 use std::path::PathBuf;
@@ -262,7 +263,7 @@ async fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(15);
     let app = app_binary();
     println!("app: {}", app.display());
     let bare = std::env::var_os("BENCH_BARE_WINDOW").map(|p| {
