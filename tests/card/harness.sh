@@ -83,6 +83,11 @@ cmd_install() {
   echo "harness: installed ${PACKAGES[*]}"
 }
 
+# Waits (up to 90 s each) until vpcd's two reader ports can be bound as vpcd binds them.
+vpcd_ports_free() {
+  "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7B 90 && "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7C 90
+}
+
 cmd_start_pcscd() {
   local dir=${1:?usage: harness.sh start-pcscd DIR} pid other ms
   mkdir -p "$dir"
@@ -104,9 +109,7 @@ cmd_start_pcscd() {
   # a row failed in a bench on 6 December). When vpcd still could not open its port ("Address
   # already in use", "Could not initialize connection to virtual ICC"), pcscd is stopped and
   # started again, up to three times: such a vpcd never lists its readers.
-  for port in 0x8C7B 0x8C7C; do
-    "$PY" "$HERE/pcsc_util.py" wait-port-free "$port" 90 || die "vpcd's port $port (reader $((port - 0x8C7B))) stayed in use for 90 s"
-  done
+  vpcd_ports_free || die "vpcd's ports 0x8C7B/0x8C7C (35963/35964) stayed in use for 90 s"
   local attempt
   for attempt in 1 2 3; do
     PATH="$PATH:/usr/sbin" pcscd --foreground >"$dir/pcscd.log" 2>&1 </dev/null &
@@ -120,8 +123,7 @@ cmd_start_pcscd() {
     terminate "$dir" pcscd
     if [ "$attempt" -lt 3 ] && grep -q "Could not initialize connection to virtual ICC" "$dir/pcscd.log"; then
       echo "harness: vpcd could not open its port; starting pcscd again" >&2
-      "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7B 90 || true
-      "$PY" "$HERE/pcsc_util.py" wait-port-free 0x8C7C 90 || true
+      vpcd_ports_free || true
       continue
     fi
     tail -n 20 "$dir/pcscd.log" >&2 || true
