@@ -1,12 +1,14 @@
 // Builds the UI: `node build.mjs` → dist/ (what the Tauri shell serves);
 // `node build.mjs --dev` → dev-dist/ (dev.html with the fake IPC; never shipped).
 // Output: index.html, app.js (one IIFE bundle), nhsuk.css (NHS.UK frontend, remote fonts
-// removed, asset URLs made relative, cut to the rules the UI can use), app.css, assets/images/* (NHS.UK's, and the masks of images/). Nothing is fetched at run time.
+// removed, asset URLs made relative, cut to the rules the UI can use), app.css (with the icons' and the logo's outlines, traced from images/src/*.svg),
+// assets/images/* (NHS.UK's). Nothing is fetched at run time.
 
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { clipPolygon } from "./build/clip-paths.mjs";
 import { purgeCss, usedClasses } from "./build/purge-css.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,10 +54,12 @@ writeFileSync(join(out, "nhsuk.css"), css);
 for (const f of readdirSync(join(here, "styles"))) {
   if (f.endsWith(".css")) copyFileSync(join(here, "styles", f), join(out, f));
 }
-// The icons' and the logo's masks (images/*.png, drawn by build/masks.sh).
-for (const f of readdirSync(join(here, "images"))) {
-  if (f.endsWith(".png")) copyFileSync(join(here, "images", f), join(out, "assets/images", f));
-}
+// The icons' and the logo's outlines, traced from their drawings (build/clip-paths.mjs).
+const outlines = [
+  ...["cross", "tick", "warning", "info"].map((n) => [`[data-icon="${n}"]`, `icon-${n}.svg`]),
+  [".vm-logo__mark", "nhs-logo.svg"],
+].map(([selector, svg]) => `${selector}{clip-path:${clipPolygon(readFileSync(join(here, "images/src", svg), "utf8"))}}`);
+writeFileSync(join(out, "app.css"), `${readFileSync(join(out, "app.css"), "utf8")}\n/* outlines of images/src/*.svg (build/clip-paths.mjs) */\n${outlines.join("\n")}\n`);
 for (const f of readdirSync(join(nhsuk, "assets/images"))) {
   if (f.endsWith(".svg") || f === "favicon.ico") copyFileSync(join(nhsuk, "assets/images", f), join(out, "assets/images", f));
 }

@@ -1,5 +1,5 @@
-// Icons drawn in the text colour (`currentColor`) through an image mask: no inline styles, and
-// hidden from assistive technology: the words beside them carry the meaning.
+// Icons drawn in the text colour (`currentColor`), cut to their outline by the stylesheet: no
+// inline styles, and hidden from assistive technology: the words beside them carry the meaning.
 
 import type { BannerColour } from "./bindings/BannerColour";
 import { h } from "./dom";
@@ -15,15 +15,16 @@ export const BANNER_ICON: Record<BannerColour, IconName> = {
 };
 
 /**
- * An icon: an empty element painted in the text colour through its mask (`images/icon-NAME.png`,
- * drawn from `images/src/icon-NAME.svg`; styles/app.css, `[data-icon]`). No SVG: WebKit's SVG
- * engine cost the web process 1.7 MB for the logo and one icon (README, Performance).
+ * An icon: an empty element filled with the text colour and cut to the outline of
+ * `images/src/icon-NAME.svg` (`[data-icon]` in styles/app.css; the outline traced by
+ * build/clip-paths.mjs). No SVG and no image: WebKit's SVG engine cost the web process 1.7 MB
+ * for the logo and one icon, decoding them as PNG masks 0.45 MB (README, Performance).
  */
 export function icon(name: IconName, className = "vm-icon"): HTMLElement {
   return h("span", { class: `${className} vm-icon--${name}`, "data-icon": name, "aria-hidden": "true" });
 }
 
-/** The NHS logo, painted in the header's text colour through its mask (`images/nhs-logo.png`). */
+/** The NHS logo, in the header's text colour, cut to the outline of `images/src/nhs-logo.svg`. */
 export function nhsLogo(): HTMLElement {
   return h("span", { class: "nhsuk-header__logo vm-logo__mark", role: "img", "aria-label": "NHS" });
 }

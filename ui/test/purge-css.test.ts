@@ -58,8 +58,8 @@ describe("cutting the NHS.UK stylesheet", () => {
   });
 
   it("keeps the custom properties the app's own stylesheet reads", () => {
-    const fromSources = usedBy(appSources());
-    expect(purge(":root{--vm-mask:url(a.png)}", fromSources)).toBe(":root{--vm-mask:url(a.png)}");
+    const fromSources = usedBy([...appSources(), ".vm-x{color:var(--vm-own)}"]);
+    expect(purge(":root{--vm-own:red;--vm-other:blue}", fromSources)).toBe(":root{--vm-own:red}");
   });
 
   it("leaves every class the app sets on its screens in the cut stylesheet", async () => {
