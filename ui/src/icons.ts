@@ -4,7 +4,9 @@
 import type { BannerColour } from "./bindings/BannerColour";
 import { h } from "./dom";
 
-export type IconName = "cross" | "tick" | "warning" | "info";
+/** The icons, each drawn by `images/src/icon-NAME.svg`. */
+export const ICON_NAMES = ["cross", "tick", "warning", "info"] as const;
+export type IconName = (typeof ICON_NAMES)[number];
 
 /** The icon each banner colour carries beside its colour and words. */
 export const BANNER_ICON: Record<BannerColour, IconName> = {

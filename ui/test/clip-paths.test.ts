@@ -3,15 +3,16 @@
 // against the drawing as librsvg renders it (test/masks/*.png, by build/masks.sh), so a wrong
 // turn, a cap on the wrong side or a lost hole shows here, not only in a screenshot.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a build script in plain JavaScript
 import { clipPolygon, drawingContours, flattenPath, joinContours } from "../build/clip-paths.mjs";
+import { ICON_NAMES } from "../src/icons";
 import { readAlpha } from "./png";
 
 const root = join(__dirname, "..");
-const drawings = ["icon-cross", "icon-tick", "icon-warning", "icon-info", "nhs-logo"];
+const drawings = [...ICON_NAMES.map((n) => `icon-${n}`), "nhs-logo"];
 
 type Point = [number, number];
 
@@ -38,6 +39,15 @@ function polygonPoints(css: string): Point[] {
 }
 
 describe("icon and logo outlines", () => {
+  it("every icon the UI names has its drawing, and every drawing its reference image", () => {
+    for (const name of drawings) {
+      expect(existsSync(join(root, "images/src", `${name}.svg`)), name).toBe(true);
+      expect(existsSync(join(root, "test/masks", `${name}.png`)), name).toBe(true);
+    }
+    const sources = readdirSync(join(root, "images/src")).map((f) => f.replace(/\.svg$/, ""));
+    expect(sources.sort()).toEqual([...drawings].sort());
+  });
+
   it.each(drawings)("%s: the outline covers what the drawing covers, pixel by pixel", (name) => {
     const svg = readFileSync(join(root, "images/src", `${name}.svg`), "utf8");
     const { contours, width, height } = drawingContours(svg);
