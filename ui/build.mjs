@@ -8,7 +8,7 @@ import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { clipPolygon } from "./build/clip-paths.mjs";
+import { outlineRules } from "./build/clip-paths.mjs";
 import { purgeCss, usedClasses } from "./build/purge-css.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,14 +55,8 @@ for (const f of readdirSync(join(here, "styles"))) {
   if (f.endsWith(".css")) copyFileSync(join(here, "styles", f), join(out, f));
 }
 // The icons' and the logo's outlines, traced from their drawings (build/clip-paths.mjs).
-// Every icon-NAME.svg draws `[data-icon="NAME"]` (icons.ts: ICON_NAMES, each with its drawing).
-const outlines = readdirSync(join(here, "images/src"))
-  .map((f) => [/^icon-([a-z-]+)\.svg$/.exec(f)?.[1], f])
-  .filter(([name]) => name)
-  .map(([name, f]) => [`[data-icon="${name}"]`, f])
-  .concat([[".vm-logo__mark", "nhs-logo.svg"]])
-  .map(([selector, svg]) => `${selector}{clip-path:${clipPolygon(readFileSync(join(here, "images/src", svg), "utf8"))}}`);
-writeFileSync(join(out, "app.css"), `${readFileSync(join(out, "app.css"), "utf8")}\n/* outlines of images/src/*.svg (build/clip-paths.mjs) */\n${outlines.join("\n")}\n`);
+const outlines = outlineRules(join(here, "images/src"));
+writeFileSync(join(out, "app.css"), `${readFileSync(join(out, "app.css"), "utf8")}\n/* outlines of images/src/*.svg (build/clip-paths.mjs) */\n${outlines}\n`);
 for (const f of readdirSync(join(nhsuk, "assets/images"))) {
   if (f.endsWith(".svg") || f === "favicon.ico") copyFileSync(join(nhsuk, "assets/images", f), join(out, "assets/images", f));
 }

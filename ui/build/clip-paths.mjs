@@ -12,6 +12,9 @@
 // anticlockwise (its holes, clockwise), so overlapping strokes add up rather than cancel.
 // Coordinates are percentages of the element's box, so an icon is drawn at any size.
 
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
 const CURVE_STEPS = 12; // segments per cubic Bézier
 const ARC_STEP = Math.PI / 24; // at most 7.5° per segment of a circle or an arc
 
@@ -280,4 +283,19 @@ export function clipPolygon(svg) {
   const { contours, width, height } = drawingContours(svg);
   const points = joinContours(contours).map(([x, y]) => `${pct((x / width) * 100)} ${pct((y / height) * 100)}`);
   return `polygon(${points.join(",")})`;
+}
+
+/**
+ * The stylesheet rules for a directory of drawings: `icon-NAME.svg` draws `[data-icon="NAME"]`
+ * (icons.ts: ICON_NAMES, each with its drawing) and `nhs-logo.svg` the header's logo.
+ */
+export function outlineRules(dir) {
+  const selector = (file) => {
+    const icon = /^icon-([a-z-]+)\.svg$/.exec(file)?.[1];
+    return icon ? `[data-icon="${icon}"]` : file === "nhs-logo.svg" ? ".vm-logo__mark" : null;
+  };
+  return readdirSync(dir)
+    .filter((file) => selector(file))
+    .map((file) => `${selector(file)}{clip-path:${clipPolygon(readFileSync(join(dir, file), "utf8"))}}`)
+    .join("\n");
 }
